@@ -58,7 +58,13 @@ const PKI_SIGN = new RegExp(
 
 export const allowlist: readonly AllowRule[] = [
   // KV v1
-  { methods: ['GET'], path: `${KV1}/{path}`, toolset: 'kv', name: 'kv_v1_read', secretFields: ['*'] },
+  {
+    methods: ['GET'],
+    path: `${KV1}/{path}`,
+    toolset: 'kv',
+    name: 'kv_v1_read',
+    secretFields: ['*'],
+  },
   { methods: ['POST'], path: `${KV1}/{path}`, toolset: 'kv', name: 'kv_v1_write' },
   { methods: ['DELETE'], path: `${KV1}/{path}`, toolset: 'kv', name: 'kv_v1_delete' },
   { methods: ['LIST'], path: `${KV1}/{path}/`, toolset: 'kv', name: 'kv_v1_list' },
@@ -66,13 +72,43 @@ export const allowlist: readonly AllowRule[] = [
   // KV v2
   { methods: ['GET'], path: `${KV2}/config`, toolset: 'kv', name: 'kv_v2_read_config' },
   { methods: ['POST'], path: `${KV2}/config`, toolset: 'kv', name: 'kv_v2_configure' },
-  { methods: ['GET'], path: `${KV2}/data/{path}`, toolset: 'kv', name: 'kv_v2_read', secretFields: ['data.*'] },
+  {
+    methods: ['GET'],
+    path: `${KV2}/data/{path}`,
+    toolset: 'kv',
+    name: 'kv_v2_read',
+    secretFields: ['data.*'],
+  },
   // A write or patch adds a version; earlier versions stay readable.
-  { methods: ['POST'], path: `${KV2}/data/{path}`, toolset: 'kv', name: 'kv_v2_write', destructive: false },
-  { methods: ['PATCH'], path: `${KV2}/data/{path}`, toolset: 'kv', name: 'kv_v2_patch', destructive: false },
+  {
+    methods: ['POST'],
+    path: `${KV2}/data/{path}`,
+    toolset: 'kv',
+    name: 'kv_v2_write',
+    destructive: false,
+  },
+  {
+    methods: ['PATCH'],
+    path: `${KV2}/data/{path}`,
+    toolset: 'kv',
+    name: 'kv_v2_patch',
+    destructive: false,
+  },
   { methods: ['DELETE'], path: `${KV2}/data/{path}`, toolset: 'kv', name: 'kv_v2_delete' },
-  { methods: ['POST'], path: `${KV2}/delete/{path}`, toolset: 'kv', name: 'kv_v2_delete_versions', idempotent: true },
-  { methods: ['POST'], path: `${KV2}/destroy/{path}`, toolset: 'kv', name: 'kv_v2_destroy_versions', idempotent: true },
+  {
+    methods: ['POST'],
+    path: `${KV2}/delete/{path}`,
+    toolset: 'kv',
+    name: 'kv_v2_delete_versions',
+    idempotent: true,
+  },
+  {
+    methods: ['POST'],
+    path: `${KV2}/destroy/{path}`,
+    toolset: 'kv',
+    name: 'kv_v2_destroy_versions',
+    idempotent: true,
+  },
   {
     methods: ['POST'],
     path: `${KV2}/undelete/{path}`,
@@ -82,9 +118,24 @@ export const allowlist: readonly AllowRule[] = [
     idempotent: true,
   },
   { methods: ['GET'], path: `${KV2}/metadata/{path}`, toolset: 'kv', name: 'kv_v2_read_metadata' },
-  { methods: ['POST'], path: `${KV2}/metadata/{path}`, toolset: 'kv', name: 'kv_v2_write_metadata' },
-  { methods: ['PATCH'], path: `${KV2}/metadata/{path}`, toolset: 'kv', name: 'kv_v2_patch_metadata' },
-  { methods: ['DELETE'], path: `${KV2}/metadata/{path}`, toolset: 'kv', name: 'kv_v2_delete_metadata' },
+  {
+    methods: ['POST'],
+    path: `${KV2}/metadata/{path}`,
+    toolset: 'kv',
+    name: 'kv_v2_write_metadata',
+  },
+  {
+    methods: ['PATCH'],
+    path: `${KV2}/metadata/{path}`,
+    toolset: 'kv',
+    name: 'kv_v2_patch_metadata',
+  },
+  {
+    methods: ['DELETE'],
+    path: `${KV2}/metadata/{path}`,
+    toolset: 'kv',
+    name: 'kv_v2_delete_metadata',
+  },
   { methods: ['LIST'], path: `${KV2}/metadata/{path}/`, toolset: 'kv', name: 'kv_v2_list' },
   { methods: ['GET'], path: `${KV2}/subkeys/{path}`, toolset: 'kv', name: 'kv_v2_read_subkeys' },
   {
@@ -94,15 +145,35 @@ export const allowlist: readonly AllowRule[] = [
   },
 
   // Secrets-engine mounts (auth-method tuning is out of scope)
-  { path: '/sys/mounts/auth/{path}/tune', exclude: true, reason: 'auth methods are out of scope (sudo)' },
+  {
+    path: '/sys/mounts/auth/{path}/tune',
+    exclude: true,
+    reason: 'auth methods are out of scope (sudo)',
+  },
   { methods: ['GET'], path: '/sys/mounts', toolset: 'mounts', name: 'mounts_list' },
   { methods: ['GET'], path: '/sys/mounts/{path}', toolset: 'mounts', name: 'mounts_read' },
-  { methods: ['POST'], path: '/sys/mounts/{path}', toolset: 'mounts', name: 'mounts_enable', destructive: false },
+  {
+    methods: ['POST'],
+    path: '/sys/mounts/{path}',
+    toolset: 'mounts',
+    name: 'mounts_enable',
+    destructive: false,
+  },
   { methods: ['DELETE'], path: '/sys/mounts/{path}', toolset: 'mounts', name: 'mounts_disable' },
-  { methods: ['GET'], path: '/sys/mounts/{path}/tune', toolset: 'mounts', name: 'mounts_read_tune' },
+  {
+    methods: ['GET'],
+    path: '/sys/mounts/{path}/tune',
+    toolset: 'mounts',
+    name: 'mounts_read_tune',
+  },
   { methods: ['POST'], path: '/sys/mounts/{path}/tune', toolset: 'mounts', name: 'mounts_tune' },
   { methods: ['GET'], path: '/sys/internal/ui/mounts', toolset: 'mounts', name: 'ui_mounts_list' },
-  { methods: ['GET'], path: '/sys/internal/ui/mounts/{path}', toolset: 'mounts', name: 'ui_mounts_read' },
+  {
+    methods: ['GET'],
+    path: '/sys/internal/ui/mounts/{path}',
+    toolset: 'mounts',
+    name: 'ui_mounts_read',
+  },
 
   // Token self endpoints (whoami, capability checks)
   {
@@ -128,9 +199,14 @@ export const allowlist: readonly AllowRule[] = [
       `^\\${PKI}/(.*/)?(acme|est|scep|cmp|external-policy|ocsp|unified-ocsp|integrations|eab|batch|cel)(/|$)`,
     ),
     exclude: true,
-    reason: 'PKI protocol front ends (ACME/EST/SCEP/CMP/OCSP), Enterprise external policy, CEL roles',
+    reason:
+      'PKI protocol front ends (ACME/EST/SCEP/CMP/OCSP), Enterprise external policy, CEL roles',
   },
-  { path: new RegExp(`^\\${PKI}/.*(unified-|pkiclient)`), exclude: true, reason: 'Enterprise unified CRL/OCSP' },
+  {
+    path: new RegExp(`^\\${PKI}/.*(unified-|pkiclient)`),
+    exclude: true,
+    reason: 'Enterprise unified CRL/OCSP',
+  },
   {
     path: new RegExp(`^\\${PKI}/issuer/\\{issuer_ref\\}/export-private$`),
     exclude: true,
@@ -155,6 +231,11 @@ export const allowlist: readonly AllowRule[] = [
     idempotent: false,
   },
   // OpenBao lists certificates with their details here; the id duplicates pki-list-certs.
-  { methods: ['LIST'], path: `${PKI}/certs/detailed/`, toolset: 'pki', name: 'pki_list_certs_detailed' },
+  {
+    methods: ['LIST'],
+    path: `${PKI}/certs/detailed/`,
+    toolset: 'pki',
+    name: 'pki_list_certs_detailed',
+  },
   { path: new RegExp(`^\\${PKI}/`), toolset: 'pki' },
 ];

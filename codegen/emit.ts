@@ -28,11 +28,19 @@ export function header(provenance: Provenance): string {
 }
 
 async function format(source: string, parser: 'typescript' | 'json'): Promise<string> {
-  return prettier.format(source, { parser, printWidth: 100, singleQuote: true, trailingComma: 'all' });
+  return prettier.format(source, {
+    parser,
+    printWidth: 100,
+    singleQuote: true,
+    trailingComma: 'all',
+  });
 }
 
 /** openapi-typescript path types for openapi-fetch (`paths`, `components`, `operations`). */
-export async function emitTypes(filtered: OpenApiDocument, provenance: Provenance): Promise<string> {
+export async function emitTypes(
+  filtered: OpenApiDocument,
+  provenance: Provenance,
+): Promise<string> {
   // openapi-typescript's types predate OpenAPI 3.1 nuances; the document is plain 3.0.
   const ast = await openapiTS(filtered as unknown as Parameters<typeof openapiTS>[0], {
     defaultNonNullable: false,
@@ -44,7 +52,10 @@ export async function emitTypes(filtered: OpenApiDocument, provenance: Provenanc
 }
 
 /** zod schemas (json-schema-to-zod, Zod 4) of every selected operation's flattened input. */
-export async function emitSchemas(operations: readonly SelectedOperation[], provenance: Provenance): Promise<string> {
+export async function emitSchemas(
+  operations: readonly SelectedOperation[],
+  provenance: Provenance,
+): Promise<string> {
   const parts = [header(provenance), "import { z } from 'zod';", ''];
   for (const op of operations) {
     const expression = jsonSchemaToZod(op.inputSchema as Parameters<typeof jsonSchemaToZod>[0], {
@@ -66,10 +77,17 @@ function literal(value: unknown): WriterFunction {
 }
 
 /** The operation table (ts-morph): one record per selected operation, in tool-name order. */
-export async function emitOperations(operations: readonly SelectedOperation[], provenance: Provenance): Promise<string> {
+export async function emitOperations(
+  operations: readonly SelectedOperation[],
+  provenance: Provenance,
+): Promise<string> {
   const project = new Project({ useInMemoryFileSystem: true });
   const file = project.createSourceFile('operations.ts', '');
-  file.addImportDeclaration({ isTypeOnly: true, moduleSpecifier: 'zod', namedImports: ['ZodObject', 'ZodRawShape'] });
+  file.addImportDeclaration({
+    isTypeOnly: true,
+    moduleSpecifier: 'zod',
+    namedImports: ['ZodObject', 'ZodRawShape'],
+  });
   file.addTypeAlias({
     isExported: true,
     name: 'Toolset',
@@ -89,36 +107,85 @@ export async function emitOperations(operations: readonly SelectedOperation[], p
     properties: [
       { name: 'input', type: 'string', isReadonly: true, docs: ['Field name in the tool input.'] },
       { name: 'in', type: "'path' | 'query' | 'body'", isReadonly: true },
-      { name: 'name', type: 'string', isReadonly: true, docs: ['Name in the request; `*` is the whole body.'] },
+      {
+        name: 'name',
+        type: 'string',
+        isReadonly: true,
+        docs: ['Name in the request; `*` is the whole body.'],
+      },
     ],
   });
   file.addInterface({
     isExported: true,
     name: 'GeneratedOperation',
-    docs: ['One allowlisted Vault operation, as the raw `api` tools, the policy generator and 403 messages use it.'],
+    docs: [
+      'One allowlisted Vault operation, as the raw `api` tools, the policy generator and 403 messages use it.',
+    ],
     properties: [
-      { name: 'toolName', type: 'string', isReadonly: true, docs: ['snake_case MCP tool name, unique, at most 64 characters.'] },
+      {
+        name: 'toolName',
+        type: 'string',
+        isReadonly: true,
+        docs: ['snake_case MCP tool name, unique, at most 64 characters.'],
+      },
       { name: 'operationId', type: 'string', isReadonly: true },
       { name: 'title', type: 'string', isReadonly: true },
       { name: 'description', type: 'string', isReadonly: true },
       { name: 'toolset', type: 'Toolset', isReadonly: true },
-      { name: 'method', type: "'GET' | 'LIST' | 'POST' | 'PATCH' | 'DELETE'", isReadonly: true, docs: ['LIST is a GET with `list=true`.'] },
+      {
+        name: 'method',
+        type: "'GET' | 'LIST' | 'POST' | 'PATCH' | 'DELETE'",
+        isReadonly: true,
+        docs: ['LIST is a GET with `list=true`.'],
+      },
       { name: 'httpMethod', type: "'get' | 'post' | 'patch' | 'delete'", isReadonly: true },
-      { name: 'pathTemplate', type: 'string', isReadonly: true, docs: ['Key of `paths` in vault-api.ts, e.g. `/{kv_v2_mount_path}/data/{path}`.'] },
-      { name: 'mountParam', type: 'string | undefined', isReadonly: true, docs: ['Path parameter holding the mount (input field `mount`).'] },
+      {
+        name: 'pathTemplate',
+        type: 'string',
+        isReadonly: true,
+        docs: ['Key of `paths` in vault-api.ts, e.g. `/{kv_v2_mount_path}/data/{path}`.'],
+      },
+      {
+        name: 'mountParam',
+        type: 'string | undefined',
+        isReadonly: true,
+        docs: ['Path parameter holding the mount (input field `mount`).'],
+      },
       { name: 'fields', type: 'readonly InputField[]', isReadonly: true },
-      { name: 'freeFormBody', type: 'boolean', isReadonly: true, docs: ['The body is the free-form `data` object (KV v1 write).'] },
+      {
+        name: 'freeFormBody',
+        type: 'boolean',
+        isReadonly: true,
+        docs: ['The body is the free-form `data` object (KV v1 write).'],
+      },
       {
         name: 'acl',
         type: '{ readonly path: string; readonly capabilities: readonly Capability[] }',
         isReadonly: true,
-        docs: ['ACL path template (`{mount}` for the mount) and the capabilities a policy grants for this call.'],
+        docs: [
+          'ACL path template (`{mount}` for the mount) and the capabilities a policy grants for this call.',
+        ],
       },
       { name: 'unauthenticated', type: 'boolean', isReadonly: true },
       { name: 'sudo', type: 'boolean', isReadonly: true },
-      { name: 'write', type: 'boolean', isReadonly: true, docs: ['Changes Vault state: hidden and refused in read-only mode.'] },
-      { name: 'mintsCredentials', type: 'boolean', isReadonly: true, docs: ['Issues a certificate, key or CA: refused in read-only mode.'] },
-      { name: 'secretFields', type: 'readonly string[]', isReadonly: true, docs: ['Response `data` fields withheld unless reveal is on (`*`, `data.*`, names).'] },
+      {
+        name: 'write',
+        type: 'boolean',
+        isReadonly: true,
+        docs: ['Changes Vault state: hidden and refused in read-only mode.'],
+      },
+      {
+        name: 'mintsCredentials',
+        type: 'boolean',
+        isReadonly: true,
+        docs: ['Issues a certificate, key or CA: refused in read-only mode.'],
+      },
+      {
+        name: 'secretFields',
+        type: 'readonly string[]',
+        isReadonly: true,
+        docs: ['Response `data` fields withheld unless reveal is on (`*`, `data.*`, names).'],
+      },
       { name: 'responseFormat', type: "'json' | 'pem' | 'der'", isReadonly: true },
       { name: 'requestContentType', type: 'string | undefined', isReadonly: true },
       {
@@ -174,7 +241,11 @@ export async function emitOperations(operations: readonly SelectedOperation[], p
               else literal(value)(writer);
               writer.write(',').newLine();
             }
-            writer.write(`loadInputSchema: async () => (await import('./schemas.js')).${op.schemaName},`).newLine();
+            writer
+              .write(
+                `loadInputSchema: async () => (await import('./schemas.js')).${op.schemaName},`,
+              )
+              .newLine();
             writer.write('},').newLine();
           }
           writer.write(']');
@@ -201,10 +272,18 @@ export interface Manifest {
   readonly operations: readonly ManifestEntry[];
 }
 
-export function manifestOf(operations: readonly SelectedOperation[], provenance: Provenance): Manifest {
+export function manifestOf(
+  operations: readonly SelectedOperation[],
+  provenance: Provenance,
+): Manifest {
   return {
-    comment: 'Code generated by vault-mcp codegen (codegen/main.ts). DO NOT EDIT. Regenerate with: make generate',
-    spec: { file: provenance.specFile, product: provenance.spec.product, sha256: provenance.spec.sha256 },
+    comment:
+      'Code generated by vault-mcp codegen (codegen/main.ts). DO NOT EDIT. Regenerate with: make generate',
+    spec: {
+      file: provenance.specFile,
+      product: provenance.spec.product,
+      sha256: provenance.spec.sha256,
+    },
     operations: [...operations]
       .sort((a, b) => a.toolName.localeCompare(b.toolName))
       .map((op) => ({

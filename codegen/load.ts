@@ -22,18 +22,20 @@ export function loadSpec(file: string): LoadedSpec {
   try {
     raw = readFileSync(file);
   } catch (error) {
-    throw new Error(`cannot read spec ${file}: ${(error as Error).message}`);
+    throw new Error(`cannot read spec ${file}: ${(error as Error).message}`, { cause: error });
   }
   let doc: unknown;
   try {
     doc = JSON.parse(raw.toString('utf8'));
   } catch (error) {
-    throw new Error(`spec ${file} is not JSON: ${(error as Error).message}`);
+    throw new Error(`spec ${file} is not JSON: ${(error as Error).message}`, { cause: error });
   }
   if (typeof doc !== 'object' || doc === null) throw new Error(`spec ${file} is not a JSON object`);
   const candidate = doc as Partial<OpenApiDocument>;
   if (typeof candidate.openapi !== 'string' || !candidate.openapi.startsWith('3.')) {
-    throw new Error(`spec ${file} is not OpenAPI 3 (openapi = ${JSON.stringify(candidate.openapi)})`);
+    throw new Error(
+      `spec ${file} is not OpenAPI 3 (openapi = ${JSON.stringify(candidate.openapi)})`,
+    );
   }
   if (typeof candidate.paths !== 'object' || candidate.paths === null) {
     throw new Error(`spec ${file} has no paths object`);

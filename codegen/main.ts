@@ -11,7 +11,14 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { emitManifest, emitOperations, emitSchemas, emitTypes, manifestOf, type Manifest } from './emit.js';
+import {
+  emitManifest,
+  emitOperations,
+  emitSchemas,
+  emitTypes,
+  manifestOf,
+  type Manifest,
+} from './emit.js';
 import { loadSpec } from './load.js';
 import { normalize } from './normalize.js';
 import { applyOverlay } from './overlay.js';
@@ -21,7 +28,12 @@ import { select } from './select.js';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Generated file names, in the order they are written. */
-export const GENERATED_FILES = ['vault-api.ts', 'schemas.ts', 'operations.ts', 'manifest.json'] as const;
+export const GENERATED_FILES = [
+  'vault-api.ts',
+  'schemas.ts',
+  'operations.ts',
+  'manifest.json',
+] as const;
 
 export interface GenerateResult {
   readonly files: Record<(typeof GENERATED_FILES)[number], string>;
@@ -30,7 +42,11 @@ export interface GenerateResult {
 }
 
 /** Run the whole pipeline in memory. `specFile` is the path shown in headers (repo-relative). */
-export async function generate(specPath: string, previous: Manifest | undefined, baseline: string): Promise<GenerateResult> {
+export async function generate(
+  specPath: string,
+  previous: Manifest | undefined,
+  baseline: string,
+): Promise<GenerateResult> {
   const spec = loadSpec(specPath);
   const specFile = relative(repoRoot, resolve(specPath)) || specPath;
   const provenance = { spec, specFile };
@@ -52,7 +68,12 @@ export async function generate(specPath: string, previous: Manifest | undefined,
     `excluded by the allowlist: ${selection.excluded.length} operations`,
   ]);
   return {
-    files: { 'vault-api.ts': types, 'schemas.ts': schemas, 'operations.ts': operations, 'manifest.json': manifestText },
+    files: {
+      'vault-api.ts': types,
+      'schemas.ts': schemas,
+      'operations.ts': operations,
+      'manifest.json': manifestText,
+    },
     manifest,
     report,
   };
@@ -70,13 +91,22 @@ function readManifest(file: string): Manifest | undefined {
 async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   const { values } = parseArgs({
-    options: { spec: { type: 'string', default: 'spec/openapi.json' }, out: { type: 'string', default: 'generated' } },
+    options: {
+      spec: { type: 'string', default: 'spec/openapi.json' },
+      out: { type: 'string', default: 'generated' },
+    },
   });
   const specPath = resolve(values.spec);
   const out = resolve(values.out);
   const committed = join(repoRoot, 'generated', 'manifest.json');
-  const previousFile = existsSync(join(out, 'manifest.json')) ? join(out, 'manifest.json') : committed;
-  const result = await generate(specPath, readManifest(previousFile), relative(repoRoot, previousFile));
+  const previousFile = existsSync(join(out, 'manifest.json'))
+    ? join(out, 'manifest.json')
+    : committed;
+  const result = await generate(
+    specPath,
+    readManifest(previousFile),
+    relative(repoRoot, previousFile),
+  );
   // Write to a sibling folder, then swap it in: a failed run never leaves OUT half-written.
   const staging = `${out}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
@@ -85,12 +115,16 @@ async function main(): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   renameSync(staging, out);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  process.stdout.write(`${result.report}\nwrote ${GENERATED_FILES.length} files to ${relative(repoRoot, out) || out} in ${ms.toFixed(0)} ms\n`);
+  process.stdout.write(
+    `${result.report}\nwrote ${GENERATED_FILES.length} files to ${relative(repoRoot, out) || out} in ${ms.toFixed(0)} ms\n`,
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((error: unknown) => {
-    process.stderr.write(`make generate failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `make generate failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   });
 }

@@ -3,7 +3,13 @@
  * Every pass is a pure function of the document it is given (it mutates that copy) and returns
  * what it changed, so `make generate` can report it and tests can assert it on tiny fixtures.
  */
-import { operationsOf, type OpenApiDocument, type Parameter, type PathItem, type Schema } from './openapi.js';
+import {
+  operationsOf,
+  type OpenApiDocument,
+  type Parameter,
+  type PathItem,
+  type Schema,
+} from './openapi.js';
 
 /** Counts of what `normalize` changed, printed in the generation report. */
 export interface NormalizeStats {
@@ -97,7 +103,8 @@ export function uniqueOperationIds(doc: OpenApiDocument): number {
     const item = doc.paths[path];
     if (!item) continue;
     for (const [method, op] of operationsOf(item)) {
-      const original = op.operationId ?? `${method}${path.replace(/[^A-Za-z0-9]+/g, '-')}`.replace(/-+$/, '');
+      const original =
+        op.operationId ?? `${method}${path.replace(/[^A-Za-z0-9]+/g, '-')}`.replace(/-+$/, '');
       let id = original;
       if (seen.has(id)) {
         id = `${original}-${method}`;
@@ -142,7 +149,8 @@ export function walkSchemas(doc: OpenApiDocument, visit: (schema: Schema) => voi
 export function openMaps(doc: OpenApiDocument): number {
   let changed = 0;
   walkSchemas(doc, (schema) => {
-    if (schema.type !== 'object' || schema.properties || schema.additionalProperties !== undefined) return;
+    if (schema.type !== 'object' || schema.properties || schema.additionalProperties !== undefined)
+      return;
     schema.additionalProperties = schema.format === 'kvpairs' ? { type: 'string' } : true;
     changed++;
   });
@@ -195,7 +203,11 @@ export function dropMountDefaults(doc: OpenApiDocument): number {
   let dropped = 0;
   const drop = (parameters: Parameter[] | undefined): void => {
     for (const parameter of parameters ?? []) {
-      if (parameter.in === 'path' && parameter.name.endsWith('_mount_path') && parameter.schema?.default !== undefined) {
+      if (
+        parameter.in === 'path' &&
+        parameter.name.endsWith('_mount_path') &&
+        parameter.schema?.default !== undefined
+      ) {
         delete parameter.schema.default;
         dropped++;
       }

@@ -70,7 +70,10 @@ export interface OpenApiDocument {
 }
 
 /** Resolve a local `#/components/schemas/X` reference; other schemas are returned as they are. */
-export function resolveSchema(doc: OpenApiDocument, schema: Schema | undefined): Schema | undefined {
+export function resolveSchema(
+  doc: OpenApiDocument,
+  schema: Schema | undefined,
+): Schema | undefined {
   if (!schema?.$ref) return schema;
   const prefix = '#/components/schemas/';
   if (!schema.$ref.startsWith(prefix)) throw new Error(`unsupported $ref ${schema.$ref}`);

@@ -1,9 +1,9 @@
 /**
  * What Vault's document leaves out but the server does (SPEC-NOTES §3.3, §3.5, §6 step 6): query
- * parameters the HTTP layer accepts, the raw PEM/DER answers of PKI fetch endpoints, and the
+ * parameters the HTTP layer accepts, request bodies OpenBao leaves out, the raw PEM/DER answers of PKI fetch endpoints, and the
  * merge-patch content type PATCH requires. Applied after normalization, before selection.
  */
-import type { OpenApiDocument, Parameter } from './openapi.js';
+import type { OpenApiDocument, Parameter, Schema } from './openapi.js';
 
 /** How the body of a 2xx answer is to be parsed. */
 export type ResponseFormat = 'json' | 'pem' | 'der';
@@ -44,10 +44,28 @@ const queryAdditions: ReadonlyArray<{ method: 'get'; path: string; parameters: P
   },
 ];
 
+/** Request bodies some documents omit: OpenBao declares no body for the KV v1 write, whose body is the secret. */
+const bodyAdditions: ReadonlyArray<{ method: 'post'; path: string; schema: Schema }> = [
+  {
+    method: 'post',
+    path: '/{kv_v1_mount_path}/{path}',
+    schema: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'The secret: every key and value is stored.',
+    },
+  },
+];
+
 /** Raw (non-JSON) 2xx bodies of PKI fetch endpoints, by normalized path. */
 const rawResponses: ReadonlyArray<[RegExp, ResponseFormat]> = [
   [new RegExp(`^\\${PKI}/(ca|cert/\\{serial\\}/raw|issuer/\\{issuer_ref\\}/der)$`), 'der'],
-  [new RegExp(`^\\${PKI}/(crl|crl/delta|issuer/\\{issuer_ref\\}/crl/der|issuer/\\{issuer_ref\\}/crl/delta/der)$`), 'der'],
+  [
+    new RegExp(
+      `^\\${PKI}/(crl|crl/delta|issuer/\\{issuer_ref\\}/crl/der|issuer/\\{issuer_ref\\}/crl/delta/der)$`,
+    ),
+    'der',
+  ],
   [
     new RegExp(
       `^\\${PKI}/(ca/pem|ca_chain|cert/\\{serial\\}/raw/pem|issuer/\\{issuer_ref\\}/pem|crl/pem|crl/delta/pem|` +
@@ -65,13 +83,24 @@ export function responseFormat(method: string, path: string): ResponseFormat {
 }
 
 /** Content type of the request body: PATCH must be merge-patch (Vault answers 415 otherwise). */
-export function requestContentType(method: string): 'application/json' | 'application/merge-patch+json' {
+export function requestContentType(
+  method: string,
+): 'application/json' | 'application/merge-patch+json' {
   return method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
 }
 
-/** Add the query parameters the document lacks; returns how many were added. */
+/** Add the query parameters and request bodies the document lacks; returns how many were added. */
 export function applyOverlay(doc: OpenApiDocument): number {
   let added = 0;
+  for (const addition of bodyAdditions) {
+    const op = doc.paths[addition.path]?.[addition.method];
+    if (!op || op.requestBody) continue;
+    op.requestBody = {
+      required: true,
+      content: { 'application/json': { schema: structuredClone(addition.schema) } },
+    };
+    added++;
+  }
   for (const addition of queryAdditions) {
     const op = doc.paths[addition.path]?.[addition.method];
     if (!op) continue;

@@ -5,7 +5,10 @@ export interface Change {
   readonly added: readonly ManifestEntry[];
   readonly removed: readonly ManifestEntry[];
   /** Same tool name, different method, path, capabilities or input fields. */
-  readonly changed: ReadonlyArray<{ readonly before: ManifestEntry; readonly after: ManifestEntry }>;
+  readonly changed: ReadonlyArray<{
+    readonly before: ManifestEntry;
+    readonly after: ManifestEntry;
+  }>;
 }
 
 export function compare(before: Manifest | undefined, after: Manifest): Change {
@@ -25,16 +28,27 @@ export function countsByToolset(manifest: Manifest): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-export function renderReport(manifest: Manifest, change: Change, baseline: string, extra: string[]): string {
+export function renderReport(
+  manifest: Manifest,
+  change: Change,
+  baseline: string,
+  extra: string[],
+): string {
   const lines: string[] = [];
   const counts = countsByToolset(manifest);
-  lines.push(`operations: ${manifest.operations.length} (${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  lines.push(
+    `operations: ${manifest.operations.length} (${Object.entries(counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')})`,
+  );
   lines.push(...extra);
   const describe = (e: ManifestEntry): string => `${e.tool} (${e.method} ${e.path})`;
   if (!change.added.length && !change.removed.length && !change.changed.length) {
     lines.push(`compared with ${baseline}: no operations added, removed or changed`);
   } else {
-    lines.push(`compared with ${baseline}: +${change.added.length} -${change.removed.length} ~${change.changed.length}`);
+    lines.push(
+      `compared with ${baseline}: +${change.added.length} -${change.removed.length} ~${change.changed.length}`,
+    );
     for (const e of change.added) lines.push(`  + ${describe(e)}`);
     for (const e of change.removed) lines.push(`  - ${describe(e)}`);
     for (const { before, after } of change.changed) {

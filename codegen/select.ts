@@ -76,7 +76,11 @@ export interface Selection {
 }
 
 function methodOf(path: string, httpMethod: HttpMethod, op: Operation): Method {
-  if (httpMethod === 'get' && path.endsWith('/') && op.parameters?.some((p) => p.name === 'list' && p.in === 'query')) {
+  if (
+    httpMethod === 'get' &&
+    path.endsWith('/') &&
+    op.parameters?.some((p) => p.name === 'list' && p.in === 'query')
+  ) {
     return 'LIST';
   }
   return httpMethod.toUpperCase() as Method;
@@ -121,10 +125,14 @@ function capabilitiesFor(method: Method, item: PathItem): Capability[] {
 function inputProperty(schema: Schema, description: string | undefined): Schema {
   const out: Schema = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (key === 'default' || key.startsWith('x-') || key === 'deprecated' || key === 'description') continue;
+    if (key === 'default' || key.startsWith('x-') || key === 'deprecated' || key === 'description')
+      continue;
     if (key === 'properties' && value && typeof value === 'object') {
       out.properties = Object.fromEntries(
-        Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, inputProperty(v, v.description)]),
+        Object.entries(value as Record<string, Schema>).map(([k, v]) => [
+          k,
+          inputProperty(v, v.description),
+        ]),
       );
       continue;
     }
@@ -135,7 +143,11 @@ function inputProperty(schema: Schema, description: string | undefined): Schema 
     out[key] = structuredClone(value);
   }
   let text = (description ?? '').trim();
-  if (schema.default !== undefined && schema.default !== '' && !(Array.isArray(schema.default) && schema.default.length === 0)) {
+  if (
+    schema.default !== undefined &&
+    schema.default !== '' &&
+    !(Array.isArray(schema.default) && schema.default.length === 0)
+  ) {
     text = `${text}${text ? ' ' : ''}(Vault default: ${JSON.stringify(schema.default)})`;
   }
   if (text) out.description = text;
@@ -155,9 +167,25 @@ function mountDescription(mountParam: string): string {
 
 function humanTitle(id: string): string {
   const words = snakeCase(id).split('_');
-  const upper = new Set(['kv', 'pki', 'v1', 'v2', 'ca', 'crl', 'der', 'pem', 'ui', 'id', 'csr', 'url', 'urls']);
+  const upper = new Set([
+    'kv',
+    'pki',
+    'v1',
+    'v2',
+    'ca',
+    'crl',
+    'der',
+    'pem',
+    'ui',
+    'id',
+    'csr',
+    'url',
+    'urls',
+  ]);
   return words
-    .map((w, i) => (upper.has(w) ? w.toUpperCase() : i === 0 ? w.charAt(0).toUpperCase() + w.slice(1) : w))
+    .map((w, i) =>
+      upper.has(w) ? w.toUpperCase() : i === 0 ? w.charAt(0).toUpperCase() + w.slice(1) : w,
+    )
     .join(' ');
 }
 
@@ -166,7 +194,8 @@ function collectRefs(schema: unknown, into: Set<string>): void {
     for (const child of schema) collectRefs(child, into);
   } else if (schema && typeof schema === 'object') {
     for (const [key, value] of Object.entries(schema)) {
-      if (key === '$ref' && typeof value === 'string') into.add(value.replace('#/components/schemas/', ''));
+      if (key === '$ref' && typeof value === 'string')
+        into.add(value.replace('#/components/schemas/', ''));
       else collectRefs(value, into);
     }
   }
@@ -194,7 +223,9 @@ export function select(doc: OpenApiDocument, rules: readonly AllowRule[] = allow
       if (!rule.toolset) throw new Error(`allowlist rule for ${String(rule.path)} has no toolset`);
       operations.push(describe(doc, path, item, httpMethod, op, method, rule));
       const kept: PathItem = (filteredPaths[path] ??= Object.fromEntries(
-        Object.entries(item).filter(([key]) => !['get', 'post', 'put', 'patch', 'delete'].includes(key)),
+        Object.entries(item).filter(
+          ([key]) => !['get', 'post', 'put', 'patch', 'delete'].includes(key),
+        ),
       ) as PathItem);
       kept[httpMethod] = op;
     }
@@ -202,14 +233,20 @@ export function select(doc: OpenApiDocument, rules: readonly AllowRule[] = allow
   const names = new Map<string, string>();
   for (const op of operations) {
     const other = names.get(op.toolName);
-    if (other) throw new Error(`tool name ${op.toolName} is used by ${other} and ${op.operationId}: add a name to the allowlist`);
-    if (op.toolName.length > 64) throw new Error(`tool name ${op.toolName} exceeds 64 characters: add a name to the allowlist`);
+    if (other)
+      throw new Error(
+        `tool name ${op.toolName} is used by ${other} and ${op.operationId}: add a name to the allowlist`,
+      );
+    if (op.toolName.length > 64)
+      throw new Error(
+        `tool name ${op.toolName} exceeds 64 characters: add a name to the allowlist`,
+      );
     names.set(op.toolName, op.operationId);
   }
   // Keep only the component schemas the selected operations reach.
   const reachable = new Set<string>();
   collectRefs(filteredPaths, reachable);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const name of [...reachable]) {
       const before = reachable.size;
@@ -237,7 +274,9 @@ function describe(
   const toolName = rule.name ?? snakeCase(operationId);
   const parameters: Parameter[] = [];
   for (const parameter of [...(item.parameters ?? []), ...(op.parameters ?? [])]) {
-    const existing = parameters.findIndex((p) => p.name === parameter.name && p.in === parameter.in);
+    const existing = parameters.findIndex(
+      (p) => p.name === parameter.name && p.in === parameter.in,
+    );
     if (existing >= 0) parameters[existing] = parameter;
     else parameters.push(parameter);
   }
@@ -257,19 +296,32 @@ function describe(
     const parameter = parameters.find((p) => p.in === 'path' && p.name === name);
     if (name.endsWith('_mount_path')) {
       mountParam = name;
-      add({ input: 'mount', in: 'path', name }, { type: 'string', minLength: 1, description: mountDescription(name) }, true);
+      add(
+        { input: 'mount', in: 'path', name },
+        { type: 'string', minLength: 1, description: mountDescription(name) },
+        true,
+      );
       continue;
     }
     // The last segment of a LIST path may be empty: that lists the mount's root.
     const optional = method === 'LIST' && path.endsWith(`{${name}}/`);
-    const schema = inputProperty({ type: 'string', ...(optional ? {} : { minLength: 1 }) }, parameter?.description);
-    if (optional) schema.description = `${schema.description ?? ''} Empty or absent lists the top level.`.trim();
+    const schema = inputProperty(
+      { type: 'string', ...(optional ? {} : { minLength: 1 }) },
+      parameter?.description,
+    );
+    if (optional)
+      schema.description =
+        `${schema.description ?? ''} Empty or absent lists the top level.`.trim();
     add({ input: name, in: 'path', name }, schema, !optional);
   }
   for (const parameter of parameters) {
     if (parameter.in !== 'query' || parameter.deprecated || parameter.name === 'list') continue;
     const input = taken(parameter.name) ? `${parameter.name}_query` : parameter.name;
-    add({ input, in: 'query', name: parameter.name }, inputProperty(parameter.schema ?? { type: 'string' }, parameter.description), parameter.required === true);
+    add(
+      { input, in: 'query', name: parameter.name },
+      inputProperty(parameter.schema ?? { type: 'string' }, parameter.description),
+      parameter.required === true,
+    );
   }
   const body = resolveSchema(doc, op.requestBody?.content?.['application/json']?.schema);
   let freeFormBody = false;
@@ -279,14 +331,22 @@ function describe(
       freeFormBody = true;
       add(
         { input: taken('data') ? 'data_body' : 'data', in: 'body', name: '*' },
-        { type: 'object', additionalProperties: true, description: 'The request body: every key is sent as given.' },
+        {
+          type: 'object',
+          additionalProperties: true,
+          description: 'The request body: every key is sent as given.',
+        },
         true,
       );
     }
     for (const [name, schema] of bodyProperties.sort(([a], [b]) => a.localeCompare(b))) {
       if (schema.deprecated) continue;
       const input = taken(name) ? `${name}_body` : name;
-      add({ input, in: 'body', name }, inputProperty(schema, schema.description), (body.required ?? []).includes(name));
+      add(
+        { input, in: 'body', name },
+        inputProperty(schema, schema.description),
+        (body.required ?? []).includes(name),
+      );
     }
   }
   const write = rule.write ?? !(method === 'GET' || method === 'LIST');
@@ -303,7 +363,9 @@ function describe(
     `Vault API: ${method} /v1/${aclPath}.`,
     requirement,
     rule.mintsCredentials ? 'Mints a credential; refused in read-only mode.' : '',
-    (rule.secretFields ?? []).length > 0 ? 'Secret values in the answer are withheld unless the operator enabled reveal.' : '',
+    (rule.secretFields ?? []).length > 0
+      ? 'Secret values in the answer are withheld unless the operator enabled reveal.'
+      : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -330,7 +392,8 @@ function describe(
     annotations: {
       readOnlyHint: !write,
       destructiveHint: write ? (rule.destructive ?? true) : false,
-      idempotentHint: rule.idempotent ?? (method === 'GET' || method === 'LIST' || method === 'DELETE'),
+      idempotentHint:
+        rule.idempotent ?? (method === 'GET' || method === 'LIST' || method === 'DELETE'),
       openWorldHint: false,
     },
     inputSchema: { type: 'object', properties, required, additionalProperties: false },

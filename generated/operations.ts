@@ -203,8 +203,9 @@ export const operations: readonly GeneratedOperation[] = [
     fields: [
       { input: 'mount', in: 'path', name: 'kv_v1_mount_path' },
       { input: 'path', in: 'path', name: 'path' },
+      { input: 'data', in: 'body', name: '*' },
     ],
-    freeFormBody: false,
+    freeFormBody: true,
     acl: { path: '{mount}/{path}', capabilities: ['create', 'update'] },
     unauthenticated: false,
     sudo: false,
@@ -212,7 +213,7 @@ export const operations: readonly GeneratedOperation[] = [
     mintsCredentials: false,
     secretFields: [],
     responseFormat: 'json',
-    requestContentType: undefined,
+    requestContentType: 'application/json',
     annotations: {
       readOnlyHint: false,
       destructiveHint: true,

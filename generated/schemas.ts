@@ -167,6 +167,9 @@ export const kvV1WriteInput = z
         'Path of the KV version 1 secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
       ),
     path: z.string().min(1).describe('Location of the secret.'),
+    data: z
+      .record(z.string(), z.unknown())
+      .describe('The request body: every key is sent as given.'),
   })
   .strict();
 

@@ -60,13 +60,20 @@ async function main(): Promise<void> {
   const started = Date.now();
   const t = await target();
   try {
-    const mounts = (await vaultRequest(t, 'GET', 'sys/mounts')) as { data: Record<string, unknown> };
+    const mounts = (await vaultRequest(t, 'GET', 'sys/mounts')) as {
+      data: Record<string, unknown>;
+    };
     if (t.owned) await vaultRequest(t, 'DELETE', 'sys/mounts/secret');
     for (const mount of MOUNTS) {
       if (`${mount.path}/` in mounts.data) continue;
-      await vaultRequest(t, 'POST', `sys/mounts/${mount.path}`, { type: mount.type, options: mount.options });
+      await vaultRequest(t, 'POST', `sys/mounts/${mount.path}`, {
+        type: mount.type,
+        options: mount.options,
+      });
     }
-    const health = (await (await fetch(`${t.address}/v1/sys/health`)).json()) as { version?: string };
+    const health = (await (await fetch(`${t.address}/v1/sys/health`)).json()) as {
+      version?: string;
+    };
     const document = (await vaultRequest(t, 'POST', 'sys/internal/specs/openapi', {
       generic_mount_paths: true,
     })) as { info?: { title?: string; version?: string } };
@@ -122,6 +129,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`make spec failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `make spec failed: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

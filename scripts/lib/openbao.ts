@@ -18,7 +18,8 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '
  * @throws Error naming `make setup` when the binary is missing.
  */
 export function baoBinary(): string {
-  const candidate = process.env['VAULT_MCP_BAO_BIN'] ?? join(repoRoot, '.tools', 'venv', 'bin', 'bao');
+  const candidate =
+    process.env['VAULT_MCP_BAO_BIN'] ?? join(repoRoot, '.tools', 'venv', 'bin', 'bao');
   if (!existsSync(candidate)) {
     throw new Error(`OpenBao binary not found at ${candidate}: run \`make setup\` first`);
   }
@@ -102,7 +103,9 @@ async function waitHealthy(address: string, child: ChildProcess, timeoutMs: numb
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`bao exited with code ${child.exitCode}`);
     try {
-      const response = await fetch(`${address}/v1/sys/health`, { signal: AbortSignal.timeout(1000) });
+      const response = await fetch(`${address}/v1/sys/health`, {
+        signal: AbortSignal.timeout(1000),
+      });
       if (response.status === 200) return;
       lastError = `sys/health answered ${response.status}`;
     } catch (error) {
@@ -160,7 +163,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         return unsealKey;
       },
       process: child,
-      log: () => output.split(token).join('<root-token>').split(unsealKey || '\0').join('<unseal-key>'),
+      log: () =>
+        output
+          .split(token)
+          .join('<root-token>')
+          .split(unsealKey || '\0')
+          .join('<unseal-key>'),
       stop: async () => {
         running.delete(server);
         if (child.exitCode === null && child.signalCode === null) {
@@ -178,7 +186,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       for (let i = 0; i < 100 && !unsealKey; i++) await new Promise((r) => setTimeout(r, 20));
       return server;
     } catch (error) {
-      lastFailure = new Error(`${error instanceof Error ? error.message : String(error)}\n${server.log()}`);
+      lastFailure = new Error(
+        `${error instanceof Error ? error.message : String(error)}\n${server.log()}`,
+      );
       await server.stop();
     }
   }

@@ -1,0 +1,447 @@
+/**
+ * The typed Vault client: openapi-fetch over the generated `paths` types, plus what Vault's
+ * document does not describe (SPEC-NOTES §3.3-3.5): token and namespace headers, a path serializer
+ * that keeps `/` in secret paths, the response envelope unwrapped, merge-patch for PATCH, PEM/DER
+ * bodies, typed errors, a per-request timeout, and bounded retries of idempotent reads.
+ */
+import createClient, {
+  type Client,
+  type ClientPathsWithMethod,
+  type FetchResponse,
+  type MaybeOptionalInit,
+} from 'openapi-fetch';
+import { Agent, fetch as undiciFetch, Request as UndiciRequest } from 'undici';
+import type { paths } from '../../generated/vault-api.js';
+import {
+  VaultConfigError,
+  VaultConnectionError,
+  VaultError,
+  VaultResponseError,
+  VaultTimeoutError,
+} from './errors.js';
+import { serializeVaultPath } from './paths.js';
+
+/** TLS settings for the connection to Vault (the CLI's VAULT_CACERT, VAULT_CLIENT_CERT, ...). */
+export interface VaultTlsOptions {
+  /** PEM CA certificate(s) to trust instead of the system store. */
+  readonly caCert?: string | readonly string[];
+  /** PEM client certificate and key for TLS client authentication. */
+  readonly clientCert?: string;
+  readonly clientKey?: string;
+  /** SNI / certificate name to verify instead of the address's host. */
+  readonly serverName?: string;
+  /** Skip certificate verification (VAULT_SKIP_VERIFY). Never use outside a lab. */
+  readonly insecureSkipVerify?: boolean;
+}
+
+export interface VaultClientOptions {
+  /** Vault address without `/v1`, e.g. `https://vault.example.com:8200`. */
+  readonly address: string;
+  /** Sent as `X-Vault-Token`; omit for unauthenticated endpoints only. */
+  readonly token?: string | undefined;
+  /** Sent as `X-Vault-Namespace` (Vault Enterprise / OpenBao namespaces). */
+  readonly namespace?: string | undefined;
+  readonly tls?: VaultTlsOptions | undefined;
+  /** Per-request timeout in milliseconds; default 60000 (the Vault CLI's default). */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * Retries of GET/LIST requests after a connection error or a 500/502/503/504 (not "sealed"),
+   * with exponential backoff from 100 ms; default 2 (the CLI's VAULT_MAX_RETRIES). Writes never retry.
+   */
+  readonly maxRetries?: number | undefined;
+  /** A fetch to use instead of undici's (tests, proxies). It receives a standard Request. */
+  readonly fetch?: ((request: Request) => Promise<Response>) | undefined;
+}
+
+/** The envelope Vault wraps every JSON answer in (the document describes only its `data`). */
+export interface VaultEnvelope {
+  readonly request_id?: string;
+  readonly lease_id?: string;
+  readonly renewable?: boolean;
+  /** Seconds. */
+  readonly lease_duration?: number;
+  readonly data?: unknown;
+  readonly wrap_info?: unknown;
+  readonly warnings?: readonly string[] | null;
+  readonly auth?: unknown;
+  readonly mount_type?: string;
+}
+
+/** A successful answer: `data` is the envelope's `data` (JSON), the text (PEM) or the bytes (DER). */
+export interface VaultResult<T> {
+  readonly data: T;
+  readonly status: number;
+  readonly warnings: readonly string[];
+  /** The whole envelope for JSON answers; undefined for 204 and raw bodies. */
+  readonly envelope: VaultEnvelope | undefined;
+}
+
+type Paths = paths;
+type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+type PathsFor<M extends HttpMethod> = ClientPathsWithMethod<Client<Paths>, M>;
+type OperationOf<P extends keyof Paths, M extends HttpMethod> =
+  Paths[P] extends Record<M, infer O> ? O : never;
+type InitOf<P extends keyof Paths, M extends HttpMethod> = MaybeOptionalInit<Paths[P], M>;
+type InitArgs<I> = undefined extends I ? [init?: I] : [init: I];
+/** The inner `data` type the document declares for a 2xx answer (unknown where it declares none). */
+export type ResponseData<P extends keyof Paths, M extends HttpMethod> =
+  OperationOf<P, M> extends Record<string | number, unknown>
+    ? NonNullable<
+        FetchResponse<OperationOf<P, M>, object, 'application/json'>['data']
+      > extends infer D
+      ? [D] extends [never]
+        ? unknown
+        : [keyof D] extends [never]
+          ? unknown
+          : D
+      : unknown
+    : unknown;
+
+/** Options of an untyped call (the generated `api` tools, whose paths are only known at run time). */
+export interface RawRequest {
+  /** Path-parameter values by name. */
+  readonly path?: Record<string, string | number | undefined>;
+  readonly query?: Record<string, string | number | boolean | undefined>;
+  readonly body?: unknown;
+  readonly parseAs?: 'json' | 'text' | 'arrayBuffer';
+  /** True for LIST: sends `list=true` and reports the method as LIST in errors. */
+  readonly list?: boolean;
+}
+
+/** Read-only view of how a client was configured (never the token). */
+export interface VaultClientInfo {
+  readonly address: string;
+  readonly namespace: string | undefined;
+  readonly hasToken: boolean;
+}
+
+const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
+
+function errorCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    const record = current as { code?: unknown; cause?: unknown; errors?: unknown[] };
+    if (typeof record.code === 'string') return record.code;
+    if (Array.isArray(record.errors) && record.errors.length > 0) current = record.errors[0];
+    else current = record.cause;
+  }
+  return undefined;
+}
+
+function errorDetail(error: unknown): string {
+  let message = error instanceof Error ? error.message : String(error);
+  let cause = (error as { cause?: unknown }).cause;
+  for (let depth = 0; cause && depth < 5; depth++) {
+    if (cause instanceof Error && cause.message && !message.includes(cause.message))
+      message = cause.message;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return message === 'fetch failed' ? 'connection failed' : message;
+}
+
+function normalizeAddress(address: string): string {
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw new VaultConfigError(
+      `Vault address ${JSON.stringify(address)} is not a URL; use e.g. http://127.0.0.1:8200`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new VaultConfigError(
+      `Vault address ${JSON.stringify(address)} must start with http:// or https://`,
+    );
+  }
+  if (url.username || url.password)
+    throw new VaultConfigError('Vault address must not contain credentials');
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}`;
+}
+
+/** Shared by a client and every `withToken`/`withNamespace` copy: one connection pool. */
+interface Transport {
+  readonly address: string;
+  readonly fetch: (request: Request) => Promise<Response>;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  /** The undici Agent when this client owns the connection pool (typed loosely: no undici types in the public d.ts). */
+  readonly agent: { close(): Promise<void> } | undefined;
+  /** undici's Request class, paired with its fetch. */
+  readonly requestClass: typeof Request | undefined;
+}
+
+function createTransport(options: VaultClientOptions): Transport {
+  const address = normalizeAddress(options.address);
+  let agent: Agent | undefined;
+  let fetchImpl = options.fetch;
+  let requestClass: typeof Request | undefined;
+  if (!fetchImpl) {
+    const tls = options.tls;
+    const ca =
+      tls?.caCert === undefined
+        ? undefined
+        : typeof tls.caCert === 'string'
+          ? [tls.caCert]
+          : [...tls.caCert];
+    agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connect: {
+        ...(ca ? { ca } : {}),
+        ...(tls?.clientCert ? { cert: tls.clientCert } : {}),
+        ...(tls?.clientKey ? { key: tls.clientKey } : {}),
+        ...(tls?.serverName ? { servername: tls.serverName } : {}),
+        rejectUnauthorized: tls?.insecureSkipVerify !== true,
+      },
+    });
+    const dispatcher = agent;
+    // undici's own fetch + Request: the global fetch of Node 20 bundles an older undici whose
+    // dispatcher interface differs from the Agent's.
+    fetchImpl = (request) =>
+      undiciFetch(request as unknown as UndiciRequest, {
+        dispatcher,
+      }) as unknown as Promise<Response>;
+    // The Request class must match the fetch that consumes it.
+    requestClass = UndiciRequest as unknown as typeof Request;
+  }
+  return {
+    address,
+    fetch: fetchImpl,
+    timeoutMs: options.timeoutMs ?? 60_000,
+    maxRetries: options.maxRetries ?? 2,
+    agent,
+    requestClass,
+  };
+}
+
+/**
+ * A Vault client for one token and namespace. Create it with {@link createVaultClient}.
+ * Every method throws {@link VaultResponseError} (non-2xx), {@link VaultConnectionError},
+ * {@link VaultTimeoutError} or VaultInputError (a path with `..` segments or control characters).
+ */
+export class VaultClient {
+  readonly #transport: Transport;
+  readonly #token: string | undefined;
+  readonly #namespace: string | undefined;
+  readonly #fetchClient: Client<Paths>;
+
+  /** @internal use {@link createVaultClient}. */
+  constructor(transport: Transport, token: string | undefined, namespace: string | undefined) {
+    this.#transport = transport;
+    this.#token = token;
+    this.#namespace = namespace?.replace(/^\/+|\/+$/g, '') || undefined;
+    const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
+    if (token) headers['X-Vault-Token'] = token;
+    if (this.#namespace) headers['X-Vault-Namespace'] = this.#namespace;
+    this.#fetchClient = createClient<Paths>({
+      baseUrl: `${transport.address}/v1`,
+      fetch: transport.fetch,
+      ...(transport.requestClass ? { Request: transport.requestClass } : {}),
+      pathSerializer: serializeVaultPath,
+      headers,
+    });
+  }
+
+  /** Address, namespace and whether a token is set; never the token itself. */
+  get info(): VaultClientInfo {
+    return {
+      address: this.#transport.address,
+      namespace: this.#namespace,
+      hasToken: Boolean(this.#token),
+    };
+  }
+
+  /** The same connection pool with another token (a per-caller token in HTTP mode). */
+  withToken(token: string | undefined): VaultClient {
+    return new VaultClient(this.#transport, token, this.#namespace);
+  }
+
+  /** The same connection pool and token in another namespace. */
+  withNamespace(namespace: string | undefined): VaultClient {
+    return new VaultClient(this.#transport, this.#token, namespace);
+  }
+
+  /** `GET /v1/<path>`, typed by the generated document. */
+  GET<P extends PathsFor<'get'>>(
+    path: P,
+    ...init: InitArgs<InitOf<P, 'get'>>
+  ): Promise<VaultResult<ResponseData<P, 'get'>>> {
+    return this.#typed('get', path, init[0]) as Promise<VaultResult<ResponseData<P, 'get'>>>;
+  }
+
+  /** `POST /v1/<path>` with a JSON body. */
+  POST<P extends PathsFor<'post'>>(
+    path: P,
+    ...init: InitArgs<InitOf<P, 'post'>>
+  ): Promise<VaultResult<ResponseData<P, 'post'>>> {
+    return this.#typed('post', path, init[0]) as Promise<VaultResult<ResponseData<P, 'post'>>>;
+  }
+
+  /** `PATCH /v1/<path>`, sent as `application/merge-patch+json` (Vault answers 415 to anything else). */
+  PATCH<P extends PathsFor<'patch'>>(
+    path: P,
+    ...init: InitArgs<InitOf<P, 'patch'>>
+  ): Promise<VaultResult<ResponseData<P, 'patch'>>> {
+    return this.#typed('patch', path, init[0]) as Promise<VaultResult<ResponseData<P, 'patch'>>>;
+  }
+
+  /** `DELETE /v1/<path>`. */
+  DELETE<P extends PathsFor<'delete'>>(
+    path: P,
+    ...init: InitArgs<InitOf<P, 'delete'>>
+  ): Promise<VaultResult<ResponseData<P, 'delete'>>> {
+    return this.#typed('delete', path, init[0]) as Promise<VaultResult<ResponseData<P, 'delete'>>>;
+  }
+
+  /**
+   * An untyped call on a path template of the document (used by the generated `api` tools).
+   * `method` is the HTTP method; set `list: true` for a LIST.
+   */
+  request(
+    method: HttpMethod,
+    template: string,
+    options: RawRequest = {},
+  ): Promise<VaultResult<unknown>> {
+    const query = { ...(options.query ?? {}), ...(options.list ? { list: 'true' } : {}) };
+    const init = {
+      params: { path: options.path ?? {}, query },
+      ...(options.body !== undefined ? { body: options.body } : {}),
+      ...(options.parseAs ? { parseAs: options.parseAs } : {}),
+    };
+    return this.#call(method, template, init, options.list === true);
+  }
+
+  /** Close the connection pool (shared with `withToken` copies). */
+  async close(): Promise<void> {
+    await this.#transport.agent?.close();
+  }
+
+  #typed(method: HttpMethod, template: string, init: unknown): Promise<VaultResult<unknown>> {
+    const params = (init as { params?: { query?: Record<string, unknown> } } | undefined)?.params;
+    const list = method === 'get' && template.endsWith('/') && params?.query?.['list'] === 'true';
+    return this.#call(method, template, init, list);
+  }
+
+  async #call(
+    method: HttpMethod,
+    template: string,
+    rawInit: unknown,
+    list: boolean,
+  ): Promise<VaultResult<unknown>> {
+    const init = (rawInit ?? {}) as {
+      params?: { path?: Record<string, unknown>; query?: Record<string, unknown> };
+      parseAs?: 'json' | 'text' | 'arrayBuffer';
+      headers?: Record<string, string>;
+    };
+    const shownMethod = list ? 'LIST' : method.toUpperCase();
+    // Validates every path parameter before anything is sent (VaultInputError).
+    const concrete = serializeVaultPath(template, init.params?.path ?? {}).replace(/^\//, '');
+    const headers =
+      method === 'patch'
+        ? { ...init.headers, 'Content-Type': 'application/merge-patch+json' }
+        : init.headers;
+    const retries = method === 'get' ? this.#transport.maxRetries : 0;
+    for (let attempt = 0; ; attempt++) {
+      let outcome: { data?: unknown; error?: unknown; response: Response };
+      try {
+        outcome = await this.#fetchClient.request(
+          method as 'get',
+          template as PathsFor<'get'>,
+          {
+            ...(init as object),
+            ...(headers ? { headers } : {}),
+            signal: AbortSignal.timeout(this.#transport.timeoutMs),
+          } as never,
+        );
+      } catch (error) {
+        const translated = this.#translate(error, shownMethod, concrete);
+        if (translated instanceof VaultConnectionError && attempt < retries) {
+          await backoff(attempt);
+          continue;
+        }
+        throw translated;
+      }
+      const { response } = outcome;
+      if (response.ok) {
+        const parsed = outcome.data;
+        if (init.parseAs === 'arrayBuffer' && parsed instanceof ArrayBuffer) {
+          return {
+            data: new Uint8Array(parsed),
+            status: response.status,
+            warnings: [],
+            envelope: undefined,
+          };
+        }
+        if (
+          init.parseAs === 'text' ||
+          parsed === undefined ||
+          parsed === null ||
+          typeof parsed !== 'object'
+        ) {
+          return { data: parsed, status: response.status, warnings: [], envelope: undefined };
+        }
+        const envelope = parsed as VaultEnvelope;
+        return {
+          data: envelope.data,
+          status: response.status,
+          warnings: envelope.warnings ?? [],
+          envelope,
+        };
+      }
+      const body = (outcome.error ?? {}) as {
+        errors?: unknown;
+        data?: unknown;
+        warnings?: unknown;
+      };
+      const error = new VaultResponseError({
+        status: response.status,
+        errors: Array.isArray(body.errors)
+          ? body.errors.map(String)
+          : typeof outcome.error === 'string' && outcome.error
+            ? [outcome.error.trim()]
+            : [],
+        method: shownMethod,
+        path: concrete,
+        responseData: body.data,
+        warnings: Array.isArray(body.warnings) ? body.warnings.map(String) : [],
+      });
+      if (attempt < retries && RETRYABLE_STATUS.has(response.status) && !error.sealed) {
+        await backoff(attempt);
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  #translate(error: unknown, method: string, path: string): VaultError {
+    if (error instanceof VaultError) return error;
+    const name = (error as { name?: string } | undefined)?.name;
+    if (name === 'TimeoutError' || name === 'AbortError') {
+      return new VaultTimeoutError(
+        this.#transport.address,
+        method,
+        path,
+        this.#transport.timeoutMs,
+      );
+    }
+    return new VaultConnectionError(this.#transport.address, errorCode(error), errorDetail(error), {
+      cause: error,
+    });
+  }
+}
+
+function backoff(attempt: number): Promise<void> {
+  const ms = 100 * 2 ** attempt + Math.random() * 50;
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Create a client. Nothing is sent until the first call.
+ * @throws VaultConfigError when `address` is not an http(s) URL.
+ * @example
+ *   const vault = createVaultClient({ address: 'http://127.0.0.1:8200', token });
+ *   const { data } = await vault.GET('/{kv_v2_mount_path}/data/{path}', {
+ *     params: { path: { kv_v2_mount_path: 'secret', path: 'myapp/database' } },
+ *   });
+ */
+export function createVaultClient(options: VaultClientOptions): VaultClient {
+  return new VaultClient(createTransport(options), options.token, options.namespace);
+}

@@ -1,0 +1,143 @@
+/**
+ * `fromEnv()`: client options from the environment the Vault and OpenBao CLIs read, so a shell
+ * that works with `vault`/`bao` works with this client.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createVaultClient,
+  type VaultClient,
+  type VaultClientOptions,
+  type VaultTlsOptions,
+} from './client.js';
+import { VaultConfigError } from './errors.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** `VAULT_<name>`, else `BAO_<name>` (VAULT_ wins when both are set, as in Vault's own tools). */
+export function envValue(env: Env, name: string): string | undefined {
+  const value = env[`VAULT_${name}`] ?? env[`BAO_${name}`];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Vault's boolean parsing (strconv.ParseBool): 1/t/true/0/f/false in any case. */
+export function parseBool(name: string, value: string): boolean {
+  if (/^(1|t|true)$/i.test(value)) return true;
+  if (/^(0|f|false)$/i.test(value)) return false;
+  throw new VaultConfigError(
+    `${name}=${JSON.stringify(value)} is not a boolean; use true or false`,
+  );
+}
+
+function readFile(variable: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new VaultConfigError(`${variable}: cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The token from `VAULT_TOKEN`/`BAO_TOKEN`, else the CLI's token file (`~/.vault-token`, then
+ * `~/.bao-token`), else undefined. Surrounding whitespace is removed.
+ */
+export function tokenFromEnv(env: Env = process.env, home: string = homedir()): string | undefined {
+  const direct = envValue(env, 'TOKEN');
+  if (direct) return direct.trim();
+  for (const file of ['.vault-token', '.bao-token']) {
+    try {
+      const token = readFileSync(join(home, file), 'utf8').trim();
+      if (token) return token;
+    } catch {
+      // No token file: try the next one.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * TLS options from VAULT_CACERT (file), VAULT_CAPATH (folder of PEM files), VAULT_CLIENT_CERT,
+ * VAULT_CLIENT_KEY, VAULT_TLS_SERVER_NAME and VAULT_SKIP_VERIFY (and their BAO_ twins).
+ * @throws VaultConfigError for unreadable files or a non-boolean VAULT_SKIP_VERIFY.
+ */
+export function tlsFromEnv(env: Env = process.env): VaultTlsOptions | undefined {
+  const caCerts: string[] = [];
+  const caFile = envValue(env, 'CACERT');
+  if (caFile) caCerts.push(readFile('VAULT_CACERT', caFile));
+  const caPath = envValue(env, 'CAPATH');
+  if (caPath) {
+    let entries: string[];
+    try {
+      entries = readdirSync(caPath).sort();
+    } catch (error) {
+      throw new VaultConfigError(
+        `VAULT_CAPATH: cannot read ${caPath}: ${(error as Error).message}`,
+      );
+    }
+    for (const entry of entries) {
+      const file = join(caPath, entry);
+      if (statSync(file).isFile() && /\.(pem|crt|cer)$/i.test(entry))
+        caCerts.push(readFile('VAULT_CAPATH', file));
+    }
+  }
+  const certFile = envValue(env, 'CLIENT_CERT');
+  const keyFile = envValue(env, 'CLIENT_KEY');
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    throw new VaultConfigError('VAULT_CLIENT_CERT and VAULT_CLIENT_KEY must be set together');
+  }
+  const serverName = envValue(env, 'TLS_SERVER_NAME');
+  const skip = envValue(env, 'SKIP_VERIFY');
+  const tls: VaultTlsOptions = {
+    ...(caCerts.length ? { caCert: caCerts } : {}),
+    ...(certFile ? { clientCert: readFile('VAULT_CLIENT_CERT', certFile) } : {}),
+    ...(keyFile ? { clientKey: readFile('VAULT_CLIENT_KEY', keyFile) } : {}),
+    ...(serverName ? { serverName } : {}),
+    ...(skip !== undefined ? { insecureSkipVerify: parseBool('VAULT_SKIP_VERIFY', skip) } : {}),
+  };
+  return Object.keys(tls).length ? tls : undefined;
+}
+
+/**
+ * Client options from the environment: VAULT_ADDR (default `https://127.0.0.1:8200`, as the CLI),
+ * VAULT_TOKEN or `~/.vault-token`, VAULT_NAMESPACE, the TLS variables of {@link tlsFromEnv},
+ * VAULT_CLIENT_TIMEOUT (seconds or a Go duration like `30s`) and VAULT_MAX_RETRIES; each also as BAO_*.
+ * @throws VaultConfigError when a variable cannot be used (the message names it).
+ */
+export function optionsFromEnv(env: Env = process.env): VaultClientOptions {
+  const timeout = envValue(env, 'CLIENT_TIMEOUT');
+  const retries = envValue(env, 'MAX_RETRIES');
+  let timeoutMs: number | undefined;
+  if (timeout !== undefined) {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(timeout.trim());
+    if (!match?.[1])
+      throw new VaultConfigError(
+        `VAULT_CLIENT_TIMEOUT=${JSON.stringify(timeout)} is not a duration; use e.g. 30 or 30s`,
+      );
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[
+      (match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'
+    ];
+    timeoutMs = Number(match[1]) * unit;
+  }
+  if (retries !== undefined && !/^\d+$/.test(retries)) {
+    throw new VaultConfigError(
+      `VAULT_MAX_RETRIES=${JSON.stringify(retries)} is not a non-negative integer`,
+    );
+  }
+  return {
+    address: envValue(env, 'ADDR') ?? 'https://127.0.0.1:8200',
+    token: tokenFromEnv(env),
+    namespace: envValue(env, 'NAMESPACE'),
+    tls: tlsFromEnv(env),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(retries !== undefined ? { maxRetries: Number(retries) } : {}),
+  };
+}
+
+/**
+ * A client configured like the Vault CLI from the environment (see {@link optionsFromEnv}).
+ * @throws VaultConfigError naming the variable that cannot be used.
+ */
+export function fromEnv(env: Env = process.env): VaultClient {
+  return createVaultClient(optionsFromEnv(env));
+}

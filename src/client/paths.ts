@@ -1,0 +1,65 @@
+/**
+ * Path handling shared by the client and the tools: Vault paths keep their `/` (a KV path like
+ * `team/app/db` is several segments), each segment is percent-encoded on its own, and segments
+ * that a URL parser would resolve (`.`, `..`, also when written `%2e%2e`) are refused so that no
+ * input can walk out of the mount it names.
+ */
+import { VaultInputError } from './errors.js';
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Split a Vault path into its non-empty segments: `/a//b/` → `['a', 'b']`.
+ * @throws VaultInputError for `.`/`..` segments (also percent-encoded) and control characters.
+ */
+export function pathSegments(parameter: string, value: string): string[] {
+  const control = CONTROL.exec(value);
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    throw new VaultInputError(parameter, `contains the control character U+${code}; remove it`);
+  }
+  const segments = value.split('/').filter((s) => s.length > 0);
+  for (const segment of segments) {
+    let decoded = segment;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      // Not percent-encoded text: it is sent literally (its % is encoded).
+    }
+    if (decoded === '.' || decoded === '..') {
+      throw new VaultInputError(
+        parameter,
+        `"${segment}" segments are not allowed (${JSON.stringify(value)}); give the path inside the mount`,
+      );
+    }
+  }
+  return segments;
+}
+
+/** `/a//b/` → `a/b` (validated as in {@link pathSegments}). */
+export function normalizePath(parameter: string, value: string): string {
+  return pathSegments(parameter, value).join('/');
+}
+
+/** Percent-encode each segment, keep the `/` between them. */
+export function encodePath(parameter: string, value: string): string {
+  return pathSegments(parameter, value).map(encodeURIComponent).join('/');
+}
+
+/**
+ * openapi-fetch path serializer (it receives base URL + template): fills `{name}` placeholders with {@link encodePath} and drops the
+ * empty segment an empty value leaves (`/secret/metadata//` → `/secret/metadata/`), because Vault's
+ * router answers a double slash with a redirect.
+ */
+export function serializeVaultPath(template: string, params: Record<string, unknown>): string {
+  const filled = template.replace(/\{([^{}]+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined || value === null) return '';
+    return encodePath(name, String(value));
+  });
+  // openapi-fetch hands over the whole URL: keep the scheme's `//`.
+  const scheme = filled.indexOf('://');
+  const start = scheme >= 0 ? scheme + 3 : 0;
+  return filled.slice(0, start) + filled.slice(start).replace(/\/{2,}/g, '/');
+}

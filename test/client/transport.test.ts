@@ -1,0 +1,127 @@
+import { createServer } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/lib/openbao.js';
+import type {
+  VaultResponseError} from '../../src/index.js';
+import {
+  createVaultClient,
+  fromEnv,
+  optionsFromEnv,
+  tokenFromEnv,
+  VaultConfigError,
+  VaultConnectionError,
+  VaultTimeoutError,
+} from '../../src/index.js';
+import { devServer, rootClient } from '../support/vault.js';
+
+describe('connection failures', () => {
+  it('names the address when nothing listens there', async () => {
+    const port = await freePort();
+    const client = createVaultClient({
+      address: `http://127.0.0.1:${port}`,
+      token: 's.secret-token',
+      maxRetries: 0,
+    });
+    const error = await client.GET('/sys/mounts').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VaultConnectionError);
+    expect((error as VaultConnectionError).code).toBe('ECONNREFUSED');
+    expect((error as Error).message).toBe(
+      `cannot reach Vault at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    expect((error as Error).message).not.toContain('s.secret-token');
+  });
+
+  // A real server cannot be made slow on demand: this is fault injection.
+  const slow = createServer((_req, res) => {
+    setTimeout(() => res.end('{}'), 2000);
+  });
+  afterAll(() => new Promise<void>((r) => slow.close(() => r())));
+
+  it('times out after timeoutMs', async () => {
+    const port = await freePort();
+    await new Promise<void>((r) => slow.listen(port, '127.0.0.1', r));
+    const client = createVaultClient({
+      address: `http://127.0.0.1:${port}`,
+      token: 't',
+      timeoutMs: 200,
+    });
+    const started = Date.now();
+    const error = await client.GET('/sys/mounts').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VaultTimeoutError);
+    expect((error as Error).message).toBe(
+      `Vault at http://127.0.0.1:${port} did not answer GET /v1/sys/mounts within 0.2 s`,
+    );
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('retries an idempotent read after a 502, never a write', async () => {
+    let calls = 0;
+    const flaky = async (request: Request): Promise<Response> => {
+      calls++;
+      if (calls === 1) return new Response('{"errors":["bad gateway"]}', { status: 502 });
+      return fetch(request);
+    };
+    const client = rootClient({ fetch: flaky });
+    await client.GET('/sys/internal/ui/mounts');
+    expect(calls).toBe(2);
+    calls = 0;
+    const write = await client
+      .POST('/sys/capabilities-self', { body: { paths: ['sys/mounts'] } })
+      .catch((e: unknown) => e);
+    expect(calls).toBe(1);
+    expect((write as VaultResponseError).status).toBe(502);
+  });
+});
+
+describe('configuration', () => {
+  it('rejects addresses that are not http(s) URLs', () => {
+    expect(() => createVaultClient({ address: 'vault:8200' })).toThrow(VaultConfigError);
+    expect(() => createVaultClient({ address: 'not a url' })).toThrow(
+      'Vault address "not a url" is not a URL; use e.g. http://127.0.0.1:8200',
+    );
+    expect(createVaultClient({ address: 'http://h:8200/v1/' }).info.address).toBe('http://h:8200');
+  });
+
+  it('reads VAULT_* and BAO_* like the CLIs, VAULT_ first', () => {
+    const home = mkdtempSync(join(tmpdir(), 'vault-mcp-home-'));
+    writeFileSync(join(home, '.vault-token'), '  file-token\n');
+    expect(tokenFromEnv({}, home)).toBe('file-token');
+    expect(tokenFromEnv({ BAO_TOKEN: 'bao' }, home)).toBe('bao');
+    expect(tokenFromEnv({ VAULT_TOKEN: 'vault', BAO_TOKEN: 'bao' }, home)).toBe('vault');
+    const options = optionsFromEnv({
+      BAO_ADDR: 'http://bao:8200',
+      VAULT_NAMESPACE: 'team-a',
+      VAULT_TOKEN: 't',
+      VAULT_CLIENT_TIMEOUT: '5s',
+      VAULT_MAX_RETRIES: '0',
+      VAULT_SKIP_VERIFY: 'true',
+    });
+    expect(options).toEqual({
+      address: 'http://bao:8200',
+      token: 't',
+      namespace: 'team-a',
+      tls: { insecureSkipVerify: true },
+      timeoutMs: 5000,
+      maxRetries: 0,
+    });
+    expect(() => optionsFromEnv({ VAULT_SKIP_VERIFY: 'maybe' })).toThrow(
+      'VAULT_SKIP_VERIFY="maybe" is not a boolean; use true or false',
+    );
+    expect(() => optionsFromEnv({ VAULT_CACERT: '/nonexistent/ca.pem' })).toThrow(
+      /VAULT_CACERT: cannot read \/nonexistent\/ca.pem/,
+    );
+    expect(() => optionsFromEnv({ VAULT_CLIENT_CERT: '/x' })).toThrow(
+      'VAULT_CLIENT_CERT and VAULT_CLIENT_KEY must be set together',
+    );
+  });
+
+  it('fromEnv() talks to the dev server', async () => {
+    const { address, token } = devServer();
+    const client = fromEnv({ VAULT_ADDR: address, VAULT_TOKEN: token });
+    const mounts = await client.GET('/sys/internal/ui/mounts');
+    expect(Object.keys((mounts.data as { secret: object }).secret)).toContain('sys/');
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * The package as a user gets it: `npm pack`, install the tarball into an empty project, import
+ * the client by package name from TypeScript (must type-check; a wrong argument must not) and
+ * from plain Node ESM (reads a KV v2 secret from the test server).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../scripts/lib/openbao.js';
+import { adminRequest, devServer, mountEngine } from '../support/vault.js';
+
+const packageName = (
+  JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string }
+).name;
+let project = '';
+
+beforeAll(() => {
+  project = mkdtempSync(join(tmpdir(), 'vault-mcp-consumer-'));
+  const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', project], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .pop() as string;
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', join(project, packed)], {
+    cwd: project,
+    stdio: 'pipe',
+  });
+}, 300_000);
+
+afterAll(() => {
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+describe(`import from '${packageName}'`, () => {
+  it('type-checks from TypeScript, and a wrong argument is a type error', () => {
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          noEmit: true,
+          skipLibCheck: false,
+          types: [],
+        },
+        include: ['*.ts'],
+      }),
+    );
+    writeFileSync(
+      join(project, 'good.ts'),
+      [
+        `import { createVaultClient, fromEnv, VaultResponseError, kvRead } from '${packageName}';`,
+        `const vault = createVaultClient({ address: 'http://127.0.0.1:8200', token: 't', namespace: 'ns' });`,
+        `export async function read(): Promise<string | undefined> {`,
+        `  try {`,
+        `    const mount = await vault.GET('/sys/internal/ui/mounts/{path}', { params: { path: { path: 'secret' } } });`,
+        `    const type: string | undefined = mount.data.type;`,
+        `    const secret = await kvRead(fromEnv(), 'secret', 'a/b', 2);`,
+        `    return type + String(secret?.metadata?.version);`,
+        `  } catch (e) { if (e instanceof VaultResponseError) return String(e.status); throw e; }`,
+        `}`,
+      ].join('\n'),
+    );
+    const tsc = join(repoRoot, 'node_modules', '.bin', 'tsc');
+    execFileSync(tsc, ['-p', 'tsconfig.json', '--pretty', 'false'], {
+      cwd: project,
+      stdio: 'pipe',
+    });
+    writeFileSync(
+      join(project, 'bad.ts'),
+      [
+        `import { createVaultClient } from '${packageName}';`,
+        `const vault = createVaultClient({ address: 'http://127.0.0.1:8200' });`,
+        `// a path parameter of the wrong name must not compile`,
+        `export const p = vault.GET('/{kv_v2_mount_path}/data/{path}', { params: { path: { mount: 'secret', path: 'a' } } });`,
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      readFileSync(join(project, 'tsconfig.json'), 'utf8').replace('"*.ts"', '"bad.ts"'),
+    );
+    let output = '';
+    try {
+      execFileSync(tsc, ['-p', 'tsconfig.json', '--pretty', 'false'], {
+        cwd: project,
+        stdio: 'pipe',
+      });
+    } catch (error) {
+      output = String((error as { stdout?: Buffer }).stdout);
+    }
+    expect(output).toMatch(
+      /bad\.ts\(4,\d+\): error TS2353: Object literal may only specify known properties, and 'mount' does not exist/,
+    );
+    rmSync(join(project, 'bad.ts'));
+  });
+
+  it('reads a KV v2 secret from plain Node ESM', async () => {
+    const mount = await mountEngine('pack', 'kv-v2');
+    await adminRequest('POST', `${mount}/data/app/db`, { data: { username: 'app' } });
+    writeFileSync(
+      join(project, 'read.mjs'),
+      [
+        `import { fromEnv, kvRead } from '${packageName}';`,
+        `const secret = await kvRead(fromEnv(), process.argv[2], 'app/db', 2);`,
+        `process.stdout.write(JSON.stringify({ keys: Object.keys(secret.data), version: secret.metadata.version }));`,
+      ].join('\n'),
+    );
+    const { address, token } = devServer();
+    const out = execFileSync('node', ['read.mjs', mount], {
+      cwd: project,
+      encoding: 'utf8',
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: project,
+        VAULT_ADDR: address,
+        VAULT_TOKEN: token,
+      },
+    });
+    expect(JSON.parse(out)).toEqual({ keys: ['username'], version: 1 });
+  });
+});

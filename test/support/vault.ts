@@ -1,0 +1,70 @@
+/** Helpers for tests that talk to the shared OpenBao dev server (see global-setup.ts). */
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { vaultRequest } from '../../scripts/lib/openbao.js';
+import { createVaultClient, type VaultClient } from '../../src/index.js';
+
+/** Address and root token of the shared dev server. */
+export function devServer(): { address: string; token: string } {
+  return inject('vault');
+}
+
+/** A client with the root token. */
+export function rootClient(
+  options: { fetch?: (request: Request) => Promise<Response> } = {},
+): VaultClient {
+  const { address, token } = devServer();
+  return createVaultClient({ address, token, ...options });
+}
+
+/** `prefix-<random hex>`: mount and secret names that no other test file uses. */
+export function unique(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Root-token request to the dev server (test set-up only). */
+export function adminRequest(method: string, path: string, body?: unknown): Promise<unknown> {
+  return vaultRequest(devServer(), method, path, body);
+}
+
+/** Mount a secrets engine for one test file: `kv` with version 1/2, or `pki`. Returns the mount path. */
+export async function mountEngine(
+  prefix: string,
+  type: 'kv-v1' | 'kv-v2' | 'pki',
+): Promise<string> {
+  const path = unique(prefix);
+  const body =
+    type === 'pki'
+      ? { type: 'pki', config: { max_lease_ttl: '87600h' } }
+      : { type: 'kv', options: { version: type === 'kv-v2' ? '2' : '1' } };
+  await adminRequest('POST', `sys/mounts/${path}`, body);
+  return path;
+}
+
+/** Write an ACL policy and create a token with it (default policy attached, 1 h TTL). */
+export async function scopedToken(policy: string, name = unique('policy')): Promise<string> {
+  await adminRequest('POST', `sys/policies/acl/${name}`, { policy });
+  const created = (await adminRequest('POST', 'auth/token/create', {
+    policies: [name],
+    ttl: '1h',
+  })) as {
+    auth: { client_token: string };
+  };
+  return created.auth.client_token;
+}
+
+/** A fetch that counts the requests it forwards (method and path after /v1/). */
+export function countingFetch(): {
+  fetch: (request: Request) => Promise<Response>;
+  requests: string[];
+} {
+  const requests: string[] = [];
+  return {
+    requests,
+    fetch: async (request: Request) => {
+      const url = new URL(request.url);
+      requests.push(`${request.method} ${url.pathname.replace(/^\/v1\//, '')}${url.search}`);
+      return fetch(request);
+    },
+  };
+}
