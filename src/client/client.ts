@@ -45,7 +45,7 @@ export interface VaultClientOptions {
   /** Per-request timeout in milliseconds; default 60000 (the Vault CLI's default). */
   readonly timeoutMs?: number | undefined;
   /**
-   * Retries of GET/LIST requests after a connection error or a 500/502/503/504 (not "sealed"),
+   * Retries of GET/LIST requests after a connection error or a 502/503/504 (not "sealed"),
    * with exponential backoff from 100 ms; default 2 (the CLI's VAULT_MAX_RETRIES). Writes never retry.
    */
   readonly maxRetries?: number | undefined;
@@ -115,7 +115,11 @@ export interface VaultClientInfo {
   readonly hasToken: boolean;
 }
 
-const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
+/**
+ * Statuses worth retrying: gateway and availability errors. Not 500: Vault answers many
+ * deterministic failures with 500 (e.g. an unknown PKI issuer), and retrying those only adds delay.
+ */
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
 function errorCode(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {

@@ -39,10 +39,13 @@ function readFile(variable: string, file: string): string {
 }
 
 /**
- * The token from `VAULT_TOKEN`/`BAO_TOKEN`, else the CLI's token file (`~/.vault-token`, then
- * `~/.bao-token`), else undefined. Surrounding whitespace is removed.
+ * The token from `VAULT_TOKEN`/`BAO_TOKEN`, else the CLI's token file (`$HOME/.vault-token`, then
+ * `$HOME/.bao-token`), else undefined. Surrounding whitespace is removed.
  */
-export function tokenFromEnv(env: Env = process.env, home: string = homedir()): string | undefined {
+export function tokenFromEnv(
+  env: Env = process.env,
+  home: string = env['HOME'] ?? homedir(),
+): string | undefined {
   const direct = envValue(env, 'TOKEN');
   if (direct) return direct.trim();
   for (const file of ['.vault-token', '.bao-token']) {

@@ -241,6 +241,36 @@ export async function kvVersions(
   else await client.POST('/{kv_v2_mount_path}/destroy/{path}', params);
 }
 
+/**
+ * Top-level key names of a KV v2 secret without its values (`GET /v1/<mount>/subkeys/<path>?depth=1`),
+ * sorted; undefined when there is no readable latest version.
+ */
+export async function kvSubkeys(
+  client: VaultClient,
+  mount: string,
+  path: string,
+  version: KvVersion,
+): Promise<string[] | undefined> {
+  requireV2(version, 'subkeys');
+  try {
+    const result = await client.GET('/{kv_v2_mount_path}/subkeys/{path}', {
+      params: {
+        path: {
+          kv_v2_mount_path: normalizePath('mount', mount),
+          path: normalizePath('path', path),
+        },
+        query: { depth: 1 },
+      },
+    });
+    const subkeys = (result.data as { subkeys?: Record<string, unknown> | null } | undefined)
+      ?.subkeys;
+    return subkeys ? Object.keys(subkeys).sort() : undefined;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
 /** KV v2 metadata (`GET /v1/<mount>/metadata/<path>`); undefined when the secret does not exist. */
 export async function kvReadMetadata(
   client: VaultClient,

@@ -177,7 +177,14 @@ export async function disableMount(client: VaultClient, path: string): Promise<v
   });
 }
 
-/** True when `error` is a 404 from Vault. */
+/**
+ * True when `error` is Vault's 404 for a missing item (or an empty LIST). Not for a missing
+ * mount: Vault answers that with 404 "no handler for route", which is an error, not "empty".
+ */
 export function isNotFound(error: unknown): error is VaultResponseError {
-  return error instanceof VaultResponseError && error.status === 404;
+  return (
+    error instanceof VaultResponseError &&
+    error.status === 404 &&
+    !error.errors.some((e) => /no handler for route/i.test(e))
+  );
 }

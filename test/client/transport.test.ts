@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/openbao.js';
-import type {
-  VaultResponseError} from '../../src/index.js';
+import type { VaultResponseError } from '../../src/index.js';
 import {
   createVaultClient,
   fromEnv,

@@ -1,0 +1,404 @@
+/**
+ * Every setting of vault-mcp in one table: environment variable(s), command-line flag, default and
+ * meaning. `loadConfig` reads flags over environment over defaults, validates everything with zod
+ * and reports all problems at once (the CLI exits with code 2). The same table renders `--help`
+ * and the README's configuration table.
+ */
+import { z } from 'zod';
+import { optionsFromEnv } from './client/env.js';
+import { VaultConfigError } from './client/errors.js';
+import type { VaultClientOptions } from './client/client.js';
+import { LOG_LEVELS, type LogLevel } from './log.js';
+
+/** A toolset: a named group of tools that is switched on or off as a whole. */
+export interface ToolsetSpec {
+  readonly id: ToolsetId;
+  readonly description: string;
+  /** On unless VAULT_MCP_TOOLSETS says otherwise. */
+  readonly default: boolean;
+}
+
+export type ToolsetId = 'kv' | 'pki' | 'mounts' | 'auth' | 'api';
+
+export const TOOLSETS: readonly ToolsetSpec[] = [
+  {
+    id: 'kv',
+    description:
+      'KV v1/v2 secrets: list, read (values withheld by default), write, patch, delete, versions, metadata, audit',
+    default: true,
+  },
+  {
+    id: 'pki',
+    description: 'PKI: enable, issuers, roles, issue/sign/revoke certificates, CA chain, URLs',
+    default: true,
+  },
+  {
+    id: 'mounts',
+    description: 'Secrets-engine mounts: list, read, create, tune, delete',
+    default: true,
+  },
+  {
+    id: 'auth',
+    description: 'The token itself: whoami (policies, TTL, capabilities)',
+    default: true,
+  },
+  {
+    id: 'api',
+    description: 'Raw generated operations for every allowlisted Vault endpoint (off by default)',
+    default: false,
+  },
+];
+
+const TOOLSET_IDS = TOOLSETS.map((t) => t.id);
+
+/** How a setting appears on the command line. */
+interface FlagSpec {
+  /** commander syntax: `--toolsets <list>` or `--read-only`. */
+  readonly syntax: string;
+  /** Help text of the flag when it differs from the variable's. */
+  readonly description?: string;
+  /** Turn the flag's value into the environment variable's value. */
+  readonly toEnv?: (value: string | boolean) => string;
+}
+
+/** One row of the settings table. */
+export interface SettingSpec {
+  /** Environment variables, first set one wins. */
+  readonly env: readonly string[];
+  readonly flag: FlagSpec | undefined;
+  /** Default as shown to users. */
+  readonly default: string;
+  readonly description: string;
+  readonly group: 'Vault connection' | 'Tools and safety' | 'Server';
+}
+
+export const SETTINGS: readonly SettingSpec[] = [
+  {
+    env: ['VAULT_ADDR', 'BAO_ADDR'],
+    flag: { syntax: '--vault-addr <url>' },
+    default: 'https://127.0.0.1:8200',
+    description: 'Vault or OpenBao address',
+    group: 'Vault connection',
+  },
+  {
+    env: ['VAULT_TOKEN', 'BAO_TOKEN'],
+    flag: undefined,
+    default: '~/.vault-token',
+    description: 'Vault token (deliberately no flag: a flag would show in the process list)',
+    group: 'Vault connection',
+  },
+  {
+    env: ['VAULT_NAMESPACE', 'BAO_NAMESPACE'],
+    flag: { syntax: '--namespace <path>' },
+    default: '(none)',
+    description: 'Namespace sent as X-Vault-Namespace',
+    group: 'Vault connection',
+  },
+  {
+    env: ['VAULT_CACERT', 'BAO_CACERT'],
+    flag: { syntax: '--vault-cacert <file>' },
+    default: '(system CAs)',
+    description: 'PEM CA certificate to verify Vault with',
+    group: 'Vault connection',
+  },
+  {
+    env: ['VAULT_CAPATH', 'BAO_CAPATH'],
+    flag: { syntax: '--vault-capath <dir>' },
+    default: '(none)',
+    description: 'Folder of PEM CA certificates',
+    group: 'Vault connection',
+  },
+  {
+    env: ['VAULT_CLIENT_CERT', 'BAO_CLIENT_CERT'],
+    flag: { syntax: '--vault-client-cert <file>' },
+    default: '(none)',
+    description: 'PEM client certificate for TLS client auth',
+    group: 'Vault connection',
+  },
+  {
+    env: ['VAULT_CLIENT_KEY', 'BAO_CLIENT_KEY'],
+    flag: { syntax: '--vault-client-key <file>' },
+    default: '(none)',
+    description: 'PEM key of the client certificate',
+    group: 'Vault connection',
+  },
+  {
+    env: ['VAULT_TLS_SERVER_NAME', 'BAO_TLS_SERVER_NAME'],
+    flag: { syntax: '--vault-tls-server-name <name>' },
+    default: '(host of the address)',
+    description: "Name to verify in Vault's certificate (SNI)",
+    group: 'Vault connection',
+  },
+  {
+    env: ['VAULT_SKIP_VERIFY', 'BAO_SKIP_VERIFY'],
+    flag: {
+      syntax: '--vault-skip-verify',
+      toEnv: () => 'true',
+      description: 'Same as VAULT_SKIP_VERIFY=true',
+    },
+    default: 'false',
+    description: "Do not verify Vault's TLS certificate (lab use only)",
+    group: 'Vault connection',
+  },
+  {
+    env: ['VAULT_MCP_TIMEOUT_S'],
+    flag: { syntax: '--timeout <seconds>' },
+    default: '30',
+    description: 'Seconds before a Vault request is abandoned',
+    group: 'Vault connection',
+  },
+  {
+    env: ['VAULT_MAX_RETRIES', 'BAO_MAX_RETRIES'],
+    flag: { syntax: '--max-retries <n>' },
+    default: '2',
+    description: 'Retries of idempotent reads after a connection error or 5xx (writes never retry)',
+    group: 'Vault connection',
+  },
+  {
+    env: ['ENABLE_VAULT_OPERATIONS'],
+    flag: {
+      syntax: '--read-only',
+      toEnv: () => 'false',
+      description: 'Same as ENABLE_VAULT_OPERATIONS=false',
+    },
+    default: 'true',
+    description:
+      'false (or --read-only): tools that write or mint credentials are not listed and are refused',
+    group: 'Tools and safety',
+  },
+  {
+    env: ['VAULT_MCP_REVEAL_SECRETS'],
+    flag: {
+      syntax: '--reveal-secrets',
+      toEnv: () => 'true',
+      description: 'Same as VAULT_MCP_REVEAL_SECRETS=true',
+    },
+    default: 'false',
+    description: 'true: read_secret returns values and issue_pki_certificate the private key',
+    group: 'Tools and safety',
+  },
+  {
+    env: ['VAULT_MCP_TOOLSETS'],
+    flag: { syntax: '--toolsets <list>' },
+    default: 'kv,pki,mounts,auth',
+    description: `Comma list of toolsets (${TOOLSET_IDS.join(', ')}), or all, or default`,
+    group: 'Tools and safety',
+  },
+  {
+    env: ['VAULT_MCP_TOOLS'],
+    flag: { syntax: '--tools <list>' },
+    default: '(all tools of the toolsets)',
+    description: 'Comma list of tool names: only these are served (any toolset)',
+    group: 'Tools and safety',
+  },
+  {
+    env: ['VAULT_MCP_EXCLUDE_TOOLS'],
+    flag: { syntax: '--exclude-tools <list>' },
+    default: '(none)',
+    description: 'Comma list of tool names never served (wins over the two above)',
+    group: 'Tools and safety',
+  },
+  {
+    env: ['VAULT_MCP_MOUNT_CACHE_TTL_S'],
+    flag: { syntax: '--mount-cache-ttl <seconds>' },
+    default: '30',
+    description: "Seconds a mount's type and KV version are cached",
+    group: 'Tools and safety',
+  },
+  {
+    env: ['LOG_LEVEL'],
+    flag: { syntax: '--log-level <level>' },
+    default: 'info',
+    description: `Log level on stderr (${LOG_LEVELS.join(', ')})`,
+    group: 'Server',
+  },
+  {
+    env: ['TRANSPORT_MODE'],
+    flag: undefined,
+    default: 'stdio',
+    description: 'stdio or streamable-http (same as the `http` command)',
+    group: 'Server',
+  },
+];
+
+/** The validated configuration. */
+export interface Config {
+  /** Client options for Vault (address, token, namespace, TLS, timeout, retries). */
+  readonly vault: VaultClientOptions & { readonly timeoutMs: number; readonly maxRetries: number };
+  readonly readOnly: boolean;
+  readonly revealSecrets: boolean;
+  readonly toolsets: readonly ToolsetId[];
+  /** Only these tool names when set. */
+  readonly tools: readonly string[] | undefined;
+  readonly excludeTools: readonly string[];
+  /** Milliseconds. */
+  readonly mountCacheTtlMs: number;
+  readonly logLevel: LogLevel;
+  readonly transport: 'stdio' | 'streamable-http';
+}
+
+/** Thrown by loadConfig with every problem found, one per line in `problems`. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const boolean = z
+  .string()
+  .trim()
+  .regex(/^(1|t|true|0|f|false)$/i, 'is not a boolean; use true or false')
+  .transform((v) => /^(1|t|true)$/i.test(v));
+
+const seconds = (max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'is not a number of seconds')
+    .transform(Number)
+    .refine((n) => n > 0 && n <= max, `must be more than 0 and at most ${max}`);
+
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const schema = z.object({
+  ENABLE_VAULT_OPERATIONS: boolean.default(true),
+  VAULT_MCP_REVEAL_SECRETS: boolean.default(false),
+  VAULT_MCP_TOOLSETS: list
+    .transform((items, ctx) => {
+      const out = new Set<ToolsetId>();
+      for (const item of items) {
+        const lower = item.toLowerCase();
+        if (lower === 'all') TOOLSET_IDS.forEach((id) => out.add(id));
+        else if (lower === 'default')
+          TOOLSETS.filter((t) => t.default).forEach((t) => out.add(t.id));
+        else if ((TOOLSET_IDS as readonly string[]).includes(lower)) out.add(lower as ToolsetId);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown toolset "${item}" (valid: ${TOOLSET_IDS.join(', ')}, all, default)`,
+          });
+      }
+      return TOOLSET_IDS.filter((id) => out.has(id));
+    })
+    .optional(),
+  VAULT_MCP_TOOLS: list.optional(),
+  VAULT_MCP_EXCLUDE_TOOLS: list.optional(),
+  VAULT_MCP_TIMEOUT_S: seconds(3600).default(30),
+  VAULT_MCP_MOUNT_CACHE_TTL_S: seconds(86400).default(30),
+  LOG_LEVEL: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine(
+      (v): v is LogLevel => (LOG_LEVELS as readonly string[]).includes(v),
+      `must be one of ${LOG_LEVELS.join(', ')}`,
+    )
+    .default('info'),
+  TRANSPORT_MODE: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine(
+      (v) => ['stdio', 'streamable-http', 'http'].includes(v),
+      'must be stdio or streamable-http',
+    )
+    .default('stdio'),
+});
+
+/** The environment with flags applied on top (flags win), keyed by environment variable. */
+export function applyFlags(
+  env: Env,
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+): Record<string, string | undefined> {
+  const merged: Record<string, string | undefined> = { ...env };
+  for (const setting of SETTINGS) {
+    if (!setting.flag) continue;
+    const value = flags[flagKey(setting.flag.syntax)];
+    if (value === undefined) continue;
+    const target = setting.env[0] as string;
+    merged[target] = setting.flag.toEnv ? setting.flag.toEnv(value) : String(value);
+    // A flag also overrides the BAO_ twin, which would otherwise be read when VAULT_ is unset.
+    for (const twin of setting.env.slice(1)) delete merged[twin];
+  }
+  return merged;
+}
+
+/** commander's attribute name of a flag: `--vault-addr <url>` → `vaultAddr`. */
+export function flagKey(syntax: string): string {
+  const name = (syntax.split(' ')[0] ?? '').replace(/^--/, '');
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * Validate the merged environment (see {@link applyFlags}) into a Config.
+ * @throws ConfigError listing every problem, each naming its variable.
+ */
+export function loadConfig(env: Env, knownTools?: ReadonlySet<string>): Config {
+  const problems: string[] = [];
+  const raw = Object.fromEntries(
+    Object.keys(schema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
+  );
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      problems.push(`${key}=${JSON.stringify(env[key] ?? '')} ${issue.message}`);
+    }
+  }
+  let vault: VaultClientOptions | undefined;
+  try {
+    vault = optionsFromEnv(env);
+  } catch (error) {
+    if (error instanceof VaultConfigError) problems.push(error.message);
+    else throw error;
+  }
+  if (vault) {
+    try {
+      const url = new URL(vault.address);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+    } catch {
+      problems.push(
+        `VAULT_ADDR=${JSON.stringify(vault.address)} is not an http(s) URL; use e.g. http://127.0.0.1:8200`,
+      );
+    }
+  }
+  if (parsed.success && knownTools) {
+    for (const [key, names] of [
+      ['VAULT_MCP_TOOLS', parsed.data.VAULT_MCP_TOOLS],
+      ['VAULT_MCP_EXCLUDE_TOOLS', parsed.data.VAULT_MCP_EXCLUDE_TOOLS],
+    ] as const) {
+      const unknown = (names ?? []).filter((n) => !knownTools.has(n));
+      if (unknown.length)
+        problems.push(
+          `${key}: unknown tool${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (vault-mcp tools lists them)`,
+        );
+    }
+  }
+  if (problems.length > 0 || !parsed.success || !vault) throw new ConfigError(problems);
+  const data = parsed.data;
+  return {
+    vault: {
+      ...vault,
+      timeoutMs: data.VAULT_MCP_TIMEOUT_S * 1000,
+      maxRetries: vault.maxRetries ?? 2,
+    },
+    readOnly: !data.ENABLE_VAULT_OPERATIONS,
+    revealSecrets: data.VAULT_MCP_REVEAL_SECRETS,
+    toolsets: data.VAULT_MCP_TOOLSETS ?? TOOLSETS.filter((t) => t.default).map((t) => t.id),
+    tools: data.VAULT_MCP_TOOLS,
+    excludeTools: data.VAULT_MCP_EXCLUDE_TOOLS ?? [],
+    mountCacheTtlMs: data.VAULT_MCP_MOUNT_CACHE_TTL_S * 1000,
+    logLevel: data.LOG_LEVEL as LogLevel,
+    transport: data.TRANSPORT_MODE === 'stdio' ? 'stdio' : 'streamable-http',
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Toolset `api`: one raw tool per allowlisted Vault operation, straight from the generated
+ * operation table and zod schemas. Input is the operation's parameters and body flattened;
+ * output is Vault's `data` with secret fields withheld unless reveal is on.
+ */
+import { z } from 'zod';
+import { operations, type GeneratedOperation } from '../../generated/operations.js';
+import type { ToolContext } from './context.js';
+import type { Tool, ToolResult } from './tool.js';
+
+/** The marker that replaces a withheld value. */
+export const WITHHELD = '<withheld>';
+
+const output = {
+  status: z.number().int().describe('HTTP status Vault answered with.'),
+  data: z.unknown().optional().describe("Vault's response data (PEM text for PEM endpoints)."),
+  data_base64: z.string().optional().describe('DER bodies, base64-encoded.'),
+  warnings: z.array(z.string()),
+  withheld: z
+    .array(z.string())
+    .optional()
+    .describe('Fields whose values were withheld (reveal is off).'),
+};
+
+/**
+ * Replace secret values named by `fields` (`*`: every value; `data.*`: every value of `data`;
+ * a name: that field) with {@link WITHHELD}. Returns the withheld field paths.
+ */
+export function withhold(
+  data: unknown,
+  fields: readonly string[],
+): { data: unknown; withheld: string[] } {
+  if (!data || typeof data !== 'object' || fields.length === 0) return { data, withheld: [] };
+  const copy: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+  const withheld: string[] = [];
+  for (const field of fields) {
+    if (field === '*') {
+      for (const key of Object.keys(copy)) {
+        copy[key] = WITHHELD;
+        withheld.push(key);
+      }
+    } else if (field.endsWith('.*')) {
+      const parent = field.slice(0, -2);
+      const inner = copy[parent];
+      if (inner && typeof inner === 'object') {
+        copy[parent] = Object.fromEntries(Object.keys(inner).map((k) => [k, WITHHELD]));
+        withheld.push(...Object.keys(inner).map((k) => `${parent}.${k}`));
+      }
+    } else if (field in copy && copy[field] !== undefined && copy[field] !== '') {
+      copy[field] = WITHHELD;
+      withheld.push(field);
+    }
+  }
+  return { data: copy, withheld: withheld.sort() };
+}
+
+async function call(
+  op: GeneratedOperation,
+  args: Record<string, unknown>,
+  context: ToolContext,
+): Promise<ToolResult<Record<string, unknown>>> {
+  const path: Record<string, string | number | undefined> = {};
+  const query: Record<string, string | number | boolean | undefined> = {};
+  let body: Record<string, unknown> | undefined;
+  for (const field of op.fields) {
+    const value = args[field.input];
+    if (value === undefined) continue;
+    if (field.in === 'path') path[field.name] = value as string;
+    else if (field.in === 'query') query[field.name] = value as string | number | boolean;
+    else if (field.name === '*') body = { ...(value as Record<string, unknown>) };
+    else (body ??= {})[field.name] = value;
+  }
+  if (op.requestContentType && body === undefined) body = {};
+  const parseAs =
+    op.responseFormat === 'pem' ? 'text' : op.responseFormat === 'der' ? 'arrayBuffer' : 'json';
+  const result = await context.vault.request(op.httpMethod, op.pathTemplate, {
+    path,
+    query,
+    ...(body !== undefined ? { body } : {}),
+    parseAs,
+    list: op.method === 'LIST',
+  });
+  if (result.data instanceof Uint8Array) {
+    const base64 = Buffer.from(result.data).toString('base64');
+    return {
+      structured: { status: result.status, data_base64: base64, warnings: [...result.warnings] },
+      text: `${op.method} /v1/${op.acl.path}: ${result.status}, ${result.data.length} bytes of DER (base64 in data_base64)`,
+    };
+  }
+  const { data, withheld } = context.config.revealSecrets
+    ? { data: result.data, withheld: [] }
+    : withhold(result.data, op.secretFields);
+  const structured = {
+    status: result.status,
+    ...(data !== undefined ? { data } : {}),
+    warnings: [...result.warnings],
+    ...(withheld.length ? { withheld } : {}),
+  };
+  const rendered =
+    data === undefined
+      ? '(no content)'
+      : typeof data === 'string'
+        ? data
+        : JSON.stringify(data, null, 2);
+  return {
+    structured,
+    text: `${result.status}${withheld.length ? ` (withheld: ${withheld.join(', ')}; VAULT_MCP_REVEAL_SECRETS=true returns them)` : ''}\n${rendered.length > 20_000 ? `${rendered.slice(0, 20_000)}\n... (truncated; see structuredContent)` : rendered}`,
+  };
+}
+
+/** Names of every raw tool, without loading any schema. */
+export function apiToolNames(): string[] {
+  return operations.map((op) => op.toolName);
+}
+
+/** The raw tools; loads every generated input schema (only when toolset `api` is on). */
+export async function loadApiTools(): Promise<Tool[]> {
+  return Promise.all(
+    operations.map(async (op): Promise<Tool> => {
+      const schema = await op.loadInputSchema();
+      return {
+        name: op.toolName,
+        title: op.title,
+        description: op.description,
+        toolset: 'api',
+        write: op.write,
+        mintsCredentials: op.mintsCredentials,
+        annotations: op.annotations,
+        operations: [op.toolName],
+        input: schema.shape,
+        output,
+        handler: (args, context) => call(op, args, context),
+      };
+    }),
+  );
+}

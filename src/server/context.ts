@@ -1,0 +1,18 @@
+/** What every tool handler gets: the caller's Vault client, configuration, caches and logger. */
+import type { VaultClient } from '../client/client.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { MountCache } from './mount-cache.js';
+
+export interface ToolContext {
+  /** Client with the caller's token and namespace. */
+  readonly vault: VaultClient;
+  readonly config: Config;
+  readonly mounts: MountCache;
+  readonly log: Logger;
+}
+
+/** A problem with the arguments that the model can fix; becomes an `isError` result as it is. */
+export class ToolInputError extends Error {
+  override name = 'ToolInputError';
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { capabilitiesSelf, lookupSelf } from '../../client/token.js';
+import { normalizePath } from '../../client/paths.js';
+import { defineTool, READ } from '../../server/tool.js';
+import { listText } from '../common.js';
+
+export const whoami = defineTool({
+  name: 'whoami',
+  title: 'Who am I',
+  description:
+    "Describe the Vault token vault-mcp uses (never the token itself): display name, accessor, policies, remaining TTL, renewability, expiry, and whether it is a root token. Optionally the token's capabilities on given Vault paths (e.g. 'secret/data/myapp/db').",
+  toolset: 'auth',
+  write: false,
+  annotations: READ,
+  operations: ['token_lookup_self', 'capabilities_self'],
+  input: {
+    paths: z
+      .array(z.string().min(1))
+      .max(100)
+      .optional()
+      .describe(
+        "Vault API paths (after /v1/) to check capabilities on, e.g. ['secret/data/myapp/db', 'pki/sign/web'].",
+      ),
+  },
+  output: {
+    display_name: z.string(),
+    accessor: z.string(),
+    policies: z.array(z.string()),
+    root: z.boolean(),
+    ttl: z.number().int().describe('Seconds left; 0 means no expiry.'),
+    renewable: z.boolean(),
+    expire_time: z.string().nullable(),
+    type: z.string(),
+    namespace: z.string().optional(),
+    capabilities: z.record(z.string(), z.array(z.string())).optional(),
+  },
+  handler: async ({ paths }, context) => {
+    const token = await lookupSelf(context.vault);
+    const checked = paths?.length
+      ? await capabilitiesSelf(
+          context.vault,
+          paths.map((p) => normalizePath('paths', p)),
+        )
+      : undefined;
+    const root = token.policies.includes('root');
+    const structured = {
+      display_name: token.display_name,
+      accessor: token.accessor,
+      policies: [...token.policies],
+      root,
+      ttl: token.ttl,
+      renewable: token.renewable,
+      expire_time: token.expire_time,
+      type: token.type,
+      ...(context.vault.info.namespace ? { namespace: context.vault.info.namespace } : {}),
+      ...(checked ? { capabilities: checked } : {}),
+    };
+    const lines = [
+      `token '${token.display_name}' (accessor ${token.accessor}), policies ${listText(token.policies)}${root ? ' (ROOT: unrestricted; use a scoped token)' : ''}`,
+      `ttl ${token.ttl ? `${token.ttl}s, expires ${token.expire_time}` : 'none (never expires)'}, renewable ${token.renewable}`,
+      ...Object.entries(checked ?? {}).map(([p, caps]) => `  ${p}: ${caps.join(', ')}`),
+    ];
+    return { structured, text: lines.join('\n') };
+  },
+});

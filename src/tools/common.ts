@@ -1,0 +1,76 @@
+/** Input fields and helpers shared by the hand-written tools. */
+import { z } from 'zod';
+import type { VaultResponseError } from '../client/errors.js';
+import { normalizePath } from '../client/paths.js';
+import { ToolInputError } from '../server/context.js';
+
+/** Text every tool uses when it withholds secret material. */
+export const WITHHELD_HINT =
+  'Values are withheld: vault-mcp does not send secret values to the model unless the operator starts it with VAULT_MCP_REVEAL_SECRETS=true (or --reveal-secrets).';
+
+/** `mount`: a mount path, trailing slash tolerated. */
+export function mountField(example: string, what: string): z.ZodString {
+  return z
+    .string()
+    .describe(
+      `Mount path of the ${what}, e.g. '${example}' (a trailing slash is ignored; do not include 'data/' or 'metadata/').`,
+    );
+}
+
+/** `path` inside a mount. */
+export const secretPathField = z
+  .string()
+  .describe(
+    "Path of the secret inside the mount, e.g. 'myapp/database' (no mount prefix, no 'data/').",
+  );
+
+/** Vault duration: a Go duration string (`72h`, `30m`, `30d` for PKI) or integer seconds. */
+export function durationField(description: string) {
+  return z
+    .union([
+      z
+        .string()
+        .regex(DURATION, 'must be a duration like 72h, 30m, 1h30m, 30d or a number of seconds'),
+      z.number().int().nonnegative(),
+    ])
+    .describe(description);
+}
+
+/** Go durations (`1h30m`), Vault's day suffix (`30d`) and plain seconds (`3600`). */
+const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d))+$|^\d+$/;
+
+/** KV v2 version numbers. */
+export const versionsField = z
+  .array(z.number().int().positive())
+  .min(1, 'give at least one version number')
+  .max(100)
+  .describe('Version numbers, e.g. [1, 3].');
+
+/**
+ * A mount path as Vault names it without slashes (`secret`, `team/kv`).
+ * @throws ToolInputError when it is empty; VaultInputError for `..` or control characters.
+ */
+export function cleanMount(mount: string): string {
+  const clean = normalizePath('mount', mount);
+  if (!clean)
+    throw new ToolInputError("mount is empty: give the mount path, e.g. 'secret' or 'pki'");
+  return clean;
+}
+
+/** The error for a mount that `sys/internal/ui/mounts` does not show to this token. */
+export function mountNotVisible(mount: string, error: VaultResponseError): ToolInputError {
+  return new ToolInputError(
+    `no secrets engine is visible at '${mount}/' (Vault: ${error.errors.join('; ') || error.status}): nothing is mounted there, or this token has no capability under it. list_mounts shows the mounts this token can see.`,
+  );
+}
+
+/** RFC 3339 time or undefined for Vault's empty/zero times. */
+export function time(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '' || value.startsWith('0001-01-01')) return undefined;
+  return value;
+}
+
+/** `a, b, c` or `(none)`. */
+export function listText(items: readonly string[]): string {
+  return items.length ? items.join(', ') : '(none)';
+}

@@ -1,0 +1,235 @@
+import { z } from 'zod';
+import { VaultResponseError } from '../../client/errors.js';
+import { kvList, kvRead, kvReadMetadata, kvSubkeys } from '../../client/kv.js';
+import { defineTool, READ } from '../../server/tool.js';
+import { listText, mountField, time } from '../common.js';
+import { withKvTarget, type KvTarget } from './kv-target.js';
+import type { ToolContext } from '../../server/context.js';
+
+const entrySchema = z.object({
+  path: z.string().describe('Path inside the mount.'),
+  keys: z.array(z.string()).describe('Key names (never values); empty when unreadable or deleted.'),
+  current_version: z.number().int().optional(),
+  versions: z.number().int().optional().describe('Versions Vault keeps.'),
+  created_time: z.string().optional(),
+  updated_time: z.string().optional(),
+  deleted: z.boolean().optional().describe('The current version is soft-deleted or destroyed.'),
+  error: z.string().optional().describe('Why details of this secret could not be read.'),
+});
+
+type Entry = z.infer<typeof entrySchema>;
+
+/** Workers that fetch secret details at once. */
+const CONCURRENCY = 8;
+
+function problem(error: unknown): string {
+  if (error instanceof VaultResponseError)
+    return `${error.status}: ${error.errors.join('; ') || 'no message'}`;
+  throw error;
+}
+
+async function details(
+  context: ToolContext,
+  target: KvTarget,
+  path: string,
+  state: { keysFrom: 'subkeys' | 'data' },
+): Promise<Entry> {
+  const { vault } = context;
+  if (target.version === 1) {
+    try {
+      const secret = await kvRead(vault, target.mount, path, 1);
+      return { path, keys: Object.keys(secret?.data ?? {}).sort() };
+    } catch (error) {
+      return { path, keys: [], error: problem(error) };
+    }
+  }
+  const entry: Entry = { path, keys: [] };
+  try {
+    const meta = await kvReadMetadata(vault, target.mount, path, 2);
+    if (meta) {
+      const current = meta.versions?.[String(meta.current_version)];
+      entry.current_version = meta.current_version;
+      entry.versions = Object.keys(meta.versions ?? {}).length;
+      const created = time(meta.created_time);
+      const updated = time(meta.updated_time);
+      if (created) entry.created_time = created;
+      if (updated) entry.updated_time = updated;
+      entry.deleted = Boolean(current && (current.destroyed || time(current.deletion_time)));
+      if (entry.deleted) return entry;
+    }
+  } catch (error) {
+    entry.error = `metadata: ${problem(error)}`;
+  }
+  try {
+    // Key names without values: subkeys when the policy allows it, else the data read
+    // (its values are dropped here and never leave this function).
+    if (state.keysFrom === 'subkeys') {
+      try {
+        entry.keys = (await kvSubkeys(vault, target.mount, path, 2)) ?? [];
+        return entry;
+      } catch (error) {
+        if (!(error instanceof VaultResponseError && error.status === 403)) throw error;
+        state.keysFrom = 'data';
+      }
+    }
+    const secret = await kvRead(vault, target.mount, path, 2);
+    entry.keys = Object.keys(secret?.data ?? {}).sort();
+  } catch (error) {
+    entry.error = [entry.error, `keys: ${problem(error)}`].filter(Boolean).join('; ');
+  }
+  return entry;
+}
+
+function renderTree(root: string, entries: readonly Entry[]): string[] {
+  interface Node {
+    children: Map<string, Node>;
+    entry?: Entry;
+  }
+  const top: Node = { children: new Map() };
+  for (const entry of entries) {
+    let node = top;
+    const parts = entry.path.split('/');
+    parts.forEach((part, i) => {
+      const name = i < parts.length - 1 ? `${part}/` : part;
+      let child = node.children.get(name);
+      if (!child) {
+        child = { children: new Map() };
+        node.children.set(name, child);
+      }
+      node = child;
+    });
+    node.entry = entry;
+  }
+  const lines = [`${root}/`];
+  const walk = (node: Node, prefix: string): void => {
+    const names = [...node.children.keys()].sort();
+    names.forEach((name, i) => {
+      const child = node.children.get(name) as Node;
+      const last = i === names.length - 1;
+      const e = child.entry;
+      const info = e
+        ? e.error
+          ? `  (${e.error})`
+          : e.deleted
+            ? `  (v${e.current_version} deleted)`
+            : `  (${e.current_version !== undefined ? `v${e.current_version}, updated ${e.updated_time ?? '?'}, ` : ''}keys: ${listText(e.keys)})`
+        : '';
+      lines.push(`${prefix}${last ? '└── ' : '├── '}${name}${info}`);
+      walk(child, `${prefix}${last ? '    ' : '│   '}`);
+    });
+  };
+  walk(top, '');
+  return lines;
+}
+
+export const auditSecrets = defineTool({
+  name: 'audit_secrets',
+  title: 'Audit secrets tree',
+  description:
+    'Walk a KV mount (or a folder of it) and report every secret with its key names, current version and created/updated times (KV v2), never values, as a list and a tree. Bounded by max_depth and max_secrets; the result says when it was truncated.',
+  toolset: 'kv',
+  write: false,
+  annotations: READ,
+  operations: [
+    'ui_mounts_read',
+    'kv_v2_list',
+    'kv_v2_read_metadata',
+    'kv_v2_read_subkeys',
+    'kv_v2_read',
+    'kv_v1_list',
+    'kv_v1_read',
+  ],
+  input: {
+    mount: mountField('secret', 'KV secrets engine'),
+    path: z
+      .string()
+      .default('')
+      .describe("Folder to start from, e.g. 'myapp/'; empty for the whole mount."),
+    max_depth: z
+      .number()
+      .int()
+      .min(1)
+      .max(32)
+      .default(10)
+      .describe('Deepest folder level to descend into.'),
+    max_secrets: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(200)
+      .describe('Stop after this many secrets.'),
+  },
+  output: {
+    mount: z.string(),
+    path: z.string(),
+    kv_version: z.number().int(),
+    secrets: z.array(entrySchema),
+    folders: z.number().int().describe('Folders listed.'),
+    truncated: z.boolean(),
+    truncated_reason: z.string().optional(),
+  },
+  handler: async ({ mount, path, max_depth, max_secrets }, context) =>
+    withKvTarget(context, mount, path, { needPath: false }, async (target) => {
+      const found: string[] = [];
+      let folders = 0;
+      let truncated: string | undefined;
+      let full = false;
+      const queue: Array<{ folder: string; depth: number }> = [{ folder: target.path, depth: 1 }];
+      // Too deep: note it and keep walking the rest. Too many secrets: stop.
+      while (queue.length > 0 && !full) {
+        const { folder, depth } = queue.shift() as { folder: string; depth: number };
+        const keys = await kvList(context.vault, target.mount, folder, target.version);
+        folders++;
+        for (const key of keys) {
+          const child = [folder, key].filter(Boolean).join('/').replace(/\/+/g, '/');
+          if (key.endsWith('/')) {
+            if (depth < max_depth)
+              queue.push({ folder: child.replace(/\/$/, ''), depth: depth + 1 });
+            else truncated ??= `max_depth ${max_depth} reached at ${target.mount}/${child}`;
+          } else if (found.length >= max_secrets) {
+            truncated = `max_secrets ${max_secrets} reached`;
+            full = true;
+            break;
+          } else {
+            found.push(child);
+          }
+        }
+      }
+      const state = { keysFrom: 'subkeys' as 'subkeys' | 'data' };
+      const entries: Entry[] = new Array(found.length);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(CONCURRENCY, found.length) }, async () => {
+          while (next < found.length) {
+            const index = next++;
+            entries[index] = await details(context, target, found[index] as string, state);
+          }
+        }),
+      );
+      entries.sort((a, b) => a.path.localeCompare(b.path));
+      const root = target.path ? `${target.mount}/${target.path}` : target.mount;
+      const summary = `${entries.length} secret${entries.length === 1 ? '' : 's'} in ${folders} folder${folders === 1 ? '' : 's'}${truncated ? `; truncated: ${truncated}` : ''}.`;
+      return {
+        structured: {
+          mount: target.mount,
+          path: target.path,
+          kv_version: target.version,
+          secrets: entries,
+          folders,
+          truncated: Boolean(truncated),
+          ...(truncated ? { truncated_reason: truncated } : {}),
+        },
+        text: [
+          ...renderTree(
+            root,
+            entries.map((e) => ({
+              ...e,
+              path: target.path ? e.path.slice(target.path.length + 1) : e.path,
+            })),
+          ),
+          summary,
+        ].join('\n'),
+      };
+    }),
+});

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { kvList } from '../../client/kv.js';
+import { defineTool, READ } from '../../server/tool.js';
+import { mountField } from '../common.js';
+import { withKvTarget } from './kv-target.js';
+
+export const listSecrets = defineTool({
+  name: 'list_secrets',
+  title: 'List secrets',
+  description:
+    "List the keys directly under a folder of a KV v1 or v2 mount (folders end in '/'). An empty or missing folder gives []. For the whole tree with versions and times use audit_secrets.",
+  toolset: 'kv',
+  write: false,
+  annotations: READ,
+  operations: ['ui_mounts_read', 'kv_v2_list', 'kv_v1_list'],
+  input: {
+    mount: mountField('secret', 'KV secrets engine'),
+    path: z
+      .string()
+      .default('')
+      .describe("Folder inside the mount, e.g. 'myapp/'; empty lists the top level."),
+  },
+  output: {
+    mount: z.string(),
+    path: z.string(),
+    kv_version: z.number().int(),
+    keys: z.array(z.string()).describe("Sorted; folders end in '/'."),
+  },
+  handler: async ({ mount, path }, context) =>
+    withKvTarget(context, mount, path, { needPath: false }, async (target) => {
+      const keys = await kvList(context.vault, target.mount, target.path, target.version);
+      const where = `${target.display}/`;
+      return {
+        structured: { mount: target.mount, path: target.path, kv_version: target.version, keys },
+        text: keys.length
+          ? `${where} (KV v${target.version}): ${keys.join(', ')}`
+          : `${where} (KV v${target.version}) is empty: []`,
+      };
+    }),
+});

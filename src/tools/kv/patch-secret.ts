@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { kvPatch } from '../../client/kv.js';
+import { defineTool, ADDITIVE } from '../../server/tool.js';
+import { listText, mountField, secretPathField, time } from '../common.js';
+import { requireV2, withKvTarget } from './kv-target.js';
+
+export const patchSecret = defineTool({
+  name: 'patch_secret',
+  title: 'Patch secret',
+  description:
+    'Merge keys into the latest version of a KV v2 secret (JSON merge patch: keys not given stay, a key set to null is removed), creating a new version. Needs the patch capability. Optional check-and-set.',
+  toolset: 'kv',
+  write: true,
+  annotations: ADDITIVE,
+  operations: ['ui_mounts_read', 'kv_v2_patch'],
+  input: {
+    mount: mountField('secret', 'KV v2 secrets engine'),
+    path: secretPathField,
+    data: z
+      .record(z.string(), z.unknown())
+      .describe('Keys to set (null removes a key), e.g. {"password": "..."}.'),
+    cas: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('Patch only if the current version is this number.'),
+  },
+  output: {
+    mount: z.string(),
+    path: z.string(),
+    keys_patched: z.array(z.string()),
+    version: z.number().int().optional(),
+    created_time: z.string().optional(),
+  },
+  handler: async ({ mount, path, data, cas }, context) =>
+    withKvTarget(context, mount, path, { needPath: true }, async (target) => {
+      requireV2(target, 'patch_secret');
+      const written = await kvPatch(context.vault, target.mount, target.path, 2, data, { cas });
+      const keys = Object.keys(data).sort();
+      return {
+        structured: {
+          mount: target.mount,
+          path: target.path,
+          keys_patched: keys,
+          ...(written?.version !== undefined ? { version: written.version } : {}),
+          ...(time(written?.created_time) ? { created_time: time(written?.created_time) } : {}),
+        },
+        text: `patched ${listText(keys)} in ${target.display}${written?.version !== undefined ? ` (version ${written.version})` : ''}`,
+      };
+    }),
+});

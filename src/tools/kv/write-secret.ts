@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { kvRead, kvWrite } from '../../client/kv.js';
+import { ToolInputError } from '../../server/context.js';
+import { defineTool, DESTRUCTIVE } from '../../server/tool.js';
+import { listText, mountField, secretPathField, time } from '../common.js';
+import { withKvTarget } from './kv-target.js';
+
+export const writeSecret = defineTool({
+  name: 'write_secret',
+  title: 'Write secret',
+  description:
+    'Write to a secret in a KV v1 or v2 mount. Either set one key (key + value: the other keys are kept; on KV v2 the read-and-write is guarded by check-and-set so a concurrent change is never lost) or write the whole secret (data: keys not given are removed). KV v2 keeps the previous version. Values are never echoed back.',
+  toolset: 'kv',
+  write: true,
+  annotations: DESTRUCTIVE,
+  operations: ['ui_mounts_read', 'kv_v2_read', 'kv_v2_write', 'kv_v1_read', 'kv_v1_write'],
+  input: {
+    mount: mountField('secret', 'KV secrets engine'),
+    path: secretPathField,
+    key: z.string().min(1).optional().describe("Key to set, e.g. 'password'. Use with value."),
+    value: z.string().optional().describe('Value for key (may be empty).'),
+    data: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('The whole secret as a JSON object; replaces every key. Use instead of key/value.'),
+    cas: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe(
+        'KV v2 check-and-set: write only if the current version is this number (0: only if the secret does not exist).',
+      ),
+  },
+  output: {
+    mount: z.string(),
+    path: z.string(),
+    kv_version: z.number().int(),
+    keys_written: z.array(z.string()).describe('Keys set by this call.'),
+    keys: z.array(z.string()).describe('All key names of the secret after the write.'),
+    version: z.number().int().optional().describe('KV v2: the new version.'),
+    created_time: z.string().optional(),
+  },
+  handler: async ({ mount, path, key, value, data, cas }, context) => {
+    const single = key !== undefined || value !== undefined;
+    if (single && data !== undefined)
+      throw new ToolInputError('give either key and value, or data, not both');
+    if (!single && data === undefined)
+      throw new ToolInputError(
+        'nothing to write: give key and value (one key) or data (the whole secret as an object)',
+      );
+    if (single && (key === undefined || value === undefined))
+      throw new ToolInputError('key and value go together: give both');
+    return withKvTarget(context, mount, path, { needPath: true }, async (target) => {
+      let payload: Record<string, unknown>;
+      let guard = cas;
+      if (data !== undefined) {
+        payload = { ...data };
+      } else {
+        // One key: merge into what is there. On KV v2 the write is conditional on the version
+        // that was read, so a concurrent writer makes this fail instead of losing its change.
+        const current = await kvRead(context.vault, target.mount, target.path, target.version);
+        payload = { ...(current?.data ?? {}), [key as string]: value };
+        if (target.version === 2 && guard === undefined) guard = current?.metadata?.version ?? 0;
+      }
+      if (target.version === 1 && cas !== undefined) {
+        throw new ToolInputError(
+          `'${target.mount}' is KV version 1, which has no check-and-set: call again without cas`,
+        );
+      }
+      const written = await kvWrite(
+        context.vault,
+        target.mount,
+        target.path,
+        target.version,
+        payload,
+        target.version === 2 ? { cas: guard } : {},
+      );
+      const keysWritten = data !== undefined ? Object.keys(data).sort() : [key as string];
+      const keys = Object.keys(payload).sort();
+      return {
+        structured: {
+          mount: target.mount,
+          path: target.path,
+          kv_version: target.version,
+          keys_written: keysWritten,
+          keys,
+          ...(written?.version !== undefined ? { version: written.version } : {}),
+          ...(time(written?.created_time) ? { created_time: time(written?.created_time) } : {}),
+        },
+        text: `wrote ${listText(keysWritten)} to ${target.display}${written?.version !== undefined ? ` (version ${written.version})` : ''}; the secret now has keys ${listText(keys)}`,
+      };
+    });
+  },
+});

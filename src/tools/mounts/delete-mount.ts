@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { VaultResponseError } from '../../client/errors.js';
+import { disableMount, readMountInfo } from '../../client/mounts.js';
+import { ToolInputError } from '../../server/context.js';
+import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
+import { cleanMount, mountNotVisible } from '../common.js';
+import { PROTECTED_MOUNTS } from './shared.js';
+
+export const deleteMount = defineTool({
+  name: 'delete_mount',
+  title: 'Delete mount',
+  description:
+    "Unmount a secrets engine. Use with extreme caution: every secret, certificate and key under the mount is deleted and cannot be recovered. Vault's own mounts (sys, identity, cubbyhole, token, auth) are refused.",
+  toolset: 'mounts',
+  write: true,
+  annotations: DESTRUCTIVE_IDEMPOTENT,
+  operations: ['ui_mounts_read', 'mounts_disable'],
+  input: { path: z.string().describe("Mount path to remove, e.g. 'team-secrets'.") },
+  output: { path: z.string(), type: z.string() },
+  handler: async ({ path }, context) => {
+    const mount = cleanMount(path);
+    const first = mount.split('/')[0] ?? '';
+    if ((PROTECTED_MOUNTS as readonly string[]).includes(first)) {
+      throw new ToolInputError(
+        `'${mount}' is one of Vault's own mounts (${PROTECTED_MOUNTS.join(', ')}); vault-mcp never removes them`,
+      );
+    }
+    let info;
+    try {
+      info = await readMountInfo(context.vault, mount);
+    } catch (error) {
+      if (error instanceof VaultResponseError && (error.status === 403 || error.status === 400))
+        throw mountNotVisible(mount, error);
+      throw error;
+    }
+    const root = info.path.replace(/\/$/, '');
+    if (root !== mount) {
+      throw new ToolInputError(
+        `'${mount}' is not a mount (it is inside '${root}'); nothing was removed`,
+      );
+    }
+    await disableMount(context.vault, mount);
+    context.mounts.invalidate(mount);
+    return {
+      structured: { path: mount, type: info.type },
+      text: `unmounted ${info.type} at ${mount}/ and deleted everything under it`,
+    };
+  },
+});

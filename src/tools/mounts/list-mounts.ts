@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { listVisibleMounts } from '../../client/mounts.js';
+import { defineTool, READ } from '../../server/tool.js';
+import { describeMount, mountLine, mountSchema } from './shared.js';
+
+export const listMounts = defineTool({
+  name: 'list_mounts',
+  title: 'List mounts',
+  description:
+    'List the secrets engines mounted in Vault that this token can see, with engine type and KV version (kv v1 vs v2), sorted by path. Uses sys/internal/ui/mounts, so no read access to sys/mounts is needed.',
+  toolset: 'mounts',
+  write: false,
+  annotations: READ,
+  operations: ['ui_mounts_list'],
+  input: {},
+  output: { mounts: z.array(mountSchema) },
+  handler: async (_args, context) => {
+    const mounts = await listVisibleMounts(context.vault);
+    return {
+      structured: { mounts: mounts.map(describeMount) },
+      text: mounts.length
+        ? mounts.map(mountLine).join('\n')
+        : 'no secrets engines are visible to this token: []',
+    };
+  },
+});

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { readMountTune, tuneMount as tune } from '../../client/mounts.js';
+import { ToolInputError } from '../../server/context.js';
+import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
+import { cleanMount, durationField } from '../common.js';
+
+export const tuneMount = defineTool({
+  name: 'tune_mount',
+  title: 'Tune mount',
+  description:
+    'Change settings of a secrets engine mount: default and maximum lease TTL, description, options (e.g. {"version": "2"} upgrades KV v1 to v2, which cannot be undone). Settings not given stay as they are. Returns the tuning after the change.',
+  toolset: 'mounts',
+  write: true,
+  annotations: DESTRUCTIVE_IDEMPOTENT,
+  operations: ['mounts_tune', 'mounts_read_tune'],
+  input: {
+    path: z.string().describe("Mount path, e.g. 'pki'."),
+    default_lease_ttl: durationField('Default lease TTL, e.g. 768h.').optional(),
+    max_lease_ttl: durationField('Maximum lease TTL, e.g. 87600h.').optional(),
+    description: z.string().optional(),
+    options: z.record(z.string(), z.string()).optional().describe('Engine options to set.'),
+  },
+  output: {
+    path: z.string(),
+    updated: z.array(z.string()),
+    default_lease_ttl: z.number().int().optional().describe('Seconds.'),
+    max_lease_ttl: z.number().int().optional().describe('Seconds.'),
+    description: z.string().optional(),
+    options: z.record(z.string(), z.unknown()).optional(),
+  },
+  handler: async ({ path, ...settings }, context) => {
+    const mount = cleanMount(path);
+    const updated = Object.entries(settings)
+      .filter(([, v]) => v !== undefined)
+      .map(([k]) => k)
+      .sort();
+    if (updated.length === 0)
+      throw new ToolInputError(
+        'nothing to tune: give default_lease_ttl, max_lease_ttl, description or options',
+      );
+    await tune(context.vault, mount, settings);
+    context.mounts.invalidate(mount);
+    // The tune is done; reading it back is informative only and must not turn success into an error.
+    const after = await readMountTune(context.vault, mount).catch(
+      () => ({}) as Record<string, unknown>,
+    );
+    const num = (k: string): number | undefined =>
+      typeof after[k] === 'number' ? (after[k] as number) : undefined;
+    const structured = {
+      path: mount,
+      updated,
+      ...(num('default_lease_ttl') !== undefined
+        ? { default_lease_ttl: num('default_lease_ttl') }
+        : {}),
+      ...(num('max_lease_ttl') !== undefined ? { max_lease_ttl: num('max_lease_ttl') } : {}),
+      ...(typeof after['description'] === 'string' ? { description: after['description'] } : {}),
+      ...(after['options'] && typeof after['options'] === 'object'
+        ? { options: after['options'] as Record<string, unknown> }
+        : {}),
+    };
+    return {
+      structured,
+      text: `tuned ${mount}/ (${updated.join(', ')}): default_lease_ttl ${structured.default_lease_ttl ?? '?'}s, max_lease_ttl ${structured.max_lease_ttl ?? '?'}s`,
+    };
+  },
+});

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
+import { cleanMount } from '../common.js';
+import { nameListField, pkiMountField } from './shared.js';
+
+export const configurePkiUrls = defineTool({
+  name: 'configure_pki_urls',
+  title: 'Configure PKI URLs',
+  description:
+    'Set the URLs a PKI mount writes into certificates (issuing CA, CRL distribution points, OCSP). Without any URL given, points them at this Vault: <VAULT_ADDR>/v1/<mount>/ca and /crl.',
+  toolset: 'pki',
+  write: true,
+  annotations: DESTRUCTIVE_IDEMPOTENT,
+  operations: ['pki_configure_urls'],
+  input: {
+    mount: pkiMountField,
+    issuing_certificates: nameListField.optional().describe('URLs of the issuing CA certificate.'),
+    crl_distribution_points: nameListField.optional().describe('URLs of the CRL.'),
+    ocsp_servers: nameListField.optional().describe('URLs of OCSP responders.'),
+  },
+  output: {
+    mount: z.string(),
+    issuing_certificates: z.array(z.string()),
+    crl_distribution_points: z.array(z.string()),
+    ocsp_servers: z.array(z.string()),
+  },
+  handler: async (
+    { mount, issuing_certificates, crl_distribution_points, ocsp_servers },
+    context,
+  ) => {
+    const clean = cleanMount(mount);
+    const { address, namespace } = context.vault.info;
+    const base = `${address}/v1/${namespace ? `${namespace}/` : ''}${clean}`;
+    const none = !issuing_certificates && !crl_distribution_points && !ocsp_servers;
+    const body = {
+      issuing_certificates: issuing_certificates ?? (none ? [`${base}/ca`] : []),
+      crl_distribution_points: crl_distribution_points ?? (none ? [`${base}/crl`] : []),
+      ocsp_servers: ocsp_servers ?? [],
+    };
+    await context.vault.POST('/{pki_mount_path}/config/urls', {
+      params: { path: { pki_mount_path: clean } },
+      body,
+    });
+    return {
+      structured: { mount: clean, ...body },
+      text: `${clean}/ URLs: issuing ${body.issuing_certificates.join(', ') || '(none)'}; CRL ${body.crl_distribution_points.join(', ') || '(none)'}; OCSP ${body.ocsp_servers.join(', ') || '(none)'}`,
+    };
+  },
+});

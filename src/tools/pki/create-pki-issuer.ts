@@ -1,0 +1,253 @@
+import { z } from 'zod';
+import type { VaultClient } from '../../client/client.js';
+import { VaultResponseError } from '../../client/errors.js';
+import { normalizePath } from '../../client/paths.js';
+import { pkiListIssuers } from '../../client/pki.js';
+import { ToolInputError, type ToolContext } from '../../server/context.js';
+import { defineTool, ADDITIVE } from '../../server/tool.js';
+import { cleanMount, durationField } from '../common.js';
+import { pkiMountField, summarize, certificateSummarySchema } from './shared.js';
+
+/** Point issuing_certificates / crl_distribution_points at this mount unless they are already set. */
+async function configureUrls(
+  vault: VaultClient,
+  mount: string,
+  address: string,
+  namespace: string | undefined,
+): Promise<string[] | string> {
+  try {
+    const current = await vault.GET('/{pki_mount_path}/config/urls', {
+      params: { path: { pki_mount_path: mount } },
+    });
+    const issuing =
+      (current.data as { issuing_certificates?: string[] } | undefined)?.issuing_certificates ?? [];
+    if (issuing.length > 0) return issuing;
+    const base = `${address}/v1/${namespace ? `${namespace}/` : ''}${mount}`;
+    await vault.POST('/{pki_mount_path}/config/urls', {
+      params: { path: { pki_mount_path: mount } },
+      body: { issuing_certificates: [`${base}/ca`], crl_distribution_points: [`${base}/crl`] },
+    });
+    return [`${base}/ca`];
+  } catch (error) {
+    if (error instanceof VaultResponseError)
+      return `URLs not configured (${error.status}: ${error.errors.join('; ')}); configure_pki_urls can set them`;
+    throw error;
+  }
+}
+
+async function createIntermediate(
+  context: ToolContext,
+  mount: string,
+  rootMount: string,
+  rootIssuer: string,
+  request: {
+    common_name: string;
+    issuer_name: string;
+    ttl: string | number;
+    key_type?: 'rsa' | 'ec' | 'ed25519' | undefined;
+    key_bits?: number | undefined;
+  },
+): Promise<{ issuer_id: string; certificate: string; ca_chain: string[]; warnings: string[] }> {
+  const { vault } = context;
+  const firstIssuer = (await pkiListIssuers(vault, mount)).length === 0;
+  const generated = await vault.POST('/{pki_mount_path}/intermediate/generate/{exported}', {
+    params: { path: { pki_mount_path: mount, exported: 'internal' } },
+    body: {
+      common_name: request.common_name,
+      ...(request.key_type ? { key_type: request.key_type } : {}),
+      ...(request.key_bits ? { key_bits: request.key_bits } : {}),
+    },
+  });
+  const { csr, key_id } = (generated.data ?? {}) as { csr?: string; key_id?: string };
+  // From here on a failure would leave an unused key on the mount: remove it before reporting.
+  const cleanup = async (): Promise<string[]> => {
+    if (!key_id) return [];
+    try {
+      await vault.DELETE('/{pki_mount_path}/key/{key_ref}', {
+        params: { path: { pki_mount_path: mount, key_ref: key_id } },
+      });
+      return [];
+    } catch (error) {
+      return [
+        `the generated key ${key_id} on ${mount} could not be removed: ${(error as Error).message}`,
+      ];
+    }
+  };
+  try {
+    const signed = await vault.POST('/{pki_mount_path}/issuer/{issuer_ref}/sign-intermediate', {
+      params: { path: { pki_mount_path: rootMount, issuer_ref: rootIssuer } },
+      body: {
+        csr: csr ?? '',
+        common_name: request.common_name,
+        ttl: request.ttl,
+        format: 'pem_bundle',
+      },
+    });
+    const { certificate = '', ca_chain = [] } = (signed.data ?? {}) as {
+      certificate?: string;
+      ca_chain?: string[];
+    };
+    const imported = await vault.POST('/{pki_mount_path}/intermediate/set-signed', {
+      params: { path: { pki_mount_path: mount } },
+      body: { certificate },
+    });
+    // The bundle holds the new intermediate and its signer(s); Vault imports the signers as
+    // key-less issuers so chains build. Ours is the one bound to the key generated above.
+    const { imported_issuers, mapping } = (imported.data ?? {}) as {
+      imported_issuers?: string[] | null;
+      mapping?: Record<string, string>;
+    };
+    const issuerId =
+      Object.entries(mapping ?? {}).find(([, key]) => key && key === key_id)?.[0] ??
+      imported_issuers?.[0];
+    if (!issuerId)
+      throw new ToolInputError(
+        `${mount}: Vault imported no new issuer from the signed certificate`,
+      );
+    await vault.PATCH('/{pki_mount_path}/issuer/{issuer_ref}', {
+      params: { path: { pki_mount_path: mount, issuer_ref: issuerId } },
+      body: { issuer_name: request.issuer_name },
+    });
+    if (firstIssuer) {
+      // On a fresh mount the first imported certificate (possibly the key-less root) became the
+      // default; roles using 'default' must sign with the intermediate.
+      await vault.POST('/{pki_mount_path}/config/issuers', {
+        params: { path: { pki_mount_path: mount } },
+        body: { default: issuerId },
+      });
+    }
+    return { issuer_id: issuerId, certificate, ca_chain, warnings: [] };
+  } catch (error) {
+    const leftovers = await cleanup();
+    if (leftovers.length && error instanceof Error)
+      error.message += `; also: ${leftovers.join('; ')}`;
+    throw error;
+  }
+}
+
+export const createPkiIssuer = defineTool({
+  name: 'create_pki_issuer',
+  title: 'Create PKI issuer',
+  description:
+    "Create a CA (issuer) on a PKI mount: a self-signed root, or, with root_mount and root_issuer, an intermediate signed by that issuer. The private key stays in Vault. Also points the mount's issuing-certificate and CRL URLs at itself when they are unset. Avoid generic names like example, demo or test.",
+  toolset: 'pki',
+  write: true,
+  mintsCredentials: true,
+  annotations: ADDITIVE,
+  operations: [
+    'pki_generate_root',
+    'pki_read_urls_configuration',
+    'pki_configure_urls',
+    'pki_generate_intermediate',
+    'pki_issuer_sign_intermediate',
+    'pki_set_signed_intermediate',
+    'pki_patch_issuer',
+    'pki_delete_key',
+    'pki_list_issuers',
+    'pki_configure_issuers',
+  ],
+  input: {
+    mount: pkiMountField,
+    type: z
+      .enum(['internal'])
+      .default('internal')
+      .describe("Key handling; only 'internal' (the key never leaves Vault)."),
+    common_name: z
+      .string()
+      .min(1)
+      .describe("Common Name of the CA certificate, e.g. 'HashiCups Internal Root CA'."),
+    issuer_name: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, "use letters, digits, '-' and '_' only")
+      .describe("Unique name of the issuer on the mount, e.g. 'hashicups-root-2026'."),
+    ttl: durationField(
+      "Lifetime of the CA certificate; defaults to '30d'. Use e.g. '87600h' for 10 years.",
+    ).default('30d'),
+    key_type: z
+      .enum(['rsa', 'ec', 'ed25519'])
+      .optional()
+      .describe("Key type; Vault's default is rsa."),
+    key_bits: z
+      .number()
+      .int()
+      .optional()
+      .describe('Key size: 2048/3072/4096 for rsa, 256/384/521 for ec.'),
+    root_mount: z
+      .string()
+      .optional()
+      .describe('For an intermediate: the PKI mount that holds the signing root.'),
+    root_issuer: z
+      .string()
+      .optional()
+      .describe('For an intermediate: name or id of the issuer on root_mount that signs it.'),
+  },
+  output: {
+    mount: z.string(),
+    issuer_id: z.string(),
+    issuer_name: z.string(),
+    kind: z.enum(['root', 'intermediate']),
+    certificate: z.string().describe('The CA certificate (public), PEM.'),
+    ca_chain: z.array(z.string()).optional(),
+    summary: certificateSummarySchema.optional(),
+    issuing_certificates: z.array(z.string()).optional(),
+    warnings: z.array(z.string()),
+  },
+  handler: async (args, context) => {
+    const mount = cleanMount(args.mount);
+    if (Boolean(args.root_mount) !== Boolean(args.root_issuer)) {
+      throw new ToolInputError(
+        'an intermediate needs both root_mount and root_issuer; give both, or neither for a root CA',
+      );
+    }
+    const { vault } = context;
+    const warnings: string[] = [];
+    let result: { issuer_id: string; certificate: string; ca_chain?: string[] };
+    let kind: 'root' | 'intermediate';
+    if (args.root_mount && args.root_issuer) {
+      kind = 'intermediate';
+      const made = await createIntermediate(
+        context,
+        mount,
+        normalizePath('root_mount', args.root_mount),
+        args.root_issuer,
+        args,
+      );
+      warnings.push(...made.warnings);
+      result = made;
+    } else {
+      kind = 'root';
+      const generated = await vault.POST('/{pki_mount_path}/root/generate/{exported}', {
+        params: { path: { pki_mount_path: mount, exported: args.type } },
+        body: {
+          common_name: args.common_name,
+          issuer_name: args.issuer_name,
+          ttl: args.ttl,
+          ...(args.key_type ? { key_type: args.key_type } : {}),
+          ...(args.key_bits ? { key_bits: args.key_bits } : {}),
+        },
+      });
+      const data = (generated.data ?? {}) as { issuer_id?: string; certificate?: string };
+      result = { issuer_id: data.issuer_id ?? '', certificate: data.certificate ?? '' };
+    }
+    const urls = await configureUrls(vault, mount, vault.info.address, vault.info.namespace);
+    if (typeof urls === 'string') warnings.push(urls);
+    const summary = summarize(result.certificate);
+    return {
+      structured: {
+        mount,
+        issuer_id: result.issuer_id,
+        issuer_name: args.issuer_name,
+        kind,
+        certificate: result.certificate,
+        ...(result.ca_chain ? { ca_chain: result.ca_chain } : {}),
+        ...(summary ? { summary } : {}),
+        ...(Array.isArray(urls) ? { issuing_certificates: urls } : {}),
+        warnings,
+      },
+      text: [
+        `created ${kind} issuer '${args.issuer_name}' (${result.issuer_id}) on ${mount}/: ${summary?.subject ?? args.common_name}, valid until ${summary?.not_after ?? '?'}`,
+        ...warnings.map((w) => `warning: ${w}`),
+      ].join('\n'),
+    };
+  },
+});

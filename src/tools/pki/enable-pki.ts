@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { VaultResponseError } from '../../client/errors.js';
+import { enableMount } from '../../client/mounts.js';
+import { ToolInputError } from '../../server/context.js';
+import { defineTool, ADDITIVE } from '../../server/tool.js';
+import { cleanMount, durationField } from '../common.js';
+
+export const enablePki = defineTool({
+  name: 'enable_pki',
+  title: 'Enable PKI',
+  description: [
+    'Enable the PKI secrets engine at a path with a maximum certificate lifetime (one atomic request: either the mount exists with that max TTL or nothing changed).',
+    'Root CA: enable_pki, then create_pki_issuer, then create_pki_role, then issue_pki_certificate or sign_pki_certificate.',
+    'Intermediate CA: enable_pki on a second path, then create_pki_issuer with root_mount and root_issuer.',
+  ].join(' '),
+  toolset: 'pki',
+  write: true,
+  annotations: ADDITIVE,
+  operations: ['mounts_enable'],
+  input: {
+    path: z.string().default('pki').describe("Mount path; defaults to 'pki'."),
+    description: z.string().default('').describe('Description of the mount.'),
+    max_ttl: durationField(
+      "Longest lifetime of any certificate from this mount; defaults to '87600h' (10 years).",
+    ).default('87600h'),
+  },
+  output: { path: z.string(), max_ttl: z.union([z.string(), z.number()]) },
+  handler: async ({ path, description, max_ttl }, context) => {
+    const mount = cleanMount(path);
+    try {
+      // max_lease_ttl in the enable call itself: no separate tune that could fail half way.
+      await enableMount(context.vault, mount, {
+        type: 'pki',
+        description,
+        config: { max_lease_ttl: max_ttl },
+      });
+    } catch (error) {
+      if (
+        error instanceof VaultResponseError &&
+        error.status === 400 &&
+        error.errors.some((e) => /already in use/i.test(e))
+      ) {
+        throw new ToolInputError(
+          `something is already mounted at '${mount}/': use it (list_pki_issuers), choose another path, or delete_mount it first`,
+        );
+      }
+      throw error;
+    }
+    context.mounts.invalidate(mount);
+    return {
+      structured: { path: mount, max_ttl },
+      text: `enabled PKI at ${mount}/ with max_ttl ${max_ttl}`,
+    };
+  },
+});

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { pkiIssue } from '../../client/pki.js';
+import { defineTool, ADDITIVE } from '../../server/tool.js';
+import { cleanMount, durationField } from '../common.js';
+import {
+  certificateSummarySchema,
+  nameListField,
+  pkiMountField,
+  summarize,
+  unixTime,
+} from './shared.js';
+
+export const issuePkiCertificate = defineTool({
+  name: 'issue_pki_certificate',
+  title: 'Issue PKI certificate',
+  description:
+    'Issue a certificate and a new private key with a PKI role. The private key is withheld unless the operator enabled reveal, and Vault keeps no copy of it: to keep the key on your machine, create a CSR locally and use sign_pki_certificate instead.',
+  toolset: 'pki',
+  write: true,
+  mintsCredentials: true,
+  annotations: ADDITIVE,
+  operations: ['pki_issue_with_role'],
+  input: {
+    mount: pkiMountField,
+    role_name: z.string().min(1).describe('Role to issue with (list_pki_roles).'),
+    common_name: z.string().min(1).describe("Common name, e.g. 'api.hashicups.internal'."),
+    ttl: durationField("Lifetime; defaults to '30d' (capped by the role's max_ttl).").default(
+      '30d',
+    ),
+    alt_names: nameListField
+      .optional()
+      .describe('DNS subject alternative names, comma-separated or a list.'),
+    ip_sans: nameListField.optional().describe('IP subject alternative names.'),
+    uri_sans: nameListField.optional().describe('URI subject alternative names.'),
+    exclude_cn_from_sans: z
+      .boolean()
+      .optional()
+      .describe('Do not add the common name to the DNS SANs.'),
+  },
+  output: {
+    mount: z.string(),
+    role_name: z.string(),
+    serial_number: z.string(),
+    certificate: z.string(),
+    issuing_ca: z.string(),
+    ca_chain: z.array(z.string()),
+    expiration: z.string().optional(),
+    summary: certificateSummarySchema.optional(),
+    private_key_type: z.string().optional(),
+    private_key: z.string().optional().describe('Only when the operator enabled reveal.'),
+    private_key_withheld: z.boolean(),
+    note: z.string().optional(),
+  },
+  handler: async (
+    { mount, role_name, common_name, ttl, alt_names, ip_sans, uri_sans, exclude_cn_from_sans },
+    context,
+  ) => {
+    const clean = cleanMount(mount);
+    const issued = await pkiIssue(context.vault, clean, role_name, {
+      common_name,
+      ttl,
+      ...(alt_names?.length ? { alt_names: alt_names.join(',') } : {}),
+      ...(ip_sans?.length ? { ip_sans } : {}),
+      ...(uri_sans?.length ? { uri_sans } : {}),
+      ...(exclude_cn_from_sans !== undefined ? { exclude_cn_from_sans } : {}),
+    });
+    const reveal = context.config.revealSecrets;
+    const summary = summarize(issued.certificate ?? '');
+    const expiration = unixTime(issued.expiration);
+    const note = reveal
+      ? undefined
+      : 'The private key is withheld (VAULT_MCP_REVEAL_SECRETS is off) and Vault keeps no copy: revoke this certificate if unused, and prefer sign_pki_certificate with a locally made CSR.';
+    return {
+      structured: {
+        mount: clean,
+        role_name,
+        serial_number: issued.serial_number ?? '',
+        certificate: issued.certificate ?? '',
+        issuing_ca: issued.issuing_ca ?? '',
+        ca_chain: issued.ca_chain ?? [],
+        ...(expiration ? { expiration } : {}),
+        ...(summary ? { summary } : {}),
+        ...(issued.private_key_type ? { private_key_type: issued.private_key_type } : {}),
+        ...(reveal && issued.private_key ? { private_key: issued.private_key } : {}),
+        private_key_withheld: !reveal,
+        ...(note ? { note } : {}),
+      },
+      text: [
+        `issued ${summary?.subject ?? common_name} (serial ${issued.serial_number ?? '?'}) with role '${role_name}' on ${clean}/, valid until ${expiration ?? '?'}, SANs: ${summary?.dns_names.join(', ') || '(none)'}`,
+        note ?? 'private key included (reveal is on).',
+      ].join('\n'),
+    };
+  },
+});

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { pkiListRoles } from '../../client/pki.js';
+import { defineTool, READ } from '../../server/tool.js';
+import { cleanMount } from '../common.js';
+import { pkiMountField } from './shared.js';
+
+export const listPkiRoles = defineTool({
+  name: 'list_pki_roles',
+  title: 'List PKI roles',
+  description:
+    'List the roles of a PKI mount (the templates certificates are issued or signed with); [] when there are none.',
+  toolset: 'pki',
+  write: false,
+  annotations: READ,
+  operations: ['pki_list_roles'],
+  input: { mount: pkiMountField },
+  output: { mount: z.string(), roles: z.array(z.string()) },
+  handler: async ({ mount }, context) => {
+    const clean = cleanMount(mount);
+    const roles = await pkiListRoles(context.vault, clean);
+    return {
+      structured: { mount: clean, roles },
+      text: roles.length ? `${clean}/ roles: ${roles.join(', ')}` : `${clean}/ has no roles: []`,
+    };
+  },
+});

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { isNotFound } from '../../client/mounts.js';
+import { ToolInputError } from '../../server/context.js';
+import { defineTool, READ } from '../../server/tool.js';
+import { cleanMount } from '../common.js';
+import { pkiMountField } from './shared.js';
+
+export const readPkiRole = defineTool({
+  name: 'read_pki_role',
+  title: 'Read PKI role',
+  description: 'Read a PKI role: allowed domains and SANs, key type, TTLs, issuer and flags.',
+  toolset: 'pki',
+  write: false,
+  annotations: READ,
+  operations: ['pki_read_role'],
+  input: {
+    mount: pkiMountField,
+    role_name: z.string().min(1).describe('Role name, as list_pki_roles shows it.'),
+  },
+  output: { mount: z.string(), role_name: z.string(), role: z.record(z.string(), z.unknown()) },
+  handler: async ({ mount, role_name }, context) => {
+    const clean = cleanMount(mount);
+    let role: Record<string, unknown>;
+    try {
+      const result = await context.vault.GET('/{pki_mount_path}/roles/{name}', {
+        params: { path: { pki_mount_path: clean, name: role_name } },
+      });
+      role = (result.data ?? {}) as Record<string, unknown>;
+    } catch (error) {
+      if (isNotFound(error))
+        throw new ToolInputError(
+          `no role '${role_name}' on ${clean}/; list_pki_roles shows the roles`,
+        );
+      throw error;
+    }
+    const pick = [
+      'issuer_ref',
+      'allowed_domains',
+      'allow_subdomains',
+      'allow_any_name',
+      'allow_ip_sans',
+      'key_type',
+      'ttl',
+      'max_ttl',
+    ]
+      .filter((k) => k in role)
+      .map((k) => `${k}=${JSON.stringify(role[k])}`)
+      .join(', ');
+    return {
+      structured: { mount: clean, role_name, role },
+      text: `role '${role_name}' on ${clean}/: ${pick}`,
+    };
+  },
+});

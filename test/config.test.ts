@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../scripts/lib/openbao.js';
+import { applyFlags, ConfigError, loadConfig } from '../src/config.js';
+import { knownToolNames } from '../src/server/server.js';
+
+const run = promisify(execFile);
+const cli = join(repoRoot, 'dist', 'src', 'cli.js');
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({ HOME: '/nonexistent' });
+    expect(config).toMatchObject({
+      vault: { address: 'https://127.0.0.1:8200', timeoutMs: 30_000, maxRetries: 2 },
+      readOnly: false,
+      revealSecrets: false,
+      toolsets: ['kv', 'pki', 'mounts', 'auth'],
+      tools: undefined,
+      excludeTools: [],
+      mountCacheTtlMs: 30_000,
+      logLevel: 'info',
+      transport: 'stdio',
+    });
+    expect(config.vault.token).toBeUndefined();
+  });
+
+  it("reads the reference server's variables and the flags, flags winning", () => {
+    const env = {
+      VAULT_ADDR: 'http://env:8200',
+      BAO_ADDR: 'http://bao:8200',
+      ENABLE_VAULT_OPERATIONS: 'true',
+      VAULT_MCP_TOOLSETS: 'kv',
+    };
+    const merged = applyFlags(env, {
+      vaultAddr: 'http://flag:8200',
+      readOnly: true,
+      toolsets: 'all',
+      revealSecrets: true,
+    });
+    const config = loadConfig(merged);
+    expect(config.vault.address).toBe('http://flag:8200');
+    expect(config.readOnly).toBe(true);
+    expect(config.revealSecrets).toBe(true);
+    expect(config.toolsets).toEqual(['kv', 'pki', 'mounts', 'auth', 'api']);
+  });
+
+  it('reports every problem at once, each naming its variable', () => {
+    let error: unknown;
+    try {
+      loadConfig(
+        {
+          ENABLE_VAULT_OPERATIONS: 'maybe',
+          VAULT_MCP_TOOLSETS: 'kv,secrets',
+          VAULT_MCP_TIMEOUT_S: '0',
+          LOG_LEVEL: 'loud',
+          VAULT_ADDR: 'vault.example.com',
+          VAULT_SKIP_VERIFY: 'perhaps',
+          VAULT_MCP_TOOLS: 'read_secret,steal_secrets',
+        },
+        knownToolNames(),
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'ENABLE_VAULT_OPERATIONS="maybe" is not a boolean; use true or false',
+      'VAULT_MCP_TOOLSETS="kv,secrets" unknown toolset "secrets" (valid: kv, pki, mounts, auth, api, all, default)',
+      'VAULT_MCP_TIMEOUT_S="0" must be more than 0 and at most 3600',
+      'LOG_LEVEL="loud" must be one of trace, debug, info, warn, error, fatal, silent',
+      'VAULT_SKIP_VERIFY="perhaps" is not a boolean; use true or false',
+    ]);
+  });
+
+  it('names unknown tools and a non-URL address', () => {
+    expect(() =>
+      loadConfig(
+        { VAULT_MCP_TOOLS: 'read_secret,steal_secrets', VAULT_ADDR: 'vault.example.com' },
+        knownToolNames(),
+      ),
+    ).toThrow(
+      'invalid configuration:\n  - VAULT_ADDR="vault.example.com" is not an http(s) URL; use e.g. http://127.0.0.1:8200\n  - VAULT_MCP_TOOLS: unknown tool steal_secrets (vault-mcp tools lists them)',
+    );
+  });
+});
+
+describe('the binary', () => {
+  it('exits with code 2 and lists the problems on bad configuration', async () => {
+    const error = await run('node', [cli, '--toolsets', 'nope'], {
+      env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'loud' },
+    }).catch((e: unknown) => e);
+    expect((error as { code: number }).code).toBe(2);
+    expect((error as { stderr: string }).stderr).toBe(
+      'vault-mcp: invalid configuration:\n' +
+        '  - VAULT_MCP_TOOLSETS="nope" unknown toolset "nope" (valid: kv, pki, mounts, auth, api, all, default)\n' +
+        '  - LOG_LEVEL="loud" must be one of trace, debug, info, warn, error, fatal, silent\n' +
+        'Run vault-mcp --help for every setting.\n',
+    );
+  });
+
+  it('--help documents every variable and flag', async () => {
+    const { stdout } = await run('node', [cli, '--help']);
+    for (const text of [
+      'VAULT_ADDR',
+      'VAULT_TOKEN',
+      'VAULT_NAMESPACE',
+      'VAULT_CACERT',
+      'ENABLE_VAULT_OPERATIONS',
+      'VAULT_MCP_REVEAL_SECRETS',
+      'VAULT_MCP_TOOLSETS',
+      'VAULT_MCP_TOOLS',
+      'VAULT_MCP_EXCLUDE_TOOLS',
+      'LOG_LEVEL',
+      '--read-only',
+      '--toolsets <list>',
+      '--tools <list>',
+      '--exclude-tools <list>',
+      '--reveal-secrets',
+    ]) {
+      expect(stdout).toContain(text);
+    }
+  });
+});

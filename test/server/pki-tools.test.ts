@@ -1,0 +1,302 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeCertificate, makeCsr } from '../support/csr.js';
+import { connect, textOf, type McpHarness } from '../support/mcp.js';
+import { adminRequest, devServer, unique } from '../support/vault.js';
+
+let mcp: McpHarness;
+const pki = unique('pkit');
+const intermediate = unique('pkiint');
+
+beforeAll(async () => {
+  mcp = await connect();
+});
+afterAll(() => mcp.close());
+
+describe('PKI tools, in the order a user runs them', () => {
+  it('enable_pki applies its defaults in one request and refuses an existing mount', async () => {
+    expect(await mcp.ok('enable_pki', { path: pki })).toEqual({ path: pki, max_ttl: '87600h' });
+    const tune = (await adminRequest('GET', `sys/mounts/${pki}/tune`)) as {
+      data: { max_lease_ttl: number };
+    };
+    expect(tune.data.max_lease_ttl).toBe(315360000);
+    expect(await mcp.fails('enable_pki', { path: pki })).toBe(
+      `something is already mounted at '${pki}/': use it (list_pki_issuers), choose another path, or delete_mount it first`,
+    );
+  });
+
+  it('list tools give [] on an empty mount', async () => {
+    expect(await mcp.ok('list_pki_issuers', { mount: pki })).toEqual({ mount: pki, issuers: [] });
+    expect(await mcp.ok('list_pki_roles', { mount: pki })).toEqual({ mount: pki, roles: [] });
+    expect(await mcp.ok('list_pki_certificates', { mount: pki })).toEqual({
+      mount: pki,
+      revoked: false,
+      serial_numbers: [],
+    });
+    expect(textOf(await mcp.call('read_pki_ca_chain', { mount: pki }))).toBe(
+      `${pki}/ has no CA yet`,
+    );
+  });
+
+  it('create_pki_issuer makes a named root and configures the URLs', async () => {
+    const root = await mcp.ok<{
+      issuer_id: string;
+      kind: string;
+      summary: { subject: string; not_after: string };
+      issuing_certificates: string[];
+      warnings: string[];
+    }>('create_pki_issuer', {
+      mount: pki,
+      common_name: 'HashiCups Test Root',
+      issuer_name: 'root-2026',
+      ttl: '8760h',
+      key_type: 'ec',
+      key_bits: 256,
+    });
+    expect(root.kind).toBe('root');
+    expect(root.summary.subject).toBe('CN=HashiCups Test Root');
+    expect(root.warnings).toEqual([]);
+    expect(root.issuing_certificates).toEqual([`${devServer().address}/v1/${pki}/ca`]);
+    expect(await mcp.ok('list_pki_issuers', { mount: pki })).toEqual({
+      mount: pki,
+      issuers: [
+        {
+          issuer_id: root.issuer_id,
+          issuer_name: 'root-2026',
+          is_default: true,
+          key_id: expect.any(String),
+          serial_number: expect.any(String),
+        },
+      ],
+    });
+    expect(await mcp.ok('read_pki_issuer', { mount: pki, issuer_name: 'root-2026' })).toMatchObject(
+      {
+        issuer_id: root.issuer_id,
+        issuer_name: 'root-2026',
+        source: 'issuer',
+        summary: { subject: 'CN=HashiCups Test Root' },
+      },
+    );
+    expect(await mcp.fails('read_pki_issuer', { mount: pki, issuer_name: 'nope' })).toBe(
+      `no issuer 'nope' on ${pki}/; list_pki_issuers shows the issuers`,
+    );
+    expect(
+      await mcp.fails('create_pki_issuer', {
+        mount: pki,
+        common_name: 'x',
+        issuer_name: 'y',
+        root_mount: pki,
+      }),
+    ).toBe(
+      'an intermediate needs both root_mount and root_issuer; give both, or neither for a root CA',
+    );
+  });
+
+  it('create_pki_issuer with root_mount/root_issuer makes an intermediate signed by that issuer', async () => {
+    await mcp.ok('enable_pki', { path: intermediate });
+    const made = await mcp.ok<{
+      kind: string;
+      issuer_name: string;
+      summary: { subject: string; issuer: string };
+      ca_chain: string[];
+    }>('create_pki_issuer', {
+      mount: intermediate,
+      common_name: 'HashiCups Test Intermediate',
+      issuer_name: 'int-2026',
+      ttl: '4380h',
+      root_mount: pki,
+      root_issuer: 'root-2026',
+    });
+    expect(made).toMatchObject({
+      kind: 'intermediate',
+      issuer_name: 'int-2026',
+      summary: { subject: 'CN=HashiCups Test Intermediate', issuer: 'CN=HashiCups Test Root' },
+    });
+    // Vault imports the signing root as a key-less issuer (for chain building); ours is the default.
+    const issuers = await mcp.ok<{ issuers: Array<{ issuer_name: string; is_default: boolean }> }>(
+      'list_pki_issuers',
+      { mount: intermediate },
+    );
+    expect(issuers.issuers.map((i) => [i.issuer_name, i.is_default])).toEqual([
+      ['', false],
+      ['int-2026', true],
+    ]);
+    // A failed signing leaves no key behind on the intermediate mount.
+    const keysBefore = (await adminRequest('GET', `${intermediate}/keys?list=true`)) as {
+      data: { keys: string[] };
+    };
+    expect(
+      await mcp.fails('create_pki_issuer', {
+        mount: intermediate,
+        common_name: 'x',
+        issuer_name: 'z',
+        root_mount: pki,
+        root_issuer: 'no-such-issuer',
+      }),
+    ).toMatch(
+      new RegExp(
+        `^Vault (rejected|failed on) POST /v1/${pki}/issuer/no-such-issuer/sign-intermediate`,
+      ),
+    );
+    const keysAfter = (await adminRequest('GET', `${intermediate}/keys?list=true`)) as {
+      data: { keys: string[] };
+    };
+    expect(keysAfter.data.keys.sort()).toEqual(keysBefore.data.keys.sort());
+  });
+
+  it('create/read/delete a role; issuer_name becomes issuer_ref; defaults applied', async () => {
+    const role = await mcp.ok<{ issuer_ref: string; settings: Record<string, unknown> }>(
+      'create_pki_role',
+      {
+        mount: pki,
+        role_name: 'web',
+        allowed_domains: 'hashicups.test, example.test',
+        allow_any_name: false,
+        allow_subdomains: true,
+        key_type: 'any',
+        issuer_name: 'root-2026',
+      },
+    );
+    expect(role.issuer_ref).toBe('root-2026');
+    const stored = (await adminRequest('GET', `${pki}/roles/web`)) as {
+      data: Record<string, unknown>;
+    };
+    expect(stored.data).toMatchObject({
+      issuer_ref: 'root-2026',
+      allowed_domains: ['hashicups.test', 'example.test'],
+      allow_any_name: false,
+      allow_glob_domains: false,
+      allow_ip_sans: false,
+      max_ttl: 2592000,
+    });
+    expect(await mcp.ok('read_pki_role', { mount: pki, role_name: 'web' })).toMatchObject({
+      role_name: 'web',
+      role: { issuer_ref: 'root-2026' },
+    });
+    expect(await mcp.ok('list_pki_roles', { mount: pki })).toEqual({ mount: pki, roles: ['web'] });
+    expect(await mcp.fails('read_pki_role', { mount: pki, role_name: 'nope' })).toBe(
+      `no role 'nope' on ${pki}/; list_pki_roles shows the roles`,
+    );
+    expect(await mcp.fails('delete_pki_role', { mount: pki, role_name: 'nope' })).toBe(
+      `no role 'nope' on ${pki}/: nothing to delete`,
+    );
+    await mcp.ok('create_pki_role', { mount: pki, role_name: 'temp' });
+    expect(await mcp.ok('delete_pki_role', { mount: pki, role_name: 'temp' })).toEqual({
+      mount: pki,
+      role_name: 'temp',
+    });
+  });
+
+  it('sign_pki_certificate signs a local CSR; issue withholds the private key', async () => {
+    const csr = await makeCsr('api.hashicups.test', ['api.hashicups.test']);
+    const signed = await mcp.ok<{
+      certificate: string;
+      serial_number: string;
+      summary: { subject: string; issuer: string; dns_names: string[] };
+    }>('sign_pki_certificate', { mount: pki, role_name: 'web', csr, ttl: '1h' });
+    expect(signed.summary).toMatchObject({
+      subject: 'CN=api.hashicups.test',
+      issuer: 'CN=HashiCups Test Root',
+      dns_names: ['api.hashicups.test'],
+    });
+    expect(describeCertificate(signed.certificate).serial.toLowerCase()).toBe(
+      signed.serial_number.replace(/:/g, ''),
+    );
+
+    await mcp.ok('create_pki_role', {
+      mount: pki,
+      role_name: 'issue',
+      allowed_domains: ['hashicups.test'],
+      allow_any_name: false,
+      allow_subdomains: true,
+      key_type: 'ec',
+      key_bits: 256,
+    });
+    const result = await mcp.call('issue_pki_certificate', {
+      mount: pki,
+      role_name: 'issue',
+      common_name: 'web.hashicups.test',
+      alt_names: 'www.hashicups.test',
+      ttl: '1h',
+    });
+    const issued = result.structuredContent as {
+      private_key?: string;
+      private_key_withheld: boolean;
+      summary: { dns_names: string[] };
+      serial_number: string;
+    };
+    expect(issued.private_key).toBeUndefined();
+    expect(issued.private_key_withheld).toBe(true);
+    expect(issued.summary.dns_names.sort()).toEqual(['web.hashicups.test', 'www.hashicups.test']);
+    expect(JSON.stringify(result)).not.toContain('PRIVATE KEY');
+    expect(textOf(result)).toContain('prefer sign_pki_certificate');
+
+    expect(
+      await mcp.fails('issue_pki_certificate', {
+        mount: pki,
+        role_name: 'issue',
+        common_name: 'evil.test',
+      }),
+    ).toBe(
+      `Vault rejected POST /v1/${pki}/issue/issue (400: common name evil.test not allowed by this role).`,
+    );
+    expect(
+      await mcp.fails('sign_pki_certificate', { mount: pki, role_name: 'web', csr: 'not a csr' }),
+    ).toMatch(/must be a PEM CSR/);
+
+    const certs = await mcp.ok<{ serial_numbers: string[] }>('list_pki_certificates', {
+      mount: pki,
+    });
+    expect(certs.serial_numbers).toContain(signed.serial_number);
+    expect(
+      await mcp.ok('read_pki_certificate', { mount: pki, serial_number: signed.serial_number }),
+    ).toMatchObject({
+      revoked: false,
+      summary: { subject: 'CN=api.hashicups.test' },
+    });
+    expect(
+      await mcp.ok('revoke_pki_certificate', { mount: pki, serial_number: signed.serial_number }),
+    ).toMatchObject({ revocation_time: expect.any(String) });
+    expect(
+      await mcp.ok('read_pki_certificate', { mount: pki, serial_number: signed.serial_number }),
+    ).toMatchObject({ revoked: true });
+    expect(await mcp.ok('list_pki_certificates', { mount: pki, revoked: true })).toMatchObject({
+      serial_numbers: [signed.serial_number],
+    });
+    expect(await mcp.fails('revoke_pki_certificate', { mount: pki, serial_number: 'zz' })).toMatch(
+      /must be hex bytes separated by ':' or '-'/,
+    );
+  });
+
+  it('CA chain, default issuer, URLs', async () => {
+    const chain = await mcp.ok<{ summaries: Array<{ subject: string }> }>('read_pki_ca_chain', {
+      mount: intermediate,
+    });
+    expect(chain.summaries.map((s) => s.subject)).toEqual([
+      'CN=HashiCups Test Intermediate',
+      'CN=HashiCups Test Root',
+    ]);
+    expect(
+      await mcp.ok('set_pki_default_issuer', { mount: pki, issuer_ref: 'root-2026' }),
+    ).toMatchObject({ mount: pki });
+    expect(
+      await mcp.ok('configure_pki_urls', {
+        mount: pki,
+        ocsp_servers: ['https://ocsp.hashicups.test'],
+      }),
+    ).toEqual({
+      mount: pki,
+      issuing_certificates: [],
+      crl_distribution_points: [],
+      ocsp_servers: ['https://ocsp.hashicups.test'],
+    });
+    expect(await mcp.ok('configure_pki_urls', { mount: pki })).toMatchObject({
+      issuing_certificates: [`${devServer().address}/v1/${pki}/ca`],
+    });
+  });
+
+  it('names a missing mount', async () => {
+    expect(await mcp.fails('list_pki_roles', { mount: 'no-such-pki' })).toMatch(
+      /^Vault has no secrets engine for LIST \/v1\/no-such-pki\/roles\/ .*'no-such-pki' is probably not mounted/,
+    );
+  });
+});

@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operations } from '../../generated/operations.js';
+import { repoRoot } from '../../scripts/lib/openbao.js';
+import { REFERENCE_TOOL_NAMES, TOOLS } from '../../src/tools/index.js';
+import { connect, type McpHarness } from '../support/mcp.js';
+
+let mcp: McpHarness;
+beforeAll(async () => {
+  mcp = await connect({ VAULT_MCP_TOOLSETS: 'all' });
+});
+afterAll(() => mcp.close());
+
+describe('every tool', () => {
+  it('declares all four annotations, honestly', async () => {
+    const { tools } = await mcp.client.listTools();
+    expect(tools).toHaveLength(TOOLS.length + operations.length);
+    for (const tool of tools) {
+      const a = tool.annotations ?? {};
+      for (const hint of [
+        'readOnlyHint',
+        'destructiveHint',
+        'idempotentHint',
+        'openWorldHint',
+      ] as const) {
+        expect(typeof a[hint], `${tool.name} ${hint}`).toBe('boolean');
+      }
+      if (a.readOnlyHint)
+        expect(a.destructiveHint, `${tool.name}: a read-only tool cannot be destructive`).toBe(
+          false,
+        );
+      expect(tool.outputSchema, `${tool.name} outputSchema`).toBeDefined();
+      expect(tool.name).toMatch(/^[a-z][a-z0-9_]{1,63}$/);
+    }
+    for (const tool of TOOLS)
+      expect(tool.annotations.readOnlyHint, tool.name).toBe(!tool.write && !tool.mintsCredentials);
+  });
+
+  it('names only generated operations it really has', () => {
+    const known = new Set(operations.map((o) => o.toolName));
+    for (const tool of TOOLS)
+      for (const op of tool.operations) expect(known.has(op), `${tool.name} → ${op}`).toBe(true);
+  });
+});
+
+describe('compatibility with hashicorp/vault-mcp-server', () => {
+  const reference: Record<string, { required: string[]; optional: string[] }> = {
+    list_mounts: { required: [], optional: [] },
+    create_mount: { required: ['path', 'type'], optional: ['description', 'options'] },
+    delete_mount: { required: ['path'], optional: [] },
+    list_secrets: { required: ['mount'], optional: ['path'] },
+    read_secret: { required: ['mount', 'path'], optional: [] },
+    write_secret: { required: ['mount', 'path'], optional: ['key', 'value'] },
+    delete_secret: { required: ['mount', 'path'], optional: ['key'] },
+    enable_pki: { required: [], optional: ['description', 'max_ttl', 'path'] },
+    create_pki_issuer: {
+      required: ['common_name', 'issuer_name'],
+      optional: ['mount', 'root_issuer', 'root_mount', 'ttl', 'type'],
+    },
+    list_pki_issuers: { required: [], optional: ['mount'] },
+    read_pki_issuer: { required: ['issuer_name'], optional: ['mount'] },
+    list_pki_roles: { required: [], optional: ['mount'] },
+    read_pki_role: { required: ['role_name'], optional: ['mount'] },
+    create_pki_role: {
+      required: ['role_name'],
+      optional: [
+        'allow_any_name',
+        'allow_glob_domains',
+        'allow_ip_sans',
+        'allowed_domains',
+        'issuer_name',
+        'max_ttl',
+        'mount',
+      ],
+    },
+    delete_pki_role: { required: ['role_name'], optional: ['mount'] },
+    issue_pki_certificate: { required: ['common_name', 'role_name'], optional: ['mount', 'ttl'] },
+  };
+
+  it('keeps the 16 names and every parameter; nothing the reference made optional is required', async () => {
+    const { tools } = await mcp.client.listTools();
+    expect([...REFERENCE_TOOL_NAMES].sort()).toEqual(Object.keys(reference).sort());
+    for (const name of REFERENCE_TOOL_NAMES) {
+      const tool = tools.find((t) => t.name === name);
+      expect(tool, name).toBeDefined();
+      const properties = Object.keys((tool?.inputSchema.properties ?? {}) as object);
+      const required = (tool?.inputSchema.required ?? []) as string[];
+      const spec = reference[name] as { required: string[]; optional: string[] };
+      for (const p of [...spec.required, ...spec.optional])
+        expect(properties, `${name}.${p}`).toContain(p);
+      for (const p of required)
+        expect(spec.required, `${name}: ${p} must stay optional`).toContain(p);
+    }
+  });
+
+  it('applies the defaults the reference declared', async () => {
+    const { tools } = await mcp.client.listTools();
+    const defaults = (name: string): Record<string, unknown> =>
+      Object.fromEntries(
+        Object.entries(
+          (tools.find((t) => t.name === name)?.inputSchema.properties ?? {}) as Record<
+            string,
+            { default?: unknown }
+          >,
+        )
+          .filter(([, s]) => s.default !== undefined)
+          .map(([k, s]) => [k, s.default]),
+      );
+    expect(defaults('enable_pki')).toEqual({ path: 'pki', description: '', max_ttl: '87600h' });
+    expect(defaults('create_pki_issuer')).toEqual({ mount: 'pki', type: 'internal', ttl: '30d' });
+    expect(defaults('create_pki_role')).toEqual({
+      mount: 'pki',
+      issuer_name: 'default',
+      allow_any_name: true,
+      allow_glob_domains: false,
+      allow_ip_sans: false,
+      max_ttl: '30d',
+    });
+    expect(defaults('issue_pki_certificate')).toEqual({ mount: 'pki', ttl: '30d' });
+  });
+});
+
+describe('tool schema snapshots', () => {
+  it('match test/__toolsnaps__ (a change to the MCP surface is a reviewed diff)', async () => {
+    const { tools } = await mcp.client.listTools();
+    for (const tool of tools.filter((t) => TOOLS.some((h) => h.name === t.name))) {
+      await expect(`${JSON.stringify(tool, null, 2)}\n`).toMatchFileSnapshot(
+        join(repoRoot, 'test', '__toolsnaps__', `${tool.name}.json`),
+      );
+    }
+    const api = tools
+      .filter((t) => !TOOLS.some((h) => h.name === t.name))
+      .map((t) => ({ name: t.name, annotations: t.annotations, inputSchema: t.inputSchema }));
+    await expect(`${JSON.stringify(api, null, 2)}\n`).toMatchFileSnapshot(
+      join(repoRoot, 'test', '__toolsnaps__', 'api-toolset.json'),
+    );
+    expect(
+      readFileSync(join(repoRoot, 'test', '__toolsnaps__', 'read_secret.json'), 'utf8'),
+    ).toContain('"readOnlyHint": true');
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * An in-process MCP server and client (the SDK's InMemoryTransport pair) against the real
+ * OpenBao dev server: how the tool tests call tools exactly as an MCP client would.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Writable } from 'node:stream';
+import { createVaultClient } from '../../src/client/client.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { candidateTools, createMcpServer, knownToolNames } from '../../src/server/server.js';
+import { devServer } from './vault.js';
+
+export interface McpHarness {
+  readonly client: Client;
+  readonly config: Config;
+  /** Everything the server logged (its stderr in production). */
+  readonly logs: string[];
+  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  /** Call and fail the test when the result is an error; returns structuredContent. */
+  ok<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>): Promise<T>;
+  /** Call and expect an error; returns its text. */
+  fails(name: string, args?: Record<string, unknown>): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function textOf(result: CallToolResult): string {
+  return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+}
+
+/** A connected client; `env` adds/overrides settings (VAULT_TOKEN defaults to the root token). */
+export async function connect(
+  env: Record<string, string> = {},
+  options: { fetch?: (r: Request) => Promise<Response> } = {},
+): Promise<McpHarness> {
+  const { address, token } = devServer();
+  const config = loadConfig(
+    { VAULT_ADDR: address, VAULT_TOKEN: token, LOG_LEVEL: 'debug', HOME: '/nonexistent', ...env },
+    knownToolNames(),
+  );
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const log = createLogger(config.logLevel, sink);
+  const vault = createVaultClient({
+    ...config.vault,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const { server } = createMcpServer({
+    config,
+    vault,
+    log,
+    candidates: await candidateTools(config),
+  });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'vault-mcp-tests', version: '1.0.0' });
+  await client.connect(clientSide);
+  const call = async (name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> =>
+    (await client.callTool({ name, arguments: args })) as CallToolResult;
+  return {
+    client,
+    config,
+    logs,
+    call,
+    async ok<T>(name: string, args: Record<string, unknown> = {}): Promise<T> {
+      const result = await call(name, args);
+      if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
+      return result.structuredContent as T;
+    },
+    async fails(name: string, args: Record<string, unknown> = {}): Promise<string> {
+      const result = await call(name, args);
+      if (!result.isError)
+        throw new Error(`${name} succeeded but an error was expected: ${textOf(result)}`);
+      return textOf(result);
+    },
+    async close() {
+      await client.close();
+      await server.close();
+      await vault.close();
+    },
+  };
+}
