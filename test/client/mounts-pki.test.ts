@@ -15,7 +15,7 @@ import {
   tuneMount,
   VaultResponseError,
 } from '../../src/index.js';
-import { describeCertificate, makeCsr } from '../support/csr.js';
+import { describeCertificate, makeCsr } from '../../scripts/lib/csr.js';
 import { rootClient, unique } from '../support/vault.js';
 
 const vault = rootClient();

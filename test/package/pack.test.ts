@@ -1,12 +1,15 @@
 /**
  * The package as a user gets it: `npm pack`, install the tarball into an empty project, import
  * the client by package name from TypeScript (must type-check; a wrong argument must not) and
- * from plain Node ESM (reads a KV v2 secret from the test server).
+ * from plain Node ESM (reads a KV v2 secret from the test server); and start the binary the way
+ * an `mcp.json` with `npx` does.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../scripts/lib/openbao.js';
 import { adminRequest, devServer, mountEngine } from '../support/vault.js';
@@ -127,5 +130,38 @@ describe(`import from '${packageName}'`, () => {
       },
     });
     expect(JSON.parse(out)).toEqual({ keys: ['username'], version: 1 });
+  });
+});
+
+describe('the vault-mcp binary from the installed tarball', () => {
+  it('npx vault-mcp --help works', () => {
+    const out = execFileSync('npx', ['--no-install', 'vault-mcp', '--help'], {
+      cwd: project,
+      encoding: 'utf8',
+    });
+    expect(out).toContain('Usage: vault-mcp [options] [command]');
+    expect(out).toContain('VAULT_MCP_REVEAL_SECRETS');
+  });
+
+  it('serves tools/list over stdio when started with npx', async () => {
+    const { address, token } = devServer();
+    const transport = new StdioClientTransport({
+      command: 'npx',
+      args: ['--no-install', 'vault-mcp'],
+      cwd: project,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: project,
+        VAULT_ADDR: address,
+        VAULT_TOKEN: token,
+      },
+      stderr: 'ignore',
+    });
+    const client = new Client({ name: 'pack-test', version: '1' });
+    await client.connect(transport);
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toContain('read_secret');
+    expect(tools).toHaveLength(34);
+    await client.close();
   });
 });

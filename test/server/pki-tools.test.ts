@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeCertificate, makeCsr } from '../support/csr.js';
+import { describeCertificate, makeCsr } from '../../scripts/lib/csr.js';
 import { connect, textOf, type McpHarness } from '../support/mcp.js';
 import { adminRequest, devServer, unique } from '../support/vault.js';
 
