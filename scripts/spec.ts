@@ -7,9 +7,10 @@
  * parameters `{kv_v1_mount_path}`, `{kv_v2_mount_path}` and `{pki_mount_path}`. With
  * VAULT_ADDR/VAULT_TOKEN set it uses that server instead and only adds those three mounts when
  * they are missing (it never disables anything on a server it did not start).
+ * SPEC_OUT=<dir> writes the two files there instead of spec/ (used by the tests).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { repoRoot, startDevServer, vaultRequest, type DevServer } from './lib/openbao.js';
 import { sha256, stableJson } from './lib/json.js';
 
@@ -83,8 +84,9 @@ async function main(): Promise<void> {
     const product = /openbao/i.test(title) ? 'OpenBao' : 'HashiCorp Vault';
     const version = document.info?.version ?? health.version ?? 'unknown';
     const edition = /\+ent/.test(health.version ?? '') ? 'Enterprise' : 'community';
-    mkdirSync(join(repoRoot, 'spec'), { recursive: true });
-    writeFileSync(join(repoRoot, 'spec', 'openapi.json'), text);
+    const outDir = resolve(process.env['SPEC_OUT'] ?? join(repoRoot, 'spec'));
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'openapi.json'), text);
     const source = [
       '# spec/openapi.json',
       '',
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
       'Regenerate the code from it with `make generate`.',
       '',
     ].join('\n');
-    writeFileSync(join(repoRoot, 'spec', 'SOURCE.md'), source);
+    writeFileSync(join(outDir, 'SOURCE.md'), source);
     const paths = Object.keys((document as { paths?: object }).paths ?? {}).length;
     process.stderr.write(
       `spec: ${product} ${version}, ${paths} paths, sha256 ${digest}, ${Date.now() - started} ms\n`,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeCertificate, makeCsr } from '../../scripts/lib/csr.js';
 import { connect, textOf, type McpHarness } from '../support/mcp.js';
-import { adminRequest, devServer, unique } from '../support/vault.js';
+import { adminRequest, devServer, scopedToken, unique } from '../support/vault.js';
 
 let mcp: McpHarness;
 const pki = unique('pkit');
@@ -292,6 +292,17 @@ describe('PKI tools, in the order a user runs them', () => {
     expect(await mcp.ok('configure_pki_urls', { mount: pki })).toMatchObject({
       issuing_certificates: [`${devServer().address}/v1/${pki}/ca`],
     });
+  });
+
+  it('read_pki_issuer falls back to the public issuer/<ref>/json when the token may not read issuer/<ref>', async () => {
+    const token = await scopedToken(`path "${pki}/issuers/*" { capabilities = ["list"] }`);
+    const scoped = await connect({ VAULT_TOKEN: token });
+    expect(await scoped.ok('read_pki_issuer', { mount: pki, issuer_name: 'root-2026' })).toMatchObject({
+      issuer_name: 'root-2026',
+      source: 'issuer_json',
+      summary: { subject: 'CN=HashiCups Test Root' },
+    });
+    await scoped.close();
   });
 
   it('names a missing mount', async () => {
