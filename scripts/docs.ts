@@ -40,9 +40,9 @@ export function toolTable(): string {
   ].join('\n');
 }
 
-/** Every setting: variables, flag, default, meaning. */
-export function configTable(): string {
-  const rows = SETTINGS.map(
+/** Settings of some groups: variables, flag, default, meaning. */
+export function configTable(groups: readonly string[]): string {
+  const rows = SETTINGS.filter((s) => groups.includes(s.group)).map(
     (s) =>
       `| ${s.env.map((e) => `\`${e}\``).join(', ')} | ${s.flag ? `\`${s.flag.syntax}\`` : '—'} | ${cell(s.default)} | ${cell(s.description)} |`,
   );
@@ -60,7 +60,13 @@ export function replaceSection(readme: string, name: string, body: string): stri
 }
 
 export function renderReadme(readme: string): string {
-  return replaceSection(replaceSection(readme, 'tools', toolTable()), 'config', configTable());
+  let out = replaceSection(readme, 'tools', toolTable());
+  out = replaceSection(
+    out,
+    'config',
+    configTable(['Vault connection', 'Tools and safety', 'Server']),
+  );
+  return replaceSection(out, 'http-config', configTable(['HTTP mode']));
 }
 
 if (process.argv[1]?.endsWith('docs.ts')) {

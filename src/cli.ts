@@ -10,7 +10,8 @@ import { applyFlags, ConfigError, loadConfig, SETTINGS, TOOLSETS, type Config } 
 import { createLogger } from './log.js';
 import { candidateTools, createMcpServer, knownToolNames, selectTools } from './server/server.js';
 import { packageVersion } from './server/version.js';
-import { checkToken, modeLine } from './startup.js';
+import { checkToken, httpModeLine, modeLine } from './startup.js';
+import { startHttpServer } from './transports/http.js';
 import { serveStdio } from './transports/stdio.js';
 
 function environmentHelp(): string {
@@ -32,9 +33,16 @@ function environmentHelp(): string {
   return lines.join('\n');
 }
 
-function configFrom(options: Record<string, string | boolean | undefined>): Config {
+function configFrom(
+  options: Record<string, string | boolean | undefined>,
+  transport?: 'stdio' | 'streamable-http',
+): Config {
   try {
-    return loadConfig(applyFlags(process.env, options), knownToolNames());
+    return loadConfig(
+      applyFlags(process.env, options),
+      knownToolNames(),
+      transport ? { transport } : {},
+    );
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(
@@ -48,6 +56,7 @@ function configFrom(options: Record<string, string | boolean | undefined>): Conf
 
 async function stdio(options: Record<string, string | boolean | undefined>): Promise<void> {
   const config = configFrom(options);
+  if (config.transport === 'streamable-http') return http(options);
   const log = createLogger(config.logLevel);
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
   process.on('uncaughtException', (error) => log.error({ err: error }, 'uncaught exception'));
@@ -70,7 +79,45 @@ async function stdio(options: Record<string, string | boolean | undefined>): Pro
   await serveStdio(server, log, () => vault.close());
 }
 
+async function http(options: Record<string, string | boolean | undefined>): Promise<void> {
+  const config = configFrom(options, 'streamable-http');
+  const log = createLogger(config.logLevel);
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+  process.on('uncaughtException', (error) => log.error({ err: error }, 'uncaught exception'));
+  const candidates = await candidateTools(config);
+  const count = selectTools(config, candidates).enabled.length;
+  let handle;
+  try {
+    handle = await startHttpServer(config, log, candidates);
+  } catch (error) {
+    process.stderr.write(
+      `vault-mcp: cannot serve HTTP on ${config.http.host}:${config.http.port}: ${(error as Error).message}\n`,
+    );
+    process.exit(1);
+  }
+  log.info(
+    { url: handle.url },
+    `vault-mcp ${packageVersion()} ${modeLine(config, 'streamable-http', count)} ${httpModeLine(config, handle.url)}`,
+  );
+  if (config.vault.token) {
+    const vault = createVaultClient(config.vault);
+    void checkToken(vault, log).finally(() => void vault.close());
+  }
+  const stop = async (signal: string): Promise<void> => {
+    log.info({ signal }, 'shutting down: no new connections, closing sessions');
+    await handle.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
 async function listTools(options: Record<string, string | boolean | undefined>): Promise<void> {
+  // `vault-mcp tools | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const config = configFrom(options);
   const { enabled } = selectTools(config, await candidateTools(config));
   if (options['json']) {
@@ -110,33 +157,51 @@ async function listTools(options: Record<string, string | boolean | undefined>):
     );
 }
 
-export function buildProgram(): Command {
-  const program = new Command('vault-mcp')
-    .description(
-      'MCP server for HashiCorp Vault and OpenBao: KV v1/v2, PKI and mounts, least privilege, secret values withheld by default.',
-    )
-    .version(packageVersion())
-    .enablePositionalOptions();
+/** Every setting's flag, on the program and on each command (so `vault-mcp http --port 9000` works). */
+function addSettingOptions(command: Command): Command {
   for (const setting of SETTINGS) {
     if (!setting.flag) continue;
-    program.addOption(
+    command.addOption(
       new Option(
         setting.flag.syntax,
         setting.flag.description ?? `${setting.description} (env ${setting.env[0]})`,
       ),
     );
   }
+  return command;
+}
+
+type Options = Record<string, string | boolean | undefined>;
+
+export function buildProgram(): Command {
+  const program = addSettingOptions(
+    new Command('vault-mcp')
+      .description(
+        'MCP server for HashiCorp Vault and OpenBao: KV v1/v2, PKI and mounts, least privilege, secret values withheld by default.',
+      )
+      .version(packageVersion()),
+  );
   program.addHelpText('after', environmentHelp());
-  program
-    .command('stdio', { isDefault: true })
-    .description('serve MCP over stdin/stdout (the default)')
-    .action(async () => stdio(program.opts()));
-  program
-    .command('tools')
-    .description('list the tools this configuration serves')
-    .option('--json', 'as JSON')
-    .option('--markdown', 'as a Markdown table')
-    .action(async (local: Record<string, boolean>) => listTools({ ...program.opts(), ...local }));
+  const merged = (command: Command): Options => ({ ...program.opts(), ...command.opts() });
+  addSettingOptions(
+    program
+      .command('stdio', { isDefault: true })
+      .description('serve MCP over stdin/stdout (the default)'),
+  ).action(async (_options: Options, command: Command) => stdio(merged(command)));
+  addSettingOptions(
+    program
+      .command('http')
+      .description(
+        'serve MCP over streamable HTTP (TRANSPORT_MODE=streamable-http); see the HTTP mode settings below',
+      ),
+  ).action(async (_options: Options, command: Command) => http(merged(command)));
+  addSettingOptions(
+    program
+      .command('tools')
+      .description('list the tools this configuration serves')
+      .option('--json', 'as JSON')
+      .option('--markdown', 'as a Markdown table'),
+  ).action(async (_options: Options, command: Command) => listTools(merged(command)));
   return program;
 }
 

@@ -4,6 +4,7 @@
  * and reports all problems at once (the CLI exits with code 2). The same table renders `--help`
  * and the README's configuration table.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { optionsFromEnv } from './client/env.js';
 import { VaultConfigError } from './client/errors.js';
@@ -69,7 +70,7 @@ export interface SettingSpec {
   /** Default as shown to users. */
   readonly default: string;
   readonly description: string;
-  readonly group: 'Vault connection' | 'Tools and safety' | 'Server';
+  readonly group: 'Vault connection' | 'Tools and safety' | 'Server' | 'HTTP mode';
 }
 
 export const SETTINGS: readonly SettingSpec[] = [
@@ -219,6 +220,115 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'stdio or streamable-http (same as the `http` command)',
     group: 'Server',
   },
+  {
+    env: ['TRANSPORT_HOST'],
+    flag: { syntax: '--host <address>' },
+    default: '127.0.0.1',
+    description: 'Address to listen on; anything but loopback requires TLS',
+    group: 'HTTP mode',
+  },
+  {
+    env: ['TRANSPORT_PORT'],
+    flag: { syntax: '--port <port>' },
+    default: '8080',
+    description: 'Port to listen on (0 picks a free one)',
+    group: 'HTTP mode',
+  },
+  {
+    env: ['MCP_ENDPOINT'],
+    flag: { syntax: '--endpoint <path>' },
+    default: '/mcp',
+    description: 'Path of the MCP endpoint',
+    group: 'HTTP mode',
+  },
+  {
+    env: ['MCP_TLS_CERT_FILE'],
+    flag: { syntax: '--tls-cert <file>' },
+    default: '(none)',
+    description: 'PEM certificate (chain) to serve HTTPS with',
+    group: 'HTTP mode',
+  },
+  {
+    env: ['MCP_TLS_KEY_FILE'],
+    flag: { syntax: '--tls-key <file>' },
+    default: '(none)',
+    description: 'PEM private key of that certificate',
+    group: 'HTTP mode',
+  },
+  {
+    env: ['MCP_ALLOWED_HOSTS'],
+    flag: { syntax: '--allowed-hosts <list>' },
+    default: '(derived from the bind address)',
+    description: 'Extra Host header names accepted (DNS-rebinding protection)',
+    group: 'HTTP mode',
+  },
+  {
+    env: ['MCP_CORS_MODE'],
+    flag: { syntax: '--cors-mode <mode>' },
+    default: 'strict',
+    description:
+      'strict (only MCP_ALLOWED_ORIGINS), development (plus localhost origins) or disabled (no Origin check, no CORS headers)',
+    group: 'HTTP mode',
+  },
+  {
+    env: ['MCP_ALLOWED_ORIGINS'],
+    flag: { syntax: '--allowed-origins <list>' },
+    default: '(none)',
+    description: 'Comma list of browser origins allowed to call the server',
+    group: 'HTTP mode',
+  },
+  {
+    env: ['MCP_SESSION_MODE'],
+    flag: { syntax: '--session-mode <mode>' },
+    default: 'stateful',
+    description:
+      "stateful (sessions bound to the caller's token) or stateless (every request stands alone; for replicas behind a load balancer)",
+    group: 'HTTP mode',
+  },
+  {
+    env: ['VAULT_MCP_SESSION_IDLE_S'],
+    flag: { syntax: '--session-idle <seconds>' },
+    default: '900',
+    description: 'Seconds of inactivity after which a session is closed',
+    group: 'HTTP mode',
+  },
+  {
+    env: ['MCP_MAX_SESSIONS'],
+    flag: { syntax: '--max-sessions <n>' },
+    default: '1000',
+    description: 'Open sessions at most; more are refused with 503',
+    group: 'HTTP mode',
+  },
+  {
+    env: ['MCP_RATE_LIMIT_GLOBAL'],
+    flag: { syntax: '--rate-limit-global <rps:burst>' },
+    default: '10:20',
+    description: 'Tool calls per second and burst for the whole server (token bucket), or off',
+    group: 'HTTP mode',
+  },
+  {
+    env: ['MCP_RATE_LIMIT_SESSION'],
+    flag: { syntax: '--rate-limit-session <rps:burst>' },
+    default: '5:10',
+    description:
+      'Tool calls per second and burst per session (per caller token when stateless), or off',
+    group: 'HTTP mode',
+  },
+  {
+    env: ['MCP_MAX_BODY_BYTES'],
+    flag: { syntax: '--max-body-bytes <n>' },
+    default: '1048576',
+    description: 'Largest request body; larger ones get 413',
+    group: 'HTTP mode',
+  },
+  {
+    env: ['VAULT_MCP_ALLOWED_VAULT_ADDRS'],
+    flag: { syntax: '--allowed-vault-addrs <list>' },
+    default: '(none)',
+    description:
+      'Vault addresses a caller may pick with X-Vault-Addr (the caller must then send its own token)',
+    group: 'HTTP mode',
+  },
 ];
 
 /** The validated configuration. */
@@ -235,6 +345,41 @@ export interface Config {
   readonly mountCacheTtlMs: number;
   readonly logLevel: LogLevel;
   readonly transport: 'stdio' | 'streamable-http';
+  readonly http: HttpConfig;
+}
+
+/** A token bucket: `rps` tokens per second, at most `burst` at once; undefined = no limit. */
+export interface RateLimit {
+  readonly rps: number;
+  readonly burst: number;
+}
+
+/** Settings of `vault-mcp http` (validated only when the HTTP transport is used). */
+export interface HttpConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly endpoint: string;
+  /** PEM file paths; both or neither. */
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
+  readonly allowedHosts: readonly string[];
+  readonly corsMode: 'strict' | 'development' | 'disabled';
+  readonly allowedOrigins: readonly string[];
+  readonly sessionMode: 'stateful' | 'stateless';
+  /** Milliseconds. */
+  readonly sessionIdleMs: number;
+  readonly maxSessions: number;
+  readonly rateLimitGlobal: RateLimit | undefined;
+  readonly rateLimitSession: RateLimit | undefined;
+  readonly maxBodyBytes: number;
+  /** Normalized (no trailing slash). */
+  readonly allowedVaultAddrs: readonly string[];
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 /** Thrown by loadConfig with every problem found, one per line in `problems`. */
@@ -269,6 +414,27 @@ const list = z.string().transform((v) =>
     .map((s) => s.trim())
     .filter(Boolean),
 );
+
+const rateLimit = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(off|\d+(\.\d+)?:\d+)$/, 'must be rps:burst (e.g. 10:20) or off')
+  // null, not undefined, for "off": zod 4 replaces an undefined output with the default.
+  .transform((v): RateLimit | null => {
+    if (v === 'off') return null;
+    const [rps, burst] = v.split(':').map(Number) as [number, number];
+    return { rps, burst };
+  })
+  .refine((v) => v === null || (v.rps > 0 && v.burst >= 1), 'needs rps > 0 and burst >= 1');
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'is not a whole number')
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
 
 const schema = z.object({
   ENABLE_VAULT_OPERATIONS: boolean.default(true),
@@ -313,6 +479,29 @@ const schema = z.object({
       'must be stdio or streamable-http',
     )
     .default('stdio'),
+  TRANSPORT_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  TRANSPORT_PORT: integer(0, 65535).default(8080),
+  MCP_ENDPOINT: z
+    .string()
+    .trim()
+    .regex(/^\/[A-Za-z0-9/_.-]*$/, "must be a path starting with '/'")
+    .default('/mcp'),
+  MCP_TLS_CERT_FILE: z.string().trim().optional(),
+  MCP_TLS_KEY_FILE: z.string().trim().optional(),
+  MCP_ALLOWED_HOSTS: list.optional(),
+  MCP_CORS_MODE: z
+    .enum(['strict', 'development', 'disabled'], 'must be strict, development or disabled')
+    .default('strict'),
+  MCP_ALLOWED_ORIGINS: list.optional(),
+  MCP_SESSION_MODE: z
+    .enum(['stateful', 'stateless'], 'must be stateful or stateless')
+    .default('stateful'),
+  VAULT_MCP_SESSION_IDLE_S: seconds(86400).default(900),
+  MCP_MAX_SESSIONS: integer(1, 1_000_000).default(1000),
+  MCP_RATE_LIMIT_GLOBAL: rateLimit.default({ rps: 10, burst: 20 }),
+  MCP_RATE_LIMIT_SESSION: rateLimit.default({ rps: 5, burst: 10 }),
+  MCP_MAX_BODY_BYTES: integer(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  VAULT_MCP_ALLOWED_VAULT_ADDRS: list.optional(),
 });
 
 /** The environment with flags applied on top (flags win), keyed by environment variable. */
@@ -343,7 +532,11 @@ export function flagKey(syntax: string): string {
  * Validate the merged environment (see {@link applyFlags}) into a Config.
  * @throws ConfigError listing every problem, each naming its variable.
  */
-export function loadConfig(env: Env, knownTools?: ReadonlySet<string>): Config {
+export function loadConfig(
+  env: Env,
+  knownTools?: ReadonlySet<string>,
+  options: { transport?: 'stdio' | 'streamable-http' } = {},
+): Config {
   const problems: string[] = [];
   const raw = Object.fromEntries(
     Object.keys(schema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
@@ -384,6 +577,45 @@ export function loadConfig(env: Env, knownTools?: ReadonlySet<string>): Config {
         );
     }
   }
+  const transport =
+    options.transport ??
+    (parsed.success && parsed.data.TRANSPORT_MODE !== 'stdio' ? 'streamable-http' : 'stdio');
+  if (parsed.success && transport === 'streamable-http') {
+    const d = parsed.data;
+    if (Boolean(d.MCP_TLS_CERT_FILE) !== Boolean(d.MCP_TLS_KEY_FILE)) {
+      problems.push('MCP_TLS_CERT_FILE and MCP_TLS_KEY_FILE must be set together');
+    }
+    for (const [key, file] of [
+      ['MCP_TLS_CERT_FILE', d.MCP_TLS_CERT_FILE],
+      ['MCP_TLS_KEY_FILE', d.MCP_TLS_KEY_FILE],
+    ] as const) {
+      if (!file) continue;
+      try {
+        readFileSync(file);
+      } catch (error) {
+        problems.push(
+          `${key}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        );
+      }
+    }
+    if (!isLoopback(d.TRANSPORT_HOST) && !(d.MCP_TLS_CERT_FILE && d.MCP_TLS_KEY_FILE)) {
+      problems.push(
+        `TRANSPORT_HOST=${d.TRANSPORT_HOST} is not a loopback address: set MCP_TLS_CERT_FILE and MCP_TLS_KEY_FILE so the server speaks HTTPS, or bind 127.0.0.1 (tokens and secrets must not cross a network in plain text)`,
+      );
+    }
+    for (const origin of d.MCP_ALLOWED_ORIGINS ?? []) {
+      if (!/^https?:\/\/[^/]+$/.test(origin))
+        problems.push(
+          `MCP_ALLOWED_ORIGINS: "${origin}" is not an origin like https://app.example.com`,
+        );
+    }
+    for (const addr of d.VAULT_MCP_ALLOWED_VAULT_ADDRS ?? []) {
+      if (!/^https?:\/\/[^/]+\/?$/.test(addr))
+        problems.push(
+          `VAULT_MCP_ALLOWED_VAULT_ADDRS: "${addr}" is not an address like https://vault.example.com:8200`,
+        );
+    }
+  }
   if (problems.length > 0 || !parsed.success || !vault) throw new ConfigError(problems);
   const data = parsed.data;
   return {
@@ -399,6 +631,25 @@ export function loadConfig(env: Env, knownTools?: ReadonlySet<string>): Config {
     excludeTools: data.VAULT_MCP_EXCLUDE_TOOLS ?? [],
     mountCacheTtlMs: data.VAULT_MCP_MOUNT_CACHE_TTL_S * 1000,
     logLevel: data.LOG_LEVEL as LogLevel,
-    transport: data.TRANSPORT_MODE === 'stdio' ? 'stdio' : 'streamable-http',
+    transport,
+    http: {
+      host: data.TRANSPORT_HOST,
+      port: data.TRANSPORT_PORT,
+      endpoint: data.MCP_ENDPOINT,
+      tlsCertFile: data.MCP_TLS_CERT_FILE || undefined,
+      tlsKeyFile: data.MCP_TLS_KEY_FILE || undefined,
+      allowedHosts: data.MCP_ALLOWED_HOSTS ?? [],
+      corsMode: data.MCP_CORS_MODE,
+      allowedOrigins: data.MCP_ALLOWED_ORIGINS ?? [],
+      sessionMode: data.MCP_SESSION_MODE,
+      sessionIdleMs: data.VAULT_MCP_SESSION_IDLE_S * 1000,
+      maxSessions: data.MCP_MAX_SESSIONS,
+      rateLimitGlobal: data.MCP_RATE_LIMIT_GLOBAL ?? undefined,
+      rateLimitSession: data.MCP_RATE_LIMIT_SESSION ?? undefined,
+      maxBodyBytes: data.MCP_MAX_BODY_BYTES,
+      allowedVaultAddrs: (data.VAULT_MCP_ALLOWED_VAULT_ADDRS ?? []).map((a) =>
+        a.replace(/\/+$/, ''),
+      ),
+    },
   };
 }

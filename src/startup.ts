@@ -2,7 +2,7 @@
 import type { VaultClient } from './client/client.js';
 import { VaultConnectionError, VaultResponseError, VaultTimeoutError } from './client/errors.js';
 import { lookupSelf, type TokenInfo } from './client/token.js';
-import type { Config } from './config.js';
+import { isLoopback, type Config } from './config.js';
 import type { Logger } from './log.js';
 
 /**
@@ -62,5 +62,20 @@ export function modeLine(config: Config, transport: string, toolCount: number): 
     ...(config.tools ? [`only=${config.tools.join(',')}`] : []),
     ...(config.excludeTools.length ? [`excluded=${config.excludeTools.join(',')}`] : []),
     `tools=${toolCount}`,
+  ].join(' ');
+}
+
+/** The HTTP-specific part of the mode line. */
+export function httpModeLine(config: Config, url: string): string {
+  const limit = (l: { rps: number; burst: number } | undefined): string =>
+    l ? `${l.rps}:${l.burst}` : 'off';
+  const h = config.http;
+  return [
+    `url=${url}`,
+    `sessions=${h.sessionMode}`,
+    `cors=${h.corsMode}`,
+    `origins=${h.allowedOrigins.length ? h.allowedOrigins.join(',') : '(none)'}`,
+    `rate-limit=global ${limit(h.rateLimitGlobal)}, session ${limit(h.rateLimitSession)}`,
+    `server-token-for-callers-without-one=${config.vault.token && isLoopback(h.host) ? 'yes (loopback)' : 'no'}`,
   ].join(' ');
 }

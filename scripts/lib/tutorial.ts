@@ -48,6 +48,39 @@ export interface TutorialRun {
   readonly transcript: string[];
 }
 
+/** How the run reaches vault-mcp: a connected MCP client and what the server logged. */
+export interface TutorialConnection {
+  readonly client: Client;
+  stderr(): string;
+}
+
+/** The default: the built binary over stdio, with the scoped token in its environment. */
+export async function connectStdio(
+  vault: { address: string },
+  token: string,
+): Promise<TutorialConnection> {
+  const home = mkdtempSync(join(tmpdir(), 'vault-mcp-demo-home-'));
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [join(repoRoot, 'dist', 'src', 'cli.js')],
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: home,
+      VAULT_ADDR: vault.address,
+      VAULT_TOKEN: token,
+      LOG_LEVEL: 'info',
+    },
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const client = new Client({ name: 'vault-mcp-tutorial', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, stderr: () => stderr };
+}
+
 export class StepFailed extends Error {
   override name = 'StepFailed';
 }
@@ -72,6 +105,10 @@ function expectEqual(what: string, actual: unknown, expected: unknown): void {
 export async function playTutorial(
   vault: { address: string; token: string },
   print: (line: string) => void = () => undefined,
+  connect: (
+    vault: { address: string },
+    token: string,
+  ) => Promise<TutorialConnection> = connectStdio,
 ): Promise<TutorialRun> {
   const transcript: string[] = [];
   const say = (line: string): void => {
@@ -79,7 +116,6 @@ export async function playTutorial(
     print(line);
   };
   const calls: TutorialCall[] = [];
-  const cli = join(repoRoot, 'dist', 'src', 'cli.js');
 
   say('## Operator: policy and token (tutorial: "Create a policy for the MCP server")');
   const policy = readFileSync(join(repoRoot, 'test', 'fixtures', 'tutorial-policy.hcl'), 'utf8');
@@ -95,25 +131,9 @@ export async function playTutorial(
     `$ bao token create -policy=vault-mcp-developer -ttl=8h -display-name="vault-mcp-server"   # policies: ${created.auth.policies.join(', ')}`,
   );
 
-  const home = mkdtempSync(join(tmpdir(), 'vault-mcp-demo-home-'));
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [cli],
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HOME: home,
-      VAULT_ADDR: vault.address,
-      VAULT_TOKEN: token,
-      LOG_LEVEL: 'info',
-    },
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const client = new Client({ name: 'vault-mcp-tutorial', version: '1.0.0' });
-  await client.connect(transport);
+  const home = mkdtempSync(join(tmpdir(), 'vault-mcp-cli-home-'));
+  const connection = await connect(vault, token);
+  const { client } = connection;
   const call = async (
     tool: string,
     args: Record<string, unknown>,
@@ -153,7 +173,7 @@ export async function playTutorial(
 
   try {
     const tools = await client.listTools();
-    say(`## vault-mcp started over stdio: ${tools.tools.length} tools`);
+    say(`## vault-mcp connected: ${tools.tools.length} tools`);
 
     say('## Confirm the token is scoped');
     const me = (await call('whoami', {})).structuredContent as {
@@ -267,5 +287,5 @@ export async function playTutorial(
   } finally {
     await client.close();
   }
-  return { calls, stderr, token, transcript };
+  return { calls, stderr: connection.stderr(), token, transcript };
 }

@@ -106,6 +106,8 @@ export interface RawRequest {
   readonly parseAs?: 'json' | 'text' | 'arrayBuffer';
   /** True for LIST: sends `list=true` and reports the method as LIST in errors. */
   readonly list?: boolean;
+  /** Do not retry this read (health probes). */
+  readonly noRetry?: boolean;
 }
 
 /** Read-only view of how a client was configured (never the token). */
@@ -310,7 +312,7 @@ export class VaultClient {
       ...(options.body !== undefined ? { body: options.body } : {}),
       ...(options.parseAs ? { parseAs: options.parseAs } : {}),
     };
-    return this.#call(method, template, init, options.list === true);
+    return this.#call(method, template, init, options.list === true, options.noRetry === true);
   }
 
   /** Close the connection pool (shared with `withToken` copies). */
@@ -329,6 +331,7 @@ export class VaultClient {
     template: string,
     rawInit: unknown,
     list: boolean,
+    noRetry = false,
   ): Promise<VaultResult<unknown>> {
     const init = (rawInit ?? {}) as {
       params?: { path?: Record<string, unknown>; query?: Record<string, unknown> };
@@ -342,7 +345,7 @@ export class VaultClient {
       method === 'patch'
         ? { ...init.headers, 'Content-Type': 'application/merge-patch+json' }
         : init.headers;
-    const retries = method === 'get' ? this.#transport.maxRetries : 0;
+    const retries = method === 'get' && !noRetry ? this.#transport.maxRetries : 0;
     for (let attempt = 0; ; attempt++) {
       let outcome: { data?: unknown; error?: unknown; response: Response };
       try {

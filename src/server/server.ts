@@ -82,6 +82,23 @@ export interface ServerDependencies {
   readonly mounts?: MountCache;
   /** Candidate tools, computed once per process (see candidateTools). */
   readonly candidates: readonly Tool[];
+  /**
+   * Asked before every tool call (HTTP mode: rate limits). A string refuses the call with that
+   * text as an `isError` result; undefined lets it run.
+   */
+  readonly admit?: ((tool: string) => string | undefined) | undefined;
+}
+
+const schemaCache = new WeakMap<Tool, { input: z.ZodObject; output: z.ZodObject }>();
+
+/** zod objects of a tool, built once per process (HTTP mode builds a server per session or request). */
+function schemasOf(tool: Tool): { input: z.ZodObject; output: z.ZodObject } {
+  let schemas = schemaCache.get(tool);
+  if (!schemas) {
+    schemas = { input: z.object(tool.input).strict(), output: z.object(tool.output) };
+    schemaCache.set(tool, schemas);
+  }
+  return schemas;
 }
 
 /** The result of a call, rendered for MCP: text plus structuredContent. */
@@ -179,8 +196,8 @@ export function createMcpServer(deps: ServerDependencies): {
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: z.object(tool.input).strict(),
-        outputSchema: z.object(tool.output),
+        inputSchema: schemasOf(tool).input,
+        outputSchema: schemasOf(tool).output,
         annotations: { title: tool.title, ...tool.annotations },
       },
       // The SDK parsed the arguments with inputSchema; the handler re-checks the read-only gate.
@@ -197,6 +214,8 @@ export function createMcpServer(deps: ServerDependencies): {
             isError: true,
           };
         }
+        const refusal = deps.admit?.(tool.name);
+        if (refusal) return { content: [{ type: 'text', text: refusal }], isError: true };
         return run(tool, args, context);
       }) as never,
     );

@@ -297,7 +297,9 @@ describe('PKI tools, in the order a user runs them', () => {
   it('read_pki_issuer falls back to the public issuer/<ref>/json when the token may not read issuer/<ref>', async () => {
     const token = await scopedToken(`path "${pki}/issuers/*" { capabilities = ["list"] }`);
     const scoped = await connect({ VAULT_TOKEN: token });
-    expect(await scoped.ok('read_pki_issuer', { mount: pki, issuer_name: 'root-2026' })).toMatchObject({
+    expect(
+      await scoped.ok('read_pki_issuer', { mount: pki, issuer_name: 'root-2026' }),
+    ).toMatchObject({
       issuer_name: 'root-2026',
       source: 'issuer_json',
       summary: { subject: 'CN=HashiCups Test Root' },

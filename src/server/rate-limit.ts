@@ -1,0 +1,51 @@
+/**
+ * Tool-call rate limits as token buckets (the `limiter` library): one bucket for the whole
+ * server and one per session (per caller token in stateless mode) whose parent is the global
+ * one, so a call spends a token from both. A refused call becomes an `isError` result that says
+ * when to retry.
+ */
+import { TokenBucket } from 'limiter';
+import type { RateLimit } from '../config.js';
+
+function bucket(limit: RateLimit, parent?: TokenBucket): TokenBucket {
+  const created = new TokenBucket({
+    bucketSize: limit.burst,
+    tokensPerInterval: limit.rps,
+    interval: 1000,
+    ...(parent ? { parentBucket: parent } : {}),
+  });
+  // limiter's buckets start empty; a new session may use its burst right away.
+  created.content = limit.burst;
+  return created;
+}
+
+export class RateLimits {
+  readonly #global: TokenBucket | undefined;
+  readonly #globalLimit: RateLimit | undefined;
+  readonly #sessionLimit: RateLimit | undefined;
+
+  constructor(global: RateLimit | undefined, session: RateLimit | undefined) {
+    this.#globalLimit = global;
+    this.#sessionLimit = session;
+    this.#global = global ? bucket(global) : undefined;
+  }
+
+  /** A per-session (or per-caller) bucket chained to the global one; undefined when unlimited. */
+  forSession(): TokenBucket | undefined {
+    if (this.#sessionLimit) return bucket(this.#sessionLimit, this.#global);
+    return this.#global;
+  }
+
+  /**
+   * Spend one token. Returns undefined when the call may run, else the refusal text with the
+   * wait in seconds.
+   */
+  admit(session: TokenBucket | undefined, tool: string): string | undefined {
+    if (!session || session.tryRemoveTokens(1)) return undefined;
+    const waitMs = Math.max(session.getWaitTime(1), 1);
+    const globalEmpty = this.#global !== undefined && this.#global.getWaitTime(1) > 0;
+    const limit = globalEmpty ? this.#globalLimit : this.#sessionLimit;
+    const which = globalEmpty ? 'server-wide' : 'per-session';
+    return `rate limit reached: ${tool} was not run (${which} limit ${limit?.rps ?? '?'} calls/s, burst ${limit?.burst ?? '?'}). Retry in ${(waitMs / 1000).toFixed(1)} s.`;
+  }
+}

@@ -1,0 +1,493 @@
+/**
+ * `vault-mcp http`: the SDK's streamable-HTTP transport behind the controls a shared service
+ * needs. Loopback by default and HTTPS for anything else; Host-header (DNS rebinding) and Origin
+ * checks; per-caller Vault tokens in X-Vault-Token (never the query string); sessions bound to the
+ * token that opened them and closed when idle; token-bucket rate limits on tool calls; a body size
+ * limit; /healthz and /readyz; graceful shutdown. A stateless mode serves every request on its own
+ * so replicas can sit behind a load balancer.
+ */
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import cors from 'cors';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { TokenBucket } from 'limiter';
+import { LRUCache } from 'lru-cache';
+import { createVaultClient, type VaultClient } from '../client/client.js';
+import { VaultResponseError } from '../client/errors.js';
+import { isLoopback, type Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { MountCache } from '../server/mount-cache.js';
+import { RateLimits } from '../server/rate-limit.js';
+import { createMcpServer } from '../server/server.js';
+import type { Tool } from '../server/tool.js';
+
+/** A running HTTP server. */
+export interface HttpServerHandle {
+  /** `http(s)://host:port/mcp` */
+  readonly url: string;
+  readonly server: Server;
+  /** Open sessions (stateful mode). */
+  sessionCount(): number;
+  /** Stop accepting, end every session, wait for connections (at most `graceMs`). */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Who is calling: the Vault client to use and the identity a session is bound to. */
+interface Caller {
+  readonly vault: VaultClient;
+  /** sha256 of address, namespace and token: compared, never the token itself. */
+  readonly identity: Buffer;
+  readonly usesServerToken: boolean;
+}
+
+interface Session {
+  readonly transport: StreamableHTTPServerTransport;
+  readonly server: McpServer;
+  readonly identity: Buffer;
+  lastSeen: number;
+}
+
+class HttpRefusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function rpcError(res: Response, status: number, message: string, code = -32000): void {
+  if (res.headersSent) return;
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+function header(req: Request, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = req.headers[name.toLowerCase()];
+    const text = Array.isArray(value) ? value[0] : value;
+    if (text && text.trim()) return text.trim();
+  }
+  return undefined;
+}
+
+/** Host names a request may carry in its Host header, from the bind address plus MCP_ALLOWED_HOSTS. */
+export function allowedHostnames(host: string, extra: readonly string[]): string[] {
+  const names = new Set<string>(
+    extra.map((h) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h).toLowerCase()),
+  );
+  if (isLoopback(host) || host === '0.0.0.0' || host === '::') {
+    for (const h of ['localhost', '127.0.0.1', '[::1]']) names.add(h);
+  }
+  if (host === '0.0.0.0' || host === '::') {
+    names.add(hostname().toLowerCase());
+    for (const list of Object.values(networkInterfaces())) {
+      for (const iface of list ?? [])
+        names.add(iface.family === 'IPv6' ? `[${iface.address}]` : iface.address);
+    }
+  } else if (!isLoopback(host)) {
+    names.add(host.includes(':') ? `[${host}]` : host.toLowerCase());
+  }
+  return [...names];
+}
+
+function sameIdentity(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Start the HTTP server described by `config.http`.
+ * @throws Error when the TLS files cannot be read or the port cannot be bound.
+ */
+export async function startHttpServer(
+  config: Config,
+  log: Logger,
+  candidates: readonly Tool[],
+): Promise<HttpServerHandle> {
+  const http = config.http;
+  const tls =
+    http.tlsCertFile && http.tlsKeyFile
+      ? { cert: readFileSync(http.tlsCertFile), key: readFileSync(http.tlsKeyFile) }
+      : undefined;
+  const loopback = isLoopback(http.host);
+  const base = createVaultClient(config.vault);
+  const otherVaults = new Map<string, VaultClient>();
+  const limits = new RateLimits(http.rateLimitGlobal, http.rateLimitSession);
+  const sessions = new Map<string, Session>();
+  // Stateless mode: per-caller rate bucket and mount cache, bounded in count and idle time.
+  const callers = new LRUCache<string, { bucket: TokenBucket | undefined; mounts: MountCache }>({
+    max: 10_000,
+    ttl: http.sessionIdleMs,
+    updateAgeOnGet: true,
+  });
+
+  const resolveCaller = (req: Request): Caller => {
+    const token = header(req, 'x-vault-token', 'vault_token');
+    const namespace = header(req, 'x-vault-namespace') ?? config.vault.namespace;
+    const requested = header(req, 'x-vault-addr', 'vault_addr')?.replace(/\/+$/, '');
+    let vault: VaultClient;
+    let address = config.vault.address.replace(/\/+$/, '');
+    if (requested && requested !== address) {
+      if (!http.allowedVaultAddrs.includes(requested)) {
+        throw new HttpRefusal(
+          403,
+          `X-Vault-Addr ${requested} is not one of the Vault addresses this server may use (VAULT_MCP_ALLOWED_VAULT_ADDRS)`,
+        );
+      }
+      if (!token)
+        throw new HttpRefusal(
+          401,
+          "a Vault address chosen by the caller needs the caller's own token in X-Vault-Token",
+        );
+      address = requested;
+      let client = otherVaults.get(requested);
+      if (!client) {
+        // The server's TLS settings apply; VAULT_SKIP_VERIFY and CAs never come from a caller.
+        client = createVaultClient({ ...config.vault, address: requested, token: undefined });
+        otherVaults.set(requested, client);
+      }
+      vault = client.withToken(token).withNamespace(namespace);
+    } else if (token) {
+      vault = base.withToken(token).withNamespace(namespace);
+    } else if (loopback && config.vault.token) {
+      vault = base.withNamespace(namespace);
+    } else {
+      throw new HttpRefusal(
+        401,
+        loopback
+          ? 'no Vault token: send it in the X-Vault-Token header'
+          : "send your Vault token in the X-Vault-Token header (the server's own token is only used on loopback)",
+      );
+    }
+    const identity = createHash('sha256')
+      .update(`${address}\0${namespace ?? ''}\0${token ?? '(server token)'}`)
+      .digest();
+    return { vault, identity, usesServerToken: !token };
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  // Liveness and readiness bypass auth and reveal nothing but a state word.
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await base.request('get', '/sys/health', {
+        query: { standbyok: true, perfstandbyok: true },
+        noRetry: true,
+      });
+      res.json({ status: 'ready' });
+    } catch (error) {
+      const vault =
+        error instanceof VaultResponseError
+          ? error.status === 503
+            ? 'sealed'
+            : error.status === 501
+              ? 'uninitialized'
+              : 'unhealthy'
+          : 'unreachable';
+      res.status(503).json({ status: 'not ready', vault });
+    }
+  });
+
+  const originAllowed = (origin: string): boolean =>
+    http.corsMode === 'disabled' ||
+    http.allowedOrigins.includes(origin) ||
+    (http.corsMode === 'development' &&
+      /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(origin));
+
+  const mcp = express.Router();
+  mcp.use(hostHeaderValidation(allowedHostnames(http.host, http.allowedHosts)));
+  // The server's own origin (scheme + the Host header, already validated) is same-origin, not CORS.
+  const sameOrigin = (req: Request, origin: string): boolean =>
+    origin === `${tls ? 'https' : 'http'}://${req.headers.host ?? ''}`;
+  mcp.use((req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin && !sameOrigin(req, origin) && !originAllowed(origin)) {
+      log.warn({ origin }, 'request from a disallowed Origin refused');
+      rpcError(
+        res,
+        403,
+        `Origin ${origin} is not allowed (MCP_CORS_MODE=${http.corsMode}; add it to MCP_ALLOWED_ORIGINS)`,
+      );
+      return;
+    }
+    next();
+  });
+  if (http.corsMode !== 'disabled') {
+    mcp.use(
+      cors({
+        origin: (origin, callback) => callback(null, origin !== undefined && originAllowed(origin)),
+        methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+        allowedHeaders: [
+          'Content-Type',
+          'Accept',
+          'Authorization',
+          'Mcp-Session-Id',
+          'Mcp-Protocol-Version',
+          'Last-Event-ID',
+          'X-Vault-Token',
+          'X-Vault-Namespace',
+          'X-Vault-Addr',
+        ],
+        exposedHeaders: ['Mcp-Session-Id', 'Mcp-Protocol-Version'],
+        maxAge: 600,
+      }),
+    );
+  }
+  mcp.use((req, res, next) => {
+    const tokenInQuery = Object.keys(req.query).some((name) => /token/i.test(name));
+    if (tokenInQuery) {
+      log.warn({ path: req.path }, 'token in the query string refused');
+      rpcError(
+        res,
+        400,
+        'a token in the URL is refused (URLs end up in logs and histories): send it in the X-Vault-Token header',
+      );
+      return;
+    }
+    next();
+  });
+  mcp.use(express.json({ limit: http.maxBodyBytes, type: () => true }));
+
+  const admitFor = (bucket: TokenBucket | undefined) => (tool: string) =>
+    limits.admit(bucket, tool);
+
+  const newServer = (
+    caller: Caller,
+    mounts: MountCache,
+    bucket: TokenBucket | undefined,
+    sessionLog: Logger,
+  ): McpServer =>
+    createMcpServer({
+      config,
+      vault: caller.vault,
+      log: sessionLog,
+      mounts,
+      candidates,
+      admit: admitFor(bucket),
+    }).server;
+
+  const drop = (id: string | undefined, why: string): void => {
+    if (!id) return;
+    const session = sessions.get(id);
+    if (!session) return;
+    sessions.delete(id);
+    log.info({ session: id, why, open: sessions.size }, 'session closed');
+    void session.transport.close().catch(() => undefined);
+    void session.server.close().catch(() => undefined);
+  };
+
+  const withCaller =
+    (handler: (req: Request, res: Response, caller: Caller) => Promise<void>) =>
+    async (req: Request, res: Response): Promise<void> => {
+      let caller: Caller;
+      try {
+        caller = resolveCaller(req);
+      } catch (error) {
+        if (error instanceof HttpRefusal) {
+          rpcError(res, error.status, error.message);
+          return;
+        }
+        throw error;
+      }
+      try {
+        await handler(req, res, caller);
+      } catch (error) {
+        log.error({ err: error }, 'MCP request failed');
+        rpcError(res, 500, 'internal error', -32603);
+      }
+    };
+
+  if (http.sessionMode === 'stateful') {
+    const existing = async (
+      req: Request,
+      res: Response,
+      caller: Caller,
+      id: string,
+    ): Promise<void> => {
+      const session = sessions.get(id);
+      if (!session) {
+        rpcError(res, 404, 'unknown or expired session: initialize a new one');
+        return;
+      }
+      if (!sameIdentity(session.identity, caller.identity)) {
+        log.warn({ session: id }, 'session used with another token refused');
+        rpcError(res, 403, 'this session belongs to another Vault token');
+        return;
+      }
+      session.lastSeen = Date.now();
+      await session.transport.handleRequest(req, res, req.body);
+    };
+    mcp.post(
+      '/',
+      withCaller(async (req, res, caller) => {
+        const id = header(req, 'mcp-session-id');
+        if (id) return existing(req, res, caller, id);
+        if (!isInitializeRequest(req.body)) {
+          rpcError(
+            res,
+            400,
+            'no Mcp-Session-Id: the first request of a session must be initialize',
+          );
+          return;
+        }
+        if (sessions.size >= http.maxSessions) {
+          rpcError(
+            res,
+            503,
+            `too many open sessions (MCP_MAX_SESSIONS=${http.maxSessions}); retry later`,
+          );
+          return;
+        }
+        const bucket = limits.forSession();
+        const mounts = new MountCache(config.mountCacheTtlMs);
+        const server = newServer(caller, mounts, bucket, log);
+        const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (sessionId) => {
+            sessions.set(sessionId, {
+              transport,
+              server,
+              identity: caller.identity,
+              lastSeen: Date.now(),
+            });
+            log.info(
+              { session: sessionId, serverToken: caller.usesServerToken, open: sessions.size },
+              'session opened',
+            );
+          },
+          onsessionclosed: (sessionId) => drop(sessionId, 'closed by the client'),
+        });
+        transport.onclose = () => drop(transport.sessionId, 'transport closed');
+        await server.connect(transport);
+        await transport.handleRequest(req, res, req.body);
+      }),
+    );
+    const other = withCaller(async (req, res, caller) => {
+      const id = header(req, 'mcp-session-id');
+      if (!id) {
+        rpcError(res, 400, 'Mcp-Session-Id header required');
+        return;
+      }
+      await existing(req, res, caller, id);
+    });
+    mcp.get('/', other);
+    mcp.delete('/', other);
+  } else {
+    mcp.post(
+      '/',
+      withCaller(async (req, res, caller) => {
+        const key = caller.identity.toString('hex');
+        let state = callers.get(key);
+        if (!state) {
+          state = { bucket: limits.forSession(), mounts: new MountCache(config.mountCacheTtlMs) };
+          callers.set(key, state);
+        }
+        const server = newServer(caller, state.mounts, state.bucket, log);
+        // No sessionIdGenerator: the SDK's stateless mode (no Mcp-Session-Id, one request, JSON answer).
+        const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
+        res.on('close', () => {
+          void transport.close().catch(() => undefined);
+          void server.close().catch(() => undefined);
+        });
+        await server.connect(transport);
+        await transport.handleRequest(req, res, req.body);
+      }),
+    );
+    const notAllowed = (_req: Request, res: Response): void => {
+      res.setHeader('Allow', 'POST');
+      rpcError(
+        res,
+        405,
+        'stateless mode: only POST is served (no sessions, no server-sent event stream)',
+      );
+    };
+    mcp.get('/', notAllowed);
+    mcp.delete('/', notAllowed);
+  }
+  // Body parser and other failures, as JSON-RPC errors.
+  mcp.use(
+    (
+      error: { type?: string; status?: number; message?: string },
+      _req: Request,
+      res: Response,
+      next: NextFunction,
+    ) => {
+      void next;
+      if (error.type === 'entity.too.large') {
+        rpcError(
+          res,
+          413,
+          `request body larger than ${http.maxBodyBytes} bytes (MCP_MAX_BODY_BYTES)`,
+        );
+      } else if (error.type === 'entity.parse.failed') {
+        rpcError(res, 400, 'Parse error: the body is not valid JSON', -32700);
+      } else {
+        log.error({ err: error }, 'HTTP request failed');
+        rpcError(
+          res,
+          error.status && error.status >= 400 && error.status < 600 ? error.status : 500,
+          'request failed',
+        );
+      }
+    },
+  );
+  app.use(http.endpoint, mcp);
+
+  const server: Server = tls
+    ? createHttpsServer({ ...tls, minVersion: 'TLSv1.2' }, app)
+    : createHttpServer(app);
+  // Long-lived server-sent event streams must not be cut by a socket timeout.
+  server.timeout = 0;
+  server.requestTimeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(http.port, http.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = http.host.includes(':') ? `[${http.host}]` : http.host;
+  const url = `${tls ? 'https' : 'http'}://${shownHost}:${port}${http.endpoint}`;
+
+  const sweeper = setInterval(
+    () => {
+      const cutoff = Date.now() - http.sessionIdleMs;
+      for (const [id, session] of sessions) if (session.lastSeen < cutoff) drop(id, 'idle');
+    },
+    Math.max(100, Math.min(http.sessionIdleMs / 4, 30_000)),
+  );
+  sweeper.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    server,
+    sessionCount: () => sessions.size,
+    close: (graceMs = 10_000) =>
+      (closing ??= (async () => {
+        clearInterval(sweeper);
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const id of [...sessions.keys()]) drop(id, 'server shutting down');
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        await stopped;
+        clearTimeout(timer);
+        callers.clear();
+        await base.close();
+        for (const client of otherVaults.values()) await client.close();
+      })()),
+  };
+}

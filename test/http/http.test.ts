@@ -1,0 +1,536 @@
+/**
+ * `vault-mcp http`: one test per control, against the real OpenBao dev server and real HTTP.
+ * Most run the server in-process (startHttpServer); start-up refusals, SIGTERM and stateless
+ * replicas run the built binary.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { connect as tlsConnect } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, repoRoot, startDevServer, vaultRequest } from '../../scripts/lib/openbao.js';
+import {
+  playTutorial,
+  TUTORIAL_SECRETS,
+  type TutorialConnection,
+} from '../../scripts/lib/tutorial.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { candidateTools } from '../../src/server/server.js';
+import { startHttpServer, type HttpServerHandle } from '../../src/transports/http.js';
+import { adminRequest, devServer, mountEngine, scopedToken } from '../support/vault.js';
+
+const run = promisify(execFile);
+const cli = join(repoRoot, 'dist', 'src', 'cli.js');
+const INIT = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'http-test', version: '1' },
+  },
+};
+const MCP_HEADERS = {
+  'Content-Type': 'application/json',
+  Accept: 'application/json, text/event-stream',
+};
+
+async function serve(env: Record<string, string> = {}): Promise<HttpServerHandle> {
+  const { address, token } = devServer();
+  const config = loadConfig(
+    {
+      VAULT_ADDR: address,
+      VAULT_TOKEN: token,
+      HOME: '/nonexistent',
+      TRANSPORT_PORT: '0',
+      LOG_LEVEL: 'silent',
+      ...env,
+    },
+    undefined,
+    { transport: 'streamable-http' },
+  );
+  return startHttpServer(config, createLogger('silent'), await candidateTools(config));
+}
+
+async function mcpClient(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
+  const client = new Client({ name: 'http-test', version: '1' });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+const text = (r: CallToolResult): string =>
+  r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+
+async function initialize(url: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { ...MCP_HEADERS, ...headers },
+    body: JSON.stringify(INIT),
+  });
+}
+
+describe('binding and TLS', () => {
+  it('binds 127.0.0.1 by default and serves MCP there', async () => {
+    const server = await serve();
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const { client } = await mcpClient(server.url);
+    expect((await client.listTools()).tools).toHaveLength(34);
+    await client.close();
+    await server.close();
+  });
+
+  it('refuses to start on 0.0.0.0 without TLS, with a clear message and exit code 2', async () => {
+    const error = await run(process.execPath, [cli, 'http', '--host', '0.0.0.0'], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: '/nonexistent' },
+    }).catch((e: unknown) => e as { code: number; stderr: string });
+    expect((error as { code: number }).code).toBe(2);
+    expect((error as { stderr: string }).stderr).toContain(
+      'TRANSPORT_HOST=0.0.0.0 is not a loopback address: set MCP_TLS_CERT_FILE and MCP_TLS_KEY_FILE so the server speaks HTTPS, or bind 127.0.0.1',
+    );
+  });
+
+  it('really serves HTTPS with the configured certificate when TLS is set; plain HTTP fails', async () => {
+    // A certificate for 127.0.0.1 from a PKI mount of the test server.
+    const pki = await mountEngine('tls', 'pki');
+    const root = (await adminRequest('POST', `${pki}/root/generate/internal`, {
+      common_name: 'vault-mcp test CA',
+      ttl: '24h',
+    })) as { data: { certificate: string } };
+    await adminRequest('POST', `${pki}/roles/server`, {
+      allow_ip_sans: true,
+      allow_localhost: true,
+      allow_any_name: true,
+      key_type: 'ec',
+      key_bits: 256,
+    });
+    const issued = (await adminRequest('POST', `${pki}/issue/server`, {
+      common_name: 'vault-mcp.test',
+      ip_sans: '127.0.0.1',
+      ttl: '1h',
+    })) as {
+      data: { certificate: string; private_key: string; serial_number: string };
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'vault-mcp-tls-'));
+    writeFileSync(join(dir, 'cert.pem'), issued.data.certificate);
+    writeFileSync(join(dir, 'key.pem'), issued.data.private_key);
+    const server = await serve({
+      TRANSPORT_HOST: '0.0.0.0',
+      MCP_TLS_CERT_FILE: join(dir, 'cert.pem'),
+      MCP_TLS_KEY_FILE: join(dir, 'key.pem'),
+    });
+    const port = new URL(server.url).port;
+    expect(server.url).toBe(`https://0.0.0.0:${port}/mcp`);
+
+    const peer = await new Promise<{ serial: string; subject: string }>((resolve, reject) => {
+      const socket = tlsConnect(
+        { host: '127.0.0.1', port: Number(port), ca: root.data.certificate, servername: undefined },
+        () => {
+          const cert = socket.getPeerCertificate();
+          resolve({ serial: cert.serialNumber, subject: cert.subject.CN as string });
+          socket.end();
+        },
+      );
+      socket.on('error', reject);
+    });
+    expect(peer).toEqual({
+      serial: issued.data.serial_number.replace(/:/g, '').toUpperCase(),
+      subject: 'vault-mcp.test',
+    });
+
+    const agent = new Agent({ connect: { ca: root.data.certificate } });
+    const response = await undiciFetch(`https://127.0.0.1:${port}/mcp`, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'X-Vault-Token': devServer().token },
+      body: JSON.stringify(INIT),
+      dispatcher: agent,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('mcp-session-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // Not loopback: a caller without a token is not given the server's.
+    const anonymous = await undiciFetch(`https://127.0.0.1:${port}/mcp`, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify(INIT),
+      dispatcher: agent,
+    });
+    expect(anonymous.status).toBe(401);
+    await expect(
+      fetch(`http://127.0.0.1:${port}/mcp`, {
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: JSON.stringify(INIT),
+      }),
+    ).rejects.toThrow();
+    await agent.close();
+    await server.close();
+  });
+});
+
+describe('request checks', () => {
+  let server: HttpServerHandle;
+  beforeAll(async () => {
+    server = await serve({
+      MCP_ALLOWED_ORIGINS: 'https://app.example.com',
+      MCP_MAX_BODY_BYTES: '2048',
+    });
+  });
+  afterAll(() => server.close());
+
+  it('refuses a Host header that is not ours (DNS rebinding)', async () => {
+    // fetch() will not send a foreign Host header; node:http will.
+    const { status, body } = await new Promise<{ status: number; body: string }>(
+      (resolve, reject) => {
+        const url = new URL(server.url);
+        const req = httpRequest(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            headers: { ...MCP_HEADERS, Host: 'attacker.example:80' },
+          },
+          (res) => {
+            let data = '';
+            res.on('data', (c: Buffer) => (data += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify(INIT));
+      },
+    );
+    expect(status).toBe(403);
+    expect(JSON.parse(body)).toEqual({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: 'Invalid Host: attacker.example' },
+      id: null,
+    });
+  });
+
+  it('refuses a foreign Origin (403) and answers an allowed one with CORS headers', async () => {
+    const bad = await initialize(server.url, { Origin: 'https://evil.example' });
+    expect(bad.status).toBe(403);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toBe(
+      'Origin https://evil.example is not allowed (MCP_CORS_MODE=strict; add it to MCP_ALLOWED_ORIGINS)',
+    );
+    const preflight = await fetch(server.url, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://app.example.com',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type,x-vault-token,mcp-session-id',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('X-Vault-Token');
+    const good = await initialize(server.url, { Origin: 'https://app.example.com' });
+    expect(good.status).toBe(200);
+    expect(good.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(good.headers.get('access-control-expose-headers')).toBe(
+      'Mcp-Session-Id,Mcp-Protocol-Version',
+    );
+  });
+
+  it('refuses a token in the query string with 400', async () => {
+    for (const query of ['?token=abc', '?vault_token=abc', '?X-Vault-Token=abc']) {
+      const response = await fetch(`${server.url}${query}`, {
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: JSON.stringify(INIT),
+      });
+      expect(response.status).toBe(400);
+    }
+  });
+
+  it('answers an oversized body with 413 and malformed JSON with a parse error', async () => {
+    const big = await fetch(server.url, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify({ ...INIT, pad: 'x'.repeat(4096) }),
+    });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toEqual({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: 'request body larger than 2048 bytes (MCP_MAX_BODY_BYTES)' },
+      id: null,
+    });
+    const broken = await fetch(server.url, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: '{"jsonrpc":',
+    });
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toEqual({
+      jsonrpc: '2.0',
+      error: { code: -32700, message: 'Parse error: the body is not valid JSON' },
+      id: null,
+    });
+  });
+
+  it('/healthz and /readyz need no token and say nothing but a state', async () => {
+    expect(await (await fetch(server.url.replace('/mcp', '/healthz'))).json()).toEqual({
+      status: 'ok',
+    });
+    expect(await (await fetch(server.url.replace('/mcp', '/readyz'))).json()).toEqual({
+      status: 'ready',
+    });
+  });
+});
+
+describe('per-caller Vault credentials and sessions', () => {
+  it('uses the caller token; refuses a session used with another token (403)', async () => {
+    const server = await serve();
+    const mount = await mountEngine('caller', 'kv-v2');
+    const token = await scopedToken(`path "${mount}/*" { capabilities = ["read", "list"] }`);
+    const other = await scopedToken(`path "${mount}/*" { capabilities = ["read"] }`);
+    const { client, transport } = await mcpClient(server.url, { 'X-Vault-Token': token });
+    const me = (await client.callTool({ name: 'whoami', arguments: {} })) as CallToolResult;
+    expect(
+      (me.structuredContent as { policies: string[] }).policies.some((p) =>
+        p.startsWith('policy-'),
+      ),
+    ).toBe(true);
+    const hijack = await fetch(server.url, {
+      method: 'POST',
+      headers: {
+        ...MCP_HEADERS,
+        'Mcp-Session-Id': transport.sessionId ?? '',
+        'Mcp-Protocol-Version': '2025-06-18',
+        'X-Vault-Token': other,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
+    });
+    expect(hijack.status).toBe(403);
+    expect(((await hijack.json()) as { error: { message: string } }).error.message).toBe(
+      'this session belongs to another Vault token',
+    );
+    expect(server.sessionCount()).toBe(1);
+    await transport.terminateSession();
+    expect(server.sessionCount()).toBe(0);
+    await client.close();
+    await server.close();
+  });
+
+  it('only lets a caller pick an allowed Vault address, and only with its own token', async () => {
+    const server = await serve({
+      VAULT_MCP_ALLOWED_VAULT_ADDRS: 'https://vault.other.example:8200',
+    });
+    const notAllowed = await initialize(server.url, {
+      'X-Vault-Addr': 'https://attacker.example:8200',
+      'X-Vault-Token': 't',
+    });
+    expect(notAllowed.status).toBe(403);
+    const noToken = await initialize(server.url, {
+      'X-Vault-Addr': 'https://vault.other.example:8200',
+    });
+    expect(noToken.status).toBe(401);
+    expect(((await noToken.json()) as { error: { message: string } }).error.message).toBe(
+      "a Vault address chosen by the caller needs the caller's own token in X-Vault-Token",
+    );
+    await server.close();
+  });
+
+  it('closes idle sessions and forgets them', async () => {
+    const server = await serve({ VAULT_MCP_SESSION_IDLE_S: '0.5' });
+    const first = await initialize(server.url);
+    const id = first.headers.get('mcp-session-id') ?? '';
+    expect(server.sessionCount()).toBe(1);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(server.sessionCount()).toBe(0);
+    const late = await fetch(server.url, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'Mcp-Session-Id': id, 'Mcp-Protocol-Version': '2025-06-18' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
+    expect(late.status).toBe(404);
+    await server.close();
+  });
+});
+
+describe('rate limits', () => {
+  it('refuses tool calls over the per-session bucket with a retry hint, then recovers', async () => {
+    const server = await serve({ MCP_RATE_LIMIT_SESSION: '2:2', MCP_RATE_LIMIT_GLOBAL: '100:100' });
+    const { client } = await mcpClient(server.url);
+    const results: CallToolResult[] = [];
+    for (let i = 0; i < 3; i++)
+      results.push(
+        (await client.callTool({ name: 'list_mounts', arguments: {} })) as CallToolResult,
+      );
+    expect(results.map((r) => Boolean(r.isError))).toEqual([false, false, true]);
+    expect(text(results[2] as CallToolResult)).toMatch(
+      /^rate limit reached: list_mounts was not run \(per-session limit 2 calls\/s, burst 2\)\. Retry in 0\.\d s\.$/,
+    );
+    await new Promise((r) => setTimeout(r, 600));
+    expect(
+      ((await client.callTool({ name: 'list_mounts', arguments: {} })) as CallToolResult).isError,
+    ).toBeFalsy();
+    await client.close();
+    await server.close();
+  });
+
+  it('the server-wide bucket limits all sessions together', async () => {
+    const server = await serve({ MCP_RATE_LIMIT_SESSION: 'off', MCP_RATE_LIMIT_GLOBAL: '1:2' });
+    const a = await mcpClient(server.url);
+    const b = await mcpClient(server.url);
+    const outcomes = [];
+    for (const c of [a, b, a])
+      outcomes.push(
+        Boolean(
+          ((await c.client.callTool({ name: 'list_mounts', arguments: {} })) as CallToolResult)
+            .isError,
+        ),
+      );
+    expect(outcomes).toEqual([false, false, true]);
+    await a.client.close();
+    await b.client.close();
+    await server.close();
+  });
+});
+
+function startBinary(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, 'http'], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: '/nonexistent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      const match = /"url":"([^"]+)"/.exec(stderr);
+      if (match?.[1]) resolve({ child, url: match[1], stderr: () => stderr });
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`vault-mcp http exited with ${code}: ${stderr}`)),
+    );
+  });
+}
+
+describe('the binary', () => {
+  it('stateless mode: two processes sharing nothing serve one client', async () => {
+    const { address } = devServer();
+    const mount = await mountEngine('stateless', 'kv-v2');
+    await adminRequest('POST', `${mount}/data/app`, { data: { k: 'v' } });
+    const token = await scopedToken(`path "${mount}/*" { capabilities = ["read", "list"] }`);
+    const env = { VAULT_ADDR: address, MCP_SESSION_MODE: 'stateless', TRANSPORT_PORT: '0' };
+    const [a, b] = await Promise.all([startBinary(env), startBinary(env)]);
+    const headers = {
+      ...MCP_HEADERS,
+      'X-Vault-Token': token,
+      'Mcp-Protocol-Version': '2025-06-18',
+    };
+    const init = await fetch(a.url, { method: 'POST', headers, body: JSON.stringify(INIT) });
+    expect(init.status).toBe(200);
+    expect(init.headers.get('mcp-session-id')).toBeNull();
+    const call = await fetch(b.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'read_secret', arguments: { mount, path: 'app' } },
+      }),
+    });
+    const body = (await call.json()) as { result: { structuredContent: { keys: string[] } } };
+    expect(body.result.structuredContent.keys).toEqual(['k']);
+    expect((await fetch(b.url, { method: 'GET', headers })).status).toBe(405);
+    for (const p of [a, b]) p.child.kill('SIGTERM');
+  });
+
+  it('shuts down gracefully on SIGTERM', async () => {
+    const { address, token } = devServer();
+    const server = await startBinary({
+      VAULT_ADDR: address,
+      VAULT_TOKEN: token,
+      TRANSPORT_PORT: '0',
+    });
+    await initialize(server.url);
+    const exited = new Promise<number | null>((r) => server.child.once('exit', (code) => r(code)));
+    server.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(server.stderr()).toContain('shutting down: no new connections, closing sessions');
+    expect(server.stderr()).not.toContain(token);
+  });
+
+  it('/readyz says sealed while Vault is sealed', async () => {
+    const vault = await startDevServer();
+    const server = await startBinary({
+      VAULT_ADDR: vault.address,
+      VAULT_TOKEN: vault.token,
+      TRANSPORT_PORT: '0',
+    });
+    const readyz = server.url.replace('/mcp', '/readyz');
+    expect((await fetch(readyz)).status).toBe(200);
+    await vaultRequest(vault, 'POST', 'sys/seal');
+    const sealed = await fetch(readyz);
+    expect([sealed.status, await sealed.json()]).toEqual([
+      503,
+      { status: 'not ready', vault: 'sealed' },
+    ]);
+    server.child.kill('SIGTERM');
+    await vault.stop();
+    const stopped = await fetch(readyz).catch(() => 'refused');
+    expect(stopped).toBe('refused');
+  });
+});
+
+describe('the tutorial over HTTP with a per-caller scoped token', () => {
+  let vault: Awaited<ReturnType<typeof startDevServer>>;
+  let handle: HttpServerHandle;
+  beforeAll(async () => {
+    vault = await startDevServer();
+    // The server holds no token of its own: every caller brings one.
+    const config = loadConfig(
+      {
+        VAULT_ADDR: vault.address,
+        HOME: '/nonexistent',
+        TRANSPORT_PORT: '0',
+        MCP_RATE_LIMIT_SESSION: 'off',
+        MCP_RATE_LIMIT_GLOBAL: 'off',
+      },
+      undefined,
+      {
+        transport: 'streamable-http',
+      },
+    );
+    handle = await startHttpServer(config, createLogger('silent'), await candidateTools(config));
+  });
+  afterAll(async () => {
+    await handle.close();
+    await vault.stop();
+  });
+
+  it('runs every step and leaks no value', async () => {
+    const connect = async (
+      _vault: { address: string },
+      token: string,
+    ): Promise<TutorialConnection> => {
+      const { client } = await mcpClient(handle.url, { 'X-Vault-Token': token });
+      return { client, stderr: () => '' };
+    };
+    const run = await playTutorial(vault, () => undefined, connect);
+    expect(run.calls).toHaveLength(13);
+    const everything = JSON.stringify(run.calls.map((c) => c.result));
+    expect(everything).not.toContain(TUTORIAL_SECRETS['myapp/database'].password);
+    expect(everything).not.toContain(
+      TUTORIAL_SECRETS['myapp/integrations/payment-gateway'].api_key,
+    );
+    expect(freePort).toBeTypeOf('function');
+  });
+});
