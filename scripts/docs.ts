@@ -21,11 +21,16 @@ function firstSentence(text: string): string {
 export function toolTable(): string {
   const byName = new Map(operations.map((op) => [op.toolName, op]));
   const rows = TOOLS.map((tool) => {
-    const calls = tool.operations
-      .map((name) => byName.get(name))
-      .filter((op) => op !== undefined)
-      .map((op) => `${op.method} ${op.acl.path}`);
-    return `| \`${tool.name}\` | ${tool.toolset} | ${yes(tool.annotations.readOnlyHint)} | ${yes(tool.annotations.destructiveHint)} | ${yes(tool.annotations.idempotentHint)} | ${cell(firstSentence(tool.description))} | ${calls.map((c) => `\`${cell(c)}\``).join('<br>')} |`;
+    const describe = (names: readonly string[], suffix: string): string[] =>
+      names
+        .map((name) => byName.get(name))
+        .filter((op) => op !== undefined)
+        .map((op) => `\`${cell(`${op.method} ${op.acl.path}`)}\`${suffix}`);
+    const calls = [
+      ...describe(tool.operations, ''),
+      ...describe(tool.optionalOperations ?? [], ' (if allowed)'),
+    ];
+    return `| \`${tool.name}\` | ${tool.toolset} | ${yes(tool.annotations.readOnlyHint)} | ${yes(tool.annotations.destructiveHint)} | ${yes(tool.annotations.idempotentHint)} | ${cell(firstSentence(tool.description))} | ${calls.join('<br>')} |`;
   });
   const counts = TOOLSETS.map(
     (t) =>

@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { createVaultClient } from './client/client.js';
 import { applyFlags, ConfigError, loadConfig, SETTINGS, TOOLSETS, type Config } from './config.js';
 import { createLogger } from './log.js';
+import { buildPolicy, policyOptions, renderHcl } from './policy.js';
 import { candidateTools, createMcpServer, knownToolNames, selectTools } from './server/server.js';
 import { packageVersion } from './server/version.js';
 import { checkToken, httpModeLine, modeLine } from './startup.js';
@@ -112,6 +113,53 @@ async function http(options: Record<string, string | boolean | undefined>): Prom
   process.once('SIGINT', () => void stop('SIGINT'));
 }
 
+async function printPolicy(options: Options): Promise<void> {
+  const config = configFrom(options);
+  const kvVersion = Number(options['kvVersion'] ?? 2);
+  if (kvVersion !== 1 && kvVersion !== 2) {
+    process.stderr.write('vault-mcp: --kv-version must be 1 or 2\n');
+    process.exit(2);
+  }
+  const policy = policyOptions({
+    kvMount: String(options['kvMount'] ?? 'secret'),
+    kvVersion,
+    pkiMount: String(options['pkiMount'] ?? 'pki'),
+    prefix: typeof options['prefix'] === 'string' ? options['prefix'] : undefined,
+    manageMounts:
+      typeof options['manageMounts'] === 'string'
+        ? options['manageMounts']
+            .split(',')
+            .map((m) => m.trim())
+            .filter(Boolean)
+        : undefined,
+  });
+  const candidates = await candidateTools(config);
+  const tools = selectTools(config, candidates).enabled;
+  const stanzas = buildPolicy(config, candidates, policy);
+  const command = [
+    'vault-mcp policy',
+    `--kv-mount ${policy.kvMount}`,
+    ...(policy.kvVersion === 1 ? ['--kv-version 1'] : []),
+    `--pki-mount ${policy.pkiMount}`,
+    ...(policy.prefix ? [`--prefix ${policy.prefix}`] : []),
+    ...(typeof options['manageMounts'] === 'string'
+      ? [`--manage-mounts ${policy.manageMounts.join(',')}`]
+      : []),
+    ...(options['toolsets'] ? [`--toolsets ${config.toolsets.join(',')}`] : []),
+    ...(config.tools ? [`--tools ${config.tools.join(',')}`] : []),
+    ...(config.excludeTools.length ? [`--exclude-tools ${config.excludeTools.join(',')}`] : []),
+    ...(config.readOnly ? ['--read-only'] : []),
+  ].join(' ');
+  const header = [
+    `Vault policy for vault-mcp ${packageVersion()}, made by: ${command}`,
+    `KV mount "${policy.kvMount}" (KV v${policy.kvVersion})${policy.prefix ? `, paths under "${policy.prefix}" only` : ''}; PKI mount "${policy.pkiMount}"; mounts managed: ${policy.manageMounts.join(', ')}`,
+    `toolsets ${config.toolsets.join(',')}${config.readOnly ? ', read-only' : ''}: ${tools.length} tools`,
+    "Also attach Vault's default policy (tokens get it unless created with -no-default-policy):",
+    'whoami uses auth/token/lookup-self and sys/capabilities-self from it.',
+  ];
+  process.stdout.write(renderHcl(stanzas, header));
+}
+
 async function listTools(options: Record<string, string | boolean | undefined>): Promise<void> {
   // `vault-mcp tools | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -195,6 +243,21 @@ export function buildProgram(): Command {
         'serve MCP over streamable HTTP (TRANSPORT_MODE=streamable-http); see the HTTP mode settings below',
       ),
   ).action(async (_options: Options, command: Command) => http(merged(command)));
+  addSettingOptions(
+    program
+      .command('policy')
+      .description(
+        'print the least-privilege Vault policy (HCL) for the tools this configuration serves',
+      )
+      .option('--kv-mount <mount>', 'KV mount the KV tools work on', 'secret')
+      .option('--kv-version <n>', 'KV version of that mount (1 or 2)', '2')
+      .option('--pki-mount <mount>', 'PKI mount', 'pki')
+      .option('--prefix <prefix>', "only KV paths under this prefix, e.g. 'myapp/'")
+      .option(
+        '--manage-mounts <list>',
+        'mounts the mount tools may create, tune and delete (default: the PKI mount)',
+      ),
+  ).action(async (_options: Options, command: Command) => printPolicy(merged(command)));
   addSettingOptions(
     program
       .command('tools')

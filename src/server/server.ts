@@ -30,7 +30,10 @@ export interface ToolSelection {
 }
 
 /** Apply toolsets / tool list / exclusions, then the read-only gate. */
-export function selectTools(config: Config, candidates: readonly Tool[]): ToolSelection {
+export function selectTools(
+  config: Pick<Config, 'tools' | 'toolsets' | 'excludeTools' | 'readOnly'>,
+  candidates: readonly Tool[],
+): ToolSelection {
   const wanted = config.tools
     ? candidates.filter((t) => config.tools?.includes(t.name))
     : candidates.filter((t) => config.toolsets.includes(t.toolset));

@@ -39,6 +39,11 @@ export interface ToolDefinition<
    * policy generator and capability checks read them.
    */
   readonly operations: readonly string[];
+  /**
+   * Operations it uses only when the token allows them or for an optional mode (it works without
+   * them): the policy generator leaves them out. E.g. audit_secrets tries subkeys, then reads data.
+   */
+  readonly optionalOperations?: readonly string[];
   readonly input: I;
   readonly output: O;
   readonly handler: (

@@ -134,11 +134,12 @@ export const auditSecrets = defineTool({
     'ui_mounts_read',
     'kv_v2_list',
     'kv_v2_read_metadata',
-    'kv_v2_read_subkeys',
     'kv_v2_read',
     'kv_v1_list',
     'kv_v1_read',
   ],
+  // Key names without values when the policy allows subkeys; otherwise from the data read.
+  optionalOperations: ['kv_v2_read_subkeys'],
   input: {
     mount: mountField('secret', 'KV secrets engine'),
     path: z

@@ -134,10 +134,9 @@ export const createPkiIssuer = defineTool({
   write: true,
   mintsCredentials: true,
   annotations: ADDITIVE,
-  operations: [
-    'pki_generate_root',
-    'pki_read_urls_configuration',
-    'pki_configure_urls',
+  operations: ['pki_generate_root', 'pki_read_urls_configuration', 'pki_configure_urls'],
+  // Intermediate CAs only (root_mount/root_issuer).
+  optionalOperations: [
     'pki_generate_intermediate',
     'pki_issuer_sign_intermediate',
     'pki_set_signed_intermediate',

@@ -13,7 +13,9 @@ export const readPkiIssuer = defineTool({
   toolset: 'pki',
   write: false,
   annotations: READ,
-  operations: ['pki_read_issuer', 'pki_read_issuer_json'],
+  operations: ['pki_read_issuer_json'],
+  // The full issuer read when allowed; the public issuer/<ref>/json otherwise.
+  optionalOperations: ['pki_read_issuer'],
   input: {
     mount: pkiMountField,
     issuer_name: z
