@@ -39,8 +39,11 @@ describe('every tool', () => {
 
   it('names only generated operations it really has', () => {
     const known = new Set(operations.map((o) => o.toolName));
-    for (const tool of TOOLS)
-      for (const op of tool.operations) expect(known.has(op), `${tool.name} → ${op}`).toBe(true);
+    for (const tool of TOOLS) {
+      for (const op of [...tool.operations, ...(tool.optionalOperations ?? [])]) {
+        expect(known.has(op), `${tool.name} → ${op}`).toBe(true);
+      }
+    }
   });
 });
 
