@@ -7,11 +7,12 @@
 import { Command, Option } from 'commander';
 import { createVaultClient } from './client/client.js';
 import { applyFlags, ConfigError, loadConfig, SETTINGS, TOOLSETS, type Config } from './config.js';
-import { createLogger } from './log.js';
+import { TokenManager } from './auth/token-manager.js';
+import { createLogger, type Logger } from './log.js';
 import { buildPolicy, policyOptions, renderHcl } from './policy.js';
 import { candidateTools, createMcpServer, knownToolNames, selectTools } from './server/server.js';
 import { packageVersion } from './server/version.js';
-import { checkToken, httpModeLine, modeLine } from './startup.js';
+import { httpModeLine, modeLine } from './startup.js';
 import { startHttpServer } from './transports/http.js';
 import { serveStdio } from './transports/stdio.js';
 
@@ -55,15 +56,29 @@ function configFrom(
   }
 }
 
-async function stdio(options: Record<string, string | boolean | undefined>): Promise<void> {
+function guard(log: Logger): void {
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+  process.on('uncaughtException', (error) => log.error({ err: error }, 'uncaught exception'));
+}
+
+async function stdio(options: Options): Promise<void> {
   const config = configFrom(options);
   if (config.transport === 'streamable-http') return http(options);
   const log = createLogger(config.logLevel);
-  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
-  process.on('uncaughtException', (error) => log.error({ err: error }, 'uncaught exception'));
-  const vault = createVaultClient(config.vault);
+  guard(log);
+  const tokens = new TokenManager(createVaultClient(config.vault), config.login, log);
   const candidates = await candidateTools(config);
-  const { server, selection } = createMcpServer({ config, vault, log, candidates });
+  // The token check (and a login) runs beside the handshake: a slow Vault must not delay it;
+  // tool calls wait for it.
+  const ready = tokens.start();
+  const { server, selection } = createMcpServer({
+    config,
+    vault: () => tokens.client(),
+    tokens,
+    ready,
+    log,
+    candidates,
+  });
   log.info(
     {
       mode: {
@@ -75,21 +90,37 @@ async function stdio(options: Record<string, string | boolean | undefined>): Pro
     },
     `vault-mcp ${packageVersion()} ${modeLine(config, 'stdio', selection.enabled.length)}`,
   );
-  // The token check runs beside the handshake: a slow or absent Vault must not delay it.
-  void checkToken(vault, log);
-  await serveStdio(server, log, () => vault.close());
+  await serveStdio(server, log, async () => {
+    tokens.stop();
+    if (config.revokeOnExit) await tokens.revoke();
+    await tokens.client().close();
+  });
 }
 
-async function http(options: Record<string, string | boolean | undefined>): Promise<void> {
+async function http(options: Options): Promise<void> {
   const config = configFrom(options, 'streamable-http');
   const log = createLogger(config.logLevel);
-  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
-  process.on('uncaughtException', (error) => log.error({ err: error }, 'uncaught exception'));
+  guard(log);
   const candidates = await candidateTools(config);
   const count = selectTools(config, candidates).enabled.length;
+  const base = createVaultClient({ ...config.vault, token: undefined });
+  const tokens = new TokenManager(
+    config.vault.token ? base.withToken(config.vault.token) : base,
+    config.login,
+    log,
+  );
+  if (config.vault.token || config.login) {
+    const info = await tokens.start();
+    if (info?.policies.includes('root') && !config.allowRootToken) {
+      process.stderr.write(
+        'vault-mcp: the server token has the root policy, which HTTP mode refuses: give it a scoped token (vault-mcp policy prints the policy), or set VAULT_MCP_ALLOW_ROOT_TOKEN=true\n',
+      );
+      process.exit(2);
+    }
+  }
   let handle;
   try {
-    handle = await startHttpServer(config, log, candidates);
+    handle = await startHttpServer(config, log, candidates, tokens);
   } catch (error) {
     process.stderr.write(
       `vault-mcp: cannot serve HTTP on ${config.http.host}:${config.http.port}: ${(error as Error).message}\n`,
@@ -100,10 +131,6 @@ async function http(options: Record<string, string | boolean | undefined>): Prom
     { url: handle.url },
     `vault-mcp ${packageVersion()} ${modeLine(config, 'streamable-http', count)} ${httpModeLine(config, handle.url)}`,
   );
-  if (config.vault.token) {
-    const vault = createVaultClient(config.vault);
-    void checkToken(vault, log).finally(() => void vault.close());
-  }
   const stop = async (signal: string): Promise<void> => {
     log.info({ signal }, 'shutting down: no new connections, closing sessions');
     await handle.close();

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { optionsFromEnv } from './client/env.js';
 import { VaultConfigError } from './client/errors.js';
 import type { VaultClientOptions } from './client/client.js';
+import { loginFromEnv, type LoginMethod } from './auth/token-manager.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 
 /** A toolset: a named group of tools that is switched on or off as a whole. */
@@ -142,6 +143,40 @@ export const SETTINGS: readonly SettingSpec[] = [
     group: 'Vault connection',
   },
   {
+    env: ['VAULT_ROLE_ID'],
+    flag: undefined,
+    default: '(none)',
+    description:
+      'AppRole login: role ID (with VAULT_SECRET_ID or VAULT_SECRET_ID_FILE; mount VAULT_APPROLE_MOUNT, default approle)',
+    group: 'Vault connection',
+  },
+  {
+    env: ['VAULT_SECRET_ID', 'VAULT_SECRET_ID_FILE'],
+    flag: undefined,
+    default: '(none)',
+    description: 'AppRole login: secret ID, or a file holding it (read again at every login)',
+    group: 'Vault connection',
+  },
+  {
+    env: ['VAULT_AUTH_JWT', 'VAULT_AUTH_JWT_FILE'],
+    flag: undefined,
+    default: '(none)',
+    description:
+      'JWT login: the JWT, or a file holding it (re-read at every login); role VAULT_AUTH_ROLE, mount VAULT_JWT_MOUNT (default jwt)',
+    group: 'Vault connection',
+  },
+  {
+    env: ['VAULT_MCP_REVOKE_ON_EXIT'],
+    flag: {
+      syntax: '--revoke-on-exit',
+      toEnv: () => 'true',
+      description: 'Same as VAULT_MCP_REVOKE_ON_EXIT=true',
+    },
+    default: 'false',
+    description: 'Revoke the token (auth/token/revoke-self) on clean shutdown',
+    group: 'Vault connection',
+  },
+  {
     env: ['VAULT_MCP_TIMEOUT_S'],
     flag: { syntax: '--timeout <seconds>' },
     default: '30',
@@ -206,6 +241,34 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: "Seconds a mount's type and KV version are cached",
     group: 'Tools and safety',
   },
+  {
+    env: ['VAULT_MCP_HIDE_UNAUTHORIZED'],
+    flag: {
+      syntax: '--hide-unauthorized',
+      toEnv: () => 'true',
+      description: 'Same as VAULT_MCP_HIDE_UNAUTHORIZED=true',
+    },
+    default: 'false',
+    description:
+      'true: tools the token cannot use (sys/capabilities-self) are not listed and refused; false: listed with a note',
+    group: 'Tools and safety',
+  },
+  {
+    env: ['VAULT_MCP_CAPABILITY_TTL_S'],
+    flag: { syntax: '--capability-ttl <seconds>' },
+    default: '300',
+    description: "Seconds before tools/list probes the token's capabilities again",
+    group: 'Tools and safety',
+  },
+  {
+    env: ['VAULT_MCP_KV_PREFIX'],
+    flag: { syntax: '--kv-prefix <prefix>' },
+    default: '(none)',
+    description:
+      "KV prefix the capability probe checks, for policies scoped to one application (e.g. 'myapp/')",
+    group: 'Tools and safety',
+  },
+
   {
     env: ['LOG_LEVEL'],
     flag: { syntax: '--log-level <level>' },
@@ -322,6 +385,18 @@ export const SETTINGS: readonly SettingSpec[] = [
     group: 'HTTP mode',
   },
   {
+    env: ['VAULT_MCP_ALLOW_ROOT_TOKEN'],
+    flag: {
+      syntax: '--allow-root-token',
+      toEnv: () => 'true',
+      description: 'Same as VAULT_MCP_ALLOW_ROOT_TOKEN=true',
+    },
+    default: 'false',
+    description:
+      'Accept tokens with the root policy in HTTP mode (refused by default; stdio only warns)',
+    group: 'HTTP mode',
+  },
+  {
     env: ['VAULT_MCP_ALLOWED_VAULT_ADDRS'],
     flag: { syntax: '--allowed-vault-addrs <list>' },
     default: '(none)',
@@ -343,6 +418,18 @@ export interface Config {
   readonly excludeTools: readonly string[];
   /** Milliseconds. */
   readonly mountCacheTtlMs: number;
+  /** Hide tools the token cannot use instead of annotating them. */
+  readonly hideUnauthorized: boolean;
+  /** Milliseconds between capability probes. */
+  readonly capabilityTtlMs: number;
+  /** KV prefix the capability probe checks (`myapp/`), for prefix-scoped policies. */
+  readonly kvPrefix: string;
+  /** AppRole or JWT login instead of a static token. */
+  readonly login: LoginMethod | undefined;
+  /** Revoke the token on clean shutdown. */
+  readonly revokeOnExit: boolean;
+  /** HTTP mode: accept tokens with the root policy. */
+  readonly allowRootToken: boolean;
   readonly logLevel: LogLevel;
   readonly transport: 'stdio' | 'streamable-http';
   readonly http: HttpConfig;
@@ -461,6 +548,16 @@ const schema = z.object({
   VAULT_MCP_EXCLUDE_TOOLS: list.optional(),
   VAULT_MCP_TIMEOUT_S: seconds(3600).default(30),
   VAULT_MCP_MOUNT_CACHE_TTL_S: seconds(86400).default(30),
+  VAULT_MCP_HIDE_UNAUTHORIZED: boolean.default(false),
+  VAULT_MCP_REVOKE_ON_EXIT: boolean.default(false),
+  VAULT_MCP_ALLOW_ROOT_TOKEN: boolean.default(false),
+  VAULT_MCP_CAPABILITY_TTL_S: seconds(86400).default(300),
+  VAULT_MCP_KV_PREFIX: z
+    .string()
+    .trim()
+    .transform((v) => v.replace(/^\/+|\/+$/g, ''))
+    .transform((v) => (v ? `${v}/` : ''))
+    .default(''),
   LOG_LEVEL: z
     .string()
     .trim()
@@ -555,6 +652,13 @@ export function loadConfig(
     if (error instanceof VaultConfigError) problems.push(error.message);
     else throw error;
   }
+  let login: LoginMethod | undefined;
+  try {
+    login = loginFromEnv(env);
+  } catch (error) {
+    if (error instanceof VaultConfigError) problems.push(error.message);
+    else throw error;
+  }
   if (vault) {
     try {
       const url = new URL(vault.address);
@@ -621,6 +725,8 @@ export function loadConfig(
   return {
     vault: {
       ...vault,
+      // A configured login replaces any static token (VAULT_TOKEN or ~/.vault-token).
+      ...(login ? { token: undefined } : {}),
       timeoutMs: data.VAULT_MCP_TIMEOUT_S * 1000,
       maxRetries: vault.maxRetries ?? 2,
     },
@@ -630,6 +736,12 @@ export function loadConfig(
     tools: data.VAULT_MCP_TOOLS,
     excludeTools: data.VAULT_MCP_EXCLUDE_TOOLS ?? [],
     mountCacheTtlMs: data.VAULT_MCP_MOUNT_CACHE_TTL_S * 1000,
+    hideUnauthorized: data.VAULT_MCP_HIDE_UNAUTHORIZED,
+    capabilityTtlMs: data.VAULT_MCP_CAPABILITY_TTL_S * 1000,
+    kvPrefix: data.VAULT_MCP_KV_PREFIX,
+    login,
+    revokeOnExit: data.VAULT_MCP_REVOKE_ON_EXIT,
+    allowRootToken: data.VAULT_MCP_ALLOW_ROOT_TOKEN,
     logLevel: data.LOG_LEVEL as LogLevel,
     transport,
     http: {

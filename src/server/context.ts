@@ -2,6 +2,7 @@
 import type { VaultClient } from '../client/client.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import type { ToolVerdict } from './capabilities.js';
 import type { MountCache } from './mount-cache.js';
 
 export interface ToolContext {
@@ -10,6 +11,8 @@ export interface ToolContext {
   readonly config: Config;
   readonly mounts: MountCache;
   readonly log: Logger;
+  /** Per-tool verdicts of what the token may do (set by the server; whoami reports them). */
+  capabilities?: () => Promise<Map<string, ToolVerdict>>;
 }
 
 /** A problem with the arguments that the model can fix; becomes an `isError` result as it is. */

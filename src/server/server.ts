@@ -4,7 +4,8 @@
  * failure into an `isError` result.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CallToolRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolRequestSchema} from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { VaultClient } from '../client/client.js';
 import type { Config } from '../config.js';
@@ -13,6 +14,7 @@ import { TOOLS } from '../tools/index.js';
 import { apiToolNames, loadApiTools } from './api-tools.js';
 import type { ToolContext } from './context.js';
 import { errorResult } from './errors.js';
+import { CapabilityCache, probeTools, type ToolVerdict } from './capabilities.js';
 import { MountCache } from './mount-cache.js';
 import type { Tool } from './tool.js';
 import { packageVersion } from './version.js';
@@ -78,13 +80,17 @@ export function instructions(config: Config): string {
 
 export interface ServerDependencies {
   readonly config: Config;
-  /** Client with the token (and namespace) of whoever this server serves. */
-  readonly vault: VaultClient;
+  /** Client with the token (and namespace) of whoever this server serves; a function when it can change. */
+  readonly vault: VaultClient | (() => VaultClient);
   readonly log: Logger;
   /** Shared or per-session cache; a new one when absent. */
   readonly mounts?: MountCache;
   /** Candidate tools, computed once per process (see candidateTools). */
   readonly candidates: readonly Tool[];
+  /** The token's lifecycle, when it can expire or be replaced (stdio and the HTTP server token). */
+  readonly tokens?: TokenState | undefined;
+  /** Tool calls wait for this first (the initial login). */
+  readonly ready?: Promise<unknown> | undefined;
   /**
    * Asked before every tool call (HTTP mode: rate limits). A string refuses the call with that
    * text as an `isError` result; undefined lets it run.
@@ -104,21 +110,45 @@ function schemasOf(tool: Tool): { input: z.ZodObject; output: z.ZodObject } {
   return schemas;
 }
 
+/** What the server needs to know about a token that can expire or be replaced (see TokenManager). */
+export interface TokenState {
+  /** A sentence when the token is known to have expired; undefined otherwise. */
+  expiredMessage(): string | undefined;
+  readonly canLogin: boolean;
+  relogin(): Promise<void>;
+}
+
 /** The result of a call, rendered for MCP: text plus structuredContent. */
 async function run(
   tool: Tool,
   args: Record<string, unknown>,
   context: ToolContext,
+  tokens: TokenState | undefined,
 ): Promise<CallToolResult> {
   const started = performance.now();
-  try {
+  const attempt = async (): Promise<CallToolResult> => {
     const result = await tool.handler(args, context);
     context.log.debug(
       { tool: tool.name, ms: Math.round(performance.now() - started) },
       'tool call',
     );
     return { content: [{ type: 'text', text: result.text }], structuredContent: result.structured };
+  };
+  try {
+    return await attempt();
   } catch (error) {
+    // A token known to have run out explains any failure (a 403, or a mount that "vanished").
+    let expired = tokens?.expiredMessage();
+    if (expired && tokens?.canLogin) {
+      // The token ran out (a laptop asleep past the renewal, say): log in again and retry once.
+      try {
+        await tokens.relogin();
+        return await attempt();
+      } catch (retryError) {
+        expired = tokens.expiredMessage();
+        if (!expired) return errorResult(retryError, context.vault.info.address);
+      }
+    }
     const outcome = errorResult(error, context.vault.info.address, (unexpected) =>
       context.log.error({ tool: tool.name, err: unexpected }, 'unexpected error in tool'),
     );
@@ -130,6 +160,10 @@ async function run(
       },
       'tool call failed',
     );
+    if (expired) {
+      const first = outcome.content[0];
+      if (first?.type === 'text') first.text = `${first.text} Note: ${expired}.`;
+    }
     return outcome;
   }
 }
@@ -150,32 +184,75 @@ export function createMcpServer(deps: ServerDependencies): {
     // handler in the constructor, before the wrapper below.
     { instructions: instructions(config), maxToolInputElements: 10_000 },
   );
+  const vault = deps.vault;
   const context: ToolContext = {
-    vault: deps.vault,
+    // A function when the token can change (renewal, re-login): read it at every call.
+    get vault() {
+      return typeof vault === 'function' ? vault() : vault;
+    },
     config,
     mounts: deps.mounts ?? new MountCache(config.mountCacheTtlMs),
     log: deps.log,
   };
   const registered = new Set(selection.enabled.map((t) => t.name));
-  // Calls to tools that are not served get a specific answer instead of the SDK's "not found":
-  // read-only mode says why and how to change it. The wrapper is installed before the first
-  // registerTool, which is when McpServer installs its tools/call handler.
+  const capabilities = new CapabilityCache(
+    async () => {
+      const verdicts = await probeTools(context.vault, selection.enabled, config.kvPrefix);
+      const denied = [...verdicts.values()].filter((v) => v.usable === false);
+      deps.log.info(
+        {
+          usable: [...verdicts.values()].filter((v) => v.usable).length,
+          tools: verdicts.size,
+          notAllowed: denied.map((v) => `${v.tool}: ${v.missing ?? '?'}`),
+        },
+        'token capabilities probed',
+      );
+      return verdicts;
+    },
+    config.capabilityTtlMs,
+    (error) =>
+      deps.log.warn(
+        { error: (error as Error).message },
+        'capability probe failed; tools stay listed as they are',
+      ),
+  );
+  context.capabilities = () => capabilities.get();
+  const denial = (verdict: ToolVerdict | undefined): string | undefined =>
+    verdict?.usable === false
+      ? `this token lacks ${verdict.missing ?? 'the capabilities it needs'}`
+      : undefined;
+
+  // tools/list and tools/call are wrapped: the list says (or hides, with
+  // VAULT_MCP_HIDE_UNAUTHORIZED) what the token cannot do, and calls to tools that are not served
+  // get a specific answer instead of the SDK's "not found". The wrapper is installed before the
+  // first registerTool, which is when McpServer installs its handlers.
   const lowLevel = server.server;
   const install = lowLevel.setRequestHandler.bind(lowLevel);
-  // Narrow cast: the same generic signature, with the tools/call handler wrapped.
-  lowLevel.setRequestHandler = ((
-    schema: typeof CallToolRequestSchema,
-    handler: (request: z.infer<typeof CallToolRequestSchema>, extra: unknown) => Promise<unknown>,
-  ) => {
-    // Compared by method name: test runners may load the SDK's types module twice.
-    const method = (schema as { shape?: { method?: { value?: unknown } } }).shape?.method?.value;
-    if (schema !== CallToolRequestSchema && method !== 'tools/call')
-      return install(schema, handler as never);
-    return install(schema, (async (
-      request: z.infer<typeof CallToolRequestSchema>,
-      extra: unknown,
-    ) => {
-      const name = request.params.name;
+  type Handler = (request: { params: Record<string, unknown> }, extra: unknown) => Promise<unknown>;
+  const wrapList =
+    (handler: Handler): Handler =>
+    async (request, extra) => {
+      const result = (await handler(request, extra)) as {
+        tools: Array<{ name: string; description?: string }>;
+      };
+      const verdicts = await capabilities.get();
+      const tools = result.tools
+        .filter((tool) => !(config.hideUnauthorized && verdicts.get(tool.name)?.usable === false))
+        .map((tool) => {
+          const missing = denial(verdicts.get(tool.name));
+          return missing
+            ? {
+                ...tool,
+                description: `${tool.description ?? ''} [Not allowed for this token: ${missing}; calls will be denied.]`,
+              }
+            : tool;
+        });
+      return { ...result, tools };
+    };
+  const wrapCall =
+    (handler: Handler): Handler =>
+    async (request, extra) => {
+      const name = String(request.params['name']);
       const refusal = selection.refused.get(name);
       if (refusal) return { content: [{ type: 'text', text: refusal }], isError: true };
       if (!registered.has(name)) {
@@ -189,8 +266,28 @@ export function createMcpServer(deps: ServerDependencies): {
           isError: true,
         };
       }
+      if (config.hideUnauthorized) {
+        const missing = denial((await capabilities.get()).get(name));
+        if (missing)
+          return {
+            content: [
+              {
+                type: 'text',
+                text: `${name} is hidden because ${missing} (VAULT_MCP_HIDE_UNAUTHORIZED=true).`,
+              },
+            ],
+            isError: true,
+          };
+      }
       return handler(request, extra);
-    }) as never);
+    };
+  // Narrow cast: the same generic signature, with two handlers wrapped.
+  lowLevel.setRequestHandler = ((schema: typeof CallToolRequestSchema, handler: Handler) => {
+    // Compared by method name: test runners may load the SDK's types module twice.
+    const method = (schema as { shape?: { method?: { value?: unknown } } }).shape?.method?.value;
+    if (method === 'tools/call') return install(schema, wrapCall(handler) as never);
+    if (method === 'tools/list') return install(schema, wrapList(handler) as never);
+    return install(schema, handler as never);
   }) as unknown as typeof lowLevel.setRequestHandler;
 
   for (const tool of selection.enabled) {
@@ -219,7 +316,8 @@ export function createMcpServer(deps: ServerDependencies): {
         }
         const refusal = deps.admit?.(tool.name);
         if (refusal) return { content: [{ type: 'text', text: refusal }], isError: true };
-        return run(tool, args, context);
+        await deps.ready;
+        return run(tool, args, context, deps.tokens);
       }) as never,
     );
   }

@@ -20,13 +20,15 @@ import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { TokenBucket } from 'limiter';
 import { LRUCache } from 'lru-cache';
+import { TokenManager } from '../auth/token-manager.js';
 import { createVaultClient, type VaultClient } from '../client/client.js';
+import { lookupSelf } from '../client/token.js';
 import { VaultResponseError } from '../client/errors.js';
 import { isLoopback, type Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { MountCache } from '../server/mount-cache.js';
 import { RateLimits } from '../server/rate-limit.js';
-import { createMcpServer } from '../server/server.js';
+import { createMcpServer, type TokenState } from '../server/server.js';
 import type { Tool } from '../server/tool.js';
 
 /** A running HTTP server. */
@@ -42,7 +44,10 @@ export interface HttpServerHandle {
 
 /** Who is calling: the Vault client to use and the identity a session is bound to. */
 interface Caller {
-  readonly vault: VaultClient;
+  /** A function for the server's own token, which renewal or re-login can replace. */
+  readonly vault: VaultClient | (() => VaultClient);
+  /** The server token's lifecycle, for callers using it. */
+  readonly tokens: TokenState | undefined;
   /** sha256 of address, namespace and token: compared, never the token itself. */
   readonly identity: Buffer;
   readonly usesServerToken: boolean;
@@ -110,6 +115,8 @@ export async function startHttpServer(
   config: Config,
   log: Logger,
   candidates: readonly Tool[],
+  /** The server's own token (started by the caller); created from config when absent. */
+  serverTokens?: TokenManager,
 ): Promise<HttpServerHandle> {
   const http = config.http;
   const tls =
@@ -117,7 +124,19 @@ export async function startHttpServer(
       ? { cert: readFileSync(http.tlsCertFile), key: readFileSync(http.tlsKeyFile) }
       : undefined;
   const loopback = isLoopback(http.host);
-  const base = createVaultClient(config.vault);
+  // One connection pool without a token; every caller's client derives from it.
+  const base = createVaultClient({ ...config.vault, token: undefined });
+  const ownTokens =
+    serverTokens ??
+    new TokenManager(
+      config.vault.token ? base.withToken(config.vault.token) : base,
+      config.login,
+      log,
+    );
+  if (!serverTokens && (config.vault.token || config.login)) void ownTokens.start();
+  const hasServerToken = Boolean(config.vault.token || config.login);
+  // Verdicts on callers' tokens (root refused, invalid refused), by identity.
+  const vetted = new LRUCache<string, 'ok' | 'root' | 'invalid'>({ max: 10_000, ttl: 10 * 60_000 });
   const otherVaults = new Map<string, VaultClient>();
   const limits = new RateLimits(http.rateLimitGlobal, http.rateLimitSession);
   const sessions = new Map<string, Session>();
@@ -133,6 +152,7 @@ export async function startHttpServer(
     const namespace = header(req, 'x-vault-namespace') ?? config.vault.namespace;
     const requested = header(req, 'x-vault-addr', 'vault_addr')?.replace(/\/+$/, '');
     let vault: VaultClient;
+     
     let address = config.vault.address.replace(/\/+$/, '');
     if (requested && requested !== address) {
       if (!http.allowedVaultAddrs.includes(requested)) {
@@ -156,8 +176,16 @@ export async function startHttpServer(
       vault = client.withToken(token).withNamespace(namespace);
     } else if (token) {
       vault = base.withToken(token).withNamespace(namespace);
-    } else if (loopback && config.vault.token) {
-      vault = base.withNamespace(namespace);
+    } else if (loopback && hasServerToken) {
+      const identity = createHash('sha256')
+        .update(`${address}\0${namespace ?? ''}\0(server token)`)
+        .digest();
+      return {
+        vault: () => ownTokens.client().withNamespace(namespace),
+        tokens: ownTokens,
+        identity,
+        usesServerToken: true,
+      };
     } else {
       throw new HttpRefusal(
         401,
@@ -169,7 +197,41 @@ export async function startHttpServer(
     const identity = createHash('sha256')
       .update(`${address}\0${namespace ?? ''}\0${token ?? '(server token)'}`)
       .digest();
-    return { vault, identity, usesServerToken: !token };
+    return { vault, tokens: undefined, identity, usesServerToken: false };
+  };
+
+  /**
+   * Refuse a token Vault rejects, and one with the root policy unless VAULT_MCP_ALLOW_ROOT_TOKEN:
+   * one lookup-self per new identity, remembered for ten minutes. An unreachable Vault is not a
+   * verdict: the calls will say what is wrong.
+   */
+  const vet = async (caller: Caller): Promise<void> => {
+    const key = caller.identity.toString('hex');
+    let verdict = vetted.get(key);
+    if (!verdict) {
+      try {
+        const info = await lookupSelf(
+          typeof caller.vault === 'function' ? caller.vault() : caller.vault,
+        );
+        verdict = info.policies.includes('root') && !config.allowRootToken ? 'root' : 'ok';
+      } catch (error) {
+        if (!(error instanceof VaultResponseError && error.status === 403)) return;
+        verdict = 'invalid';
+      }
+      vetted.set(key, verdict);
+    }
+    if (verdict === 'root') {
+      throw new HttpRefusal(
+        403,
+        'a token with the root policy is refused in HTTP mode: use a scoped token (vault-mcp policy prints one), or the operator sets VAULT_MCP_ALLOW_ROOT_TOKEN=true',
+      );
+    }
+    if (verdict === 'invalid') {
+      throw new HttpRefusal(
+        401,
+        'Vault does not accept this token (403 on auth/token/lookup-self): it is invalid, expired or revoked',
+      );
+    }
   };
 
   const app = express();
@@ -272,6 +334,7 @@ export async function startHttpServer(
     createMcpServer({
       config,
       vault: caller.vault,
+      tokens: caller.tokens,
       log: sessionLog,
       mounts,
       candidates,
@@ -304,6 +367,11 @@ export async function startHttpServer(
       try {
         await handler(req, res, caller);
       } catch (error) {
+        if (error instanceof HttpRefusal) {
+          log.warn({ status: error.status }, error.message);
+          rpcError(res, error.status, error.message);
+          return;
+        }
         log.error({ err: error }, 'MCP request failed');
         rpcError(res, 500, 'internal error', -32603);
       }
@@ -342,6 +410,7 @@ export async function startHttpServer(
           );
           return;
         }
+        await vet(caller);
         if (sessions.size >= http.maxSessions) {
           rpcError(
             res,
@@ -388,6 +457,7 @@ export async function startHttpServer(
     mcp.post(
       '/',
       withCaller(async (req, res, caller) => {
+        await vet(caller);
         const key = caller.identity.toString('hex');
         let state = callers.get(key);
         if (!state) {
@@ -486,6 +556,8 @@ export async function startHttpServer(
         await stopped;
         clearTimeout(timer);
         callers.clear();
+        ownTokens.stop();
+        if (config.revokeOnExit) await ownTokens.revoke();
         await base.close();
         for (const client of otherVaults.values()) await client.close();
       })()),

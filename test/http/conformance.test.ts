@@ -32,6 +32,7 @@ beforeAll(async () => {
       TRANSPORT_PORT: '0',
       MCP_RATE_LIMIT_GLOBAL: 'off',
       MCP_RATE_LIMIT_SESSION: 'off',
+      VAULT_MCP_ALLOW_ROOT_TOKEN: 'true',
     },
     undefined,
     { transport: 'streamable-http' },

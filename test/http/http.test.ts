@@ -53,6 +53,8 @@ async function serve(env: Record<string, string> = {}): Promise<HttpServerHandle
       HOME: '/nonexistent',
       TRANSPORT_PORT: '0',
       LOG_LEVEL: 'silent',
+      // Most tests here use the dev server's root token; the refusal has a test of its own.
+      VAULT_MCP_ALLOW_ROOT_TOKEN: 'true',
       ...env,
     },
     undefined,
@@ -459,6 +461,7 @@ describe('the binary', () => {
       VAULT_ADDR: address,
       VAULT_TOKEN: token,
       TRANSPORT_PORT: '0',
+      VAULT_MCP_ALLOW_ROOT_TOKEN: 'true',
     });
     await initialize(server.url);
     const exited = new Promise<number | null>((r) => server.child.once('exit', (code) => r(code)));
@@ -474,6 +477,7 @@ describe('the binary', () => {
       VAULT_ADDR: vault.address,
       VAULT_TOKEN: vault.token,
       TRANSPORT_PORT: '0',
+      VAULT_MCP_ALLOW_ROOT_TOKEN: 'true',
     });
     const readyz = server.url.replace('/mcp', '/readyz');
     expect((await fetch(readyz)).status).toBe(200);

@@ -7,6 +7,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Writable } from 'node:stream';
 import { createVaultClient } from '../../src/client/client.js';
+import { TokenManager } from '../../src/auth/token-manager.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { candidateTools, createMcpServer, knownToolNames } from '../../src/server/server.js';
@@ -17,6 +18,8 @@ export interface McpHarness {
   readonly config: Config;
   /** Everything the server logged (its stderr in production). */
   readonly logs: string[];
+  /** Settles when the token set-up (lookup, or login) is done. */
+  readonly ready: Promise<unknown>;
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
   /** Call and fail the test when the result is an error; returns structuredContent. */
   ok<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>): Promise<T>;
@@ -47,13 +50,18 @@ export async function connect(
     },
   });
   const log = createLogger(config.logLevel, sink);
-  const vault = createVaultClient({
-    ...config.vault,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
+  // Wired as the stdio command does: the token (or login) managed, tool calls waiting for it.
+  const tokens = new TokenManager(
+    createVaultClient({ ...config.vault, ...(options.fetch ? { fetch: options.fetch } : {}) }),
+    config.login,
+    log,
+  );
+  const ready = tokens.start();
   const { server } = createMcpServer({
     config,
-    vault,
+    vault: () => tokens.client(),
+    tokens,
+    ready,
     log,
     candidates: await candidateTools(config),
   });
@@ -79,10 +87,12 @@ export async function connect(
         throw new Error(`${name} succeeded but an error was expected: ${textOf(result)}`);
       return textOf(result);
     },
+    ready,
     async close() {
+      tokens.stop();
       await client.close();
       await server.close();
-      await vault.close();
+      await tokens.client().close();
     },
   };
 }

@@ -33,6 +33,20 @@ export const whoami = defineTool({
     type: z.string(),
     namespace: z.string().optional(),
     capabilities: z.record(z.string(), z.array(z.string())).optional(),
+    tools: z
+      .array(
+        z.object({
+          name: z.string(),
+          usable: z.boolean().nullable().describe('null: could not be determined'),
+          allowed_on: z
+            .array(z.string())
+            .describe('Mounts where every call of the tool is allowed.'),
+          missing: z.string().optional(),
+          note: z.string().optional(),
+        }),
+      )
+      .optional()
+      .describe('Per enabled tool: can this token use it (from sys/capabilities-self)?'),
   },
   handler: async ({ paths }, context) => {
     const token = await lookupSelf(context.vault);
@@ -41,6 +55,16 @@ export const whoami = defineTool({
           context.vault,
           paths.map((p) => normalizePath('paths', p)),
         )
+      : undefined;
+    const verdicts = context.capabilities ? await context.capabilities() : undefined;
+    const tools = verdicts
+      ? [...verdicts.values()].map((v) => ({
+          name: v.tool,
+          usable: v.usable ?? null,
+          allowed_on: [...v.allowedOn],
+          ...(v.missing ? { missing: v.missing } : {}),
+          ...(v.note ? { note: v.note } : {}),
+        }))
       : undefined;
     const root = token.policies.includes('root');
     const structured = {
@@ -54,11 +78,23 @@ export const whoami = defineTool({
       type: token.type,
       ...(context.vault.info.namespace ? { namespace: context.vault.info.namespace } : {}),
       ...(checked ? { capabilities: checked } : {}),
+      ...(tools ? { tools } : {}),
     };
     const lines = [
       `token '${token.display_name}' (accessor ${token.accessor}), policies ${listText(token.policies)}${root ? ' (ROOT: unrestricted; use a scoped token)' : ''}`,
       `ttl ${token.ttl ? `${token.ttl}s, expires ${token.expire_time}` : 'none (never expires)'}, renewable ${token.renewable}`,
       ...Object.entries(checked ?? {}).map(([p, caps]) => `  ${p}: ${caps.join(', ')}`),
+      ...(tools
+        ? [
+            `tools usable: ${tools.filter((t) => t.usable).length} of ${tools.length}`,
+            ...tools
+              .filter((t) => t.usable === false)
+              .map((t) => `  not allowed: ${t.name} (needs ${t.missing})`),
+            ...tools
+              .filter((t) => t.usable === null)
+              .map((t) => `  unknown: ${t.name} (${t.note ?? 'not determined'})`),
+          ]
+        : []),
     ];
     return { structured, text: lines.join('\n') };
   },

@@ -1,0 +1,97 @@
+/** Capability-aware tools under the tutorial's policy, on a dev server of its own. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  repoRoot,
+  startDevServer,
+  vaultRequest,
+  type DevServer,
+} from '../../scripts/lib/openbao.js';
+import { connect } from '../support/mcp.js';
+
+let vault: DevServer;
+let token = '';
+beforeAll(async () => {
+  vault = await startDevServer();
+  await vaultRequest(vault, 'POST', 'sys/policies/acl/tutorial', {
+    policy: readFileSync(join(repoRoot, 'test', 'fixtures', 'tutorial-policy.hcl'), 'utf8'),
+  });
+  await vaultRequest(vault, 'POST', 'sys/mounts/pki', { type: 'pki' });
+  const created = (await vaultRequest(vault, 'POST', 'auth/token/create', {
+    policies: ['tutorial'],
+    ttl: '1h',
+  })) as { auth: { client_token: string } };
+  token = created.auth.client_token;
+});
+afterAll(() => vault.stop());
+
+const NOT_ALLOWED = {
+  delete_secret_versions: '`create` (new path) or `update` (existing path) on `secret/delete/*`',
+  destroy_secret_versions: '`create` (new path) or `update` (existing path) on `secret/destroy/*`',
+  issue_pki_certificate: '`update` on `pki/issue/+`',
+  list_pki_certificates: '`list` on `pki/certs/`',
+  patch_secret: '`patch` on `secret/data/*`',
+  revoke_pki_certificate: '`update` on `pki/revoke`',
+  undelete_secret_versions:
+    '`create` (new path) or `update` (existing path) on `secret/undelete/*`',
+  write_secret_metadata: '`patch` on `secret/metadata/*`',
+};
+
+describe('capability-aware tools', () => {
+  it('by default lists every tool and says in the description what the token lacks; whoami gives the verdicts', async () => {
+    const mcp = await connect({ VAULT_ADDR: vault.address, VAULT_TOKEN: token });
+    const { tools } = await mcp.client.listTools();
+    expect(tools).toHaveLength(34);
+    const flagged = Object.fromEntries(
+      tools
+        .filter((t) => t.description?.includes('[Not allowed for this token'))
+        .map((t) => [
+          t.name,
+          /this token lacks (.*); calls will be denied\.\]$/.exec(t.description ?? '')?.[1],
+        ]),
+    );
+    expect(flagged).toEqual(NOT_ALLOWED);
+    const me = await mcp.ok<{
+      tools: Array<{ name: string; usable: boolean | null; allowed_on: string[] }>;
+    }>('whoami');
+    expect(
+      me.tools
+        .filter((t) => t.usable === false)
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(Object.keys(NOT_ALLOWED).sort());
+    expect(me.tools.find((t) => t.name === 'read_secret')).toMatchObject({
+      usable: true,
+      allowed_on: ['secret'],
+    });
+    expect(me.tools.find((t) => t.name === 'enable_pki')).toMatchObject({
+      usable: true,
+      allowed_on: ['pki'],
+    });
+    expect(mcp.logs.join('')).toContain('token capabilities probed');
+    await mcp.close();
+  });
+
+  it('with VAULT_MCP_HIDE_UNAUTHORIZED=true hides them and refuses calls', async () => {
+    const mcp = await connect({
+      VAULT_ADDR: vault.address,
+      VAULT_TOKEN: token,
+      VAULT_MCP_HIDE_UNAUTHORIZED: 'true',
+    });
+    const names = (await mcp.client.listTools()).tools.map((t) => t.name);
+    expect(names).toHaveLength(34 - Object.keys(NOT_ALLOWED).length);
+    for (const name of Object.keys(NOT_ALLOWED)) expect(names).not.toContain(name);
+    expect(await mcp.fails('patch_secret', { mount: 'secret', path: 'a', data: { x: '1' } })).toBe(
+      'patch_secret is hidden because this token lacks `patch` on `secret/data/*` (VAULT_MCP_HIDE_UNAUTHORIZED=true).',
+    );
+    await mcp.close();
+  });
+
+  it('a root token may do everything', async () => {
+    const mcp = await connect({ VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token });
+    const me = await mcp.ok<{ tools: Array<{ usable: boolean | null }> }>('whoami');
+    expect(me.tools.every((t) => t.usable === true)).toBe(true);
+    await mcp.close();
+  });
+});
