@@ -38,7 +38,8 @@ check-generated: generate
 ## build: compile src/ and generated/ to dist/
 build: node_modules/.installed
 	npx tsc -p tsconfig.build.json
-	@chmod +x dist/src/cli.js
+	node scripts/bundle.mjs
+	@chmod +x dist/bin/vault-mcp.mjs
 
 ## check: type-check, lint, format check
 check: node_modules/.installed

@@ -13,7 +13,6 @@ import { buildPolicy, policyOptions, renderHcl } from './policy.js';
 import { candidateTools, createMcpServer, knownToolNames, selectTools } from './server/server.js';
 import { packageVersion } from './server/version.js';
 import { httpModeLine, modeLine } from './startup.js';
-import { startHttpServer } from './transports/http.js';
 import { serveStdio } from './transports/stdio.js';
 
 function environmentHelp(): string {
@@ -120,6 +119,8 @@ async function http(options: Options): Promise<void> {
   }
   let handle;
   try {
+    // Loaded only here: stdio mode never pays for express and its dependencies.
+    const { startHttpServer } = await import('./transports/http.js');
     handle = await startHttpServer(config, log, candidates, tokens);
   } catch (error) {
     process.stderr.write(

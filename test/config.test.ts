@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../scripts/lib/openbao.js';
+import { cliPath } from '../scripts/lib/openbao.js';
 import { applyFlags, ConfigError, loadConfig } from '../src/config.js';
 import { knownToolNames } from '../src/server/server.js';
 
 const run = promisify(execFile);
-const cli = join(repoRoot, 'dist', 'src', 'cli.js');
+const cli = cliPath;
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {

@@ -13,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 /** Repository root (two levels above this file). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** The built `vault-mcp` binary (`make build`): what the package's `bin` runs. */
+export const cliPath = join(repoRoot, 'dist', 'bin', 'vault-mcp.mjs');
+
 /**
  * Path of the `bao` binary: `$VAULT_MCP_BAO_BIN`, else `.tools/venv/bin/bao`.
  * @throws Error naming `make setup` when the binary is missing.

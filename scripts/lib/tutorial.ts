@@ -13,7 +13,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { makeCsr } from './csr.js';
-import { baoBinary, repoRoot, vaultRequest } from './openbao.js';
+import { cliPath, baoBinary, repoRoot, vaultRequest } from './openbao.js';
 
 const run = promisify(execFile);
 
@@ -62,7 +62,7 @@ export async function connectStdio(
   const home = mkdtempSync(join(tmpdir(), 'vault-mcp-demo-home-'));
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [join(repoRoot, 'dist', 'src', 'cli.js')],
+    args: [cliPath],
     env: {
       PATH: process.env['PATH'] ?? '',
       HOME: home,

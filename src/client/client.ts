@@ -10,7 +10,7 @@ import createClient, {
   type FetchResponse,
   type MaybeOptionalInit,
 } from 'openapi-fetch';
-import { Agent, fetch as undiciFetch, Request as UndiciRequest } from 'undici';
+import { createPool, VaultRequest } from './http.js';
 import type { paths } from '../../generated/vault-api.js';
 import {
   VaultConfigError,
@@ -171,50 +171,52 @@ interface Transport {
   readonly maxRetries: number;
   /** The undici Agent when this client owns the connection pool (typed loosely: no undici types in the public d.ts). */
   readonly agent: { close(): Promise<void> } | undefined;
-  /** undici's Request class, paired with its fetch. */
+  /** The Request class paired with `fetch`. */
   readonly requestClass: typeof Request | undefined;
+  /** The pool enforces the timeout itself (no per-request abort signal needed). */
+  readonly ownTimeouts: boolean;
 }
 
 function createTransport(options: VaultClientOptions): Transport {
   const address = normalizeAddress(options.address);
-  let agent: Agent | undefined;
-  let fetchImpl = options.fetch;
-  let requestClass: typeof Request | undefined;
-  if (!fetchImpl) {
-    const tls = options.tls;
-    const ca =
-      tls?.caCert === undefined
-        ? undefined
-        : typeof tls.caCert === 'string'
-          ? [tls.caCert]
-          : [...tls.caCert];
-    agent = new Agent({
-      keepAliveTimeout: 30_000,
-      connect: {
-        ...(ca ? { ca } : {}),
-        ...(tls?.clientCert ? { cert: tls.clientCert } : {}),
-        ...(tls?.clientKey ? { key: tls.clientKey } : {}),
-        ...(tls?.serverName ? { servername: tls.serverName } : {}),
-        rejectUnauthorized: tls?.insecureSkipVerify !== true,
-      },
-    });
-    const dispatcher = agent;
-    // undici's own fetch + Request: the global fetch of Node 20 bundles an older undici whose
-    // dispatcher interface differs from the Agent's.
-    fetchImpl = (request) =>
-      undiciFetch(request as unknown as UndiciRequest, {
-        dispatcher,
-      }) as unknown as Promise<Response>;
-    // The Request class must match the fetch that consumes it.
-    requestClass = UndiciRequest as unknown as typeof Request;
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  if (options.fetch) {
+    // An injected fetch (tests, proxies) gets standard Request objects and a timeout signal.
+    return {
+      address,
+      fetch: options.fetch,
+      timeoutMs,
+      maxRetries: options.maxRetries ?? 2,
+      agent: undefined,
+      requestClass: undefined,
+      ownTimeouts: false,
+    };
   }
+  const tls = options.tls;
+  const ca =
+    tls?.caCert === undefined
+      ? undefined
+      : typeof tls.caCert === 'string'
+        ? [tls.caCert]
+        : [...tls.caCert];
+  const pool = createPool({
+    timeoutMs,
+    connect: {
+      ...(ca ? { ca } : {}),
+      ...(tls?.clientCert ? { cert: tls.clientCert } : {}),
+      ...(tls?.clientKey ? { key: tls.clientKey } : {}),
+      ...(tls?.serverName ? { servername: tls.serverName } : {}),
+      rejectUnauthorized: tls?.insecureSkipVerify !== true,
+    },
+  });
   return {
     address,
-    fetch: fetchImpl,
-    timeoutMs: options.timeoutMs ?? 60_000,
+    fetch: pool.fetch,
+    timeoutMs,
     maxRetries: options.maxRetries ?? 2,
-    agent,
-    requestClass,
+    agent: { close: pool.close },
+    requestClass: VaultRequest as unknown as typeof Request,
+    ownTimeouts: true,
   };
 }
 
@@ -348,6 +350,18 @@ export class VaultClient {
     const retries = method === 'get' && !noRetry ? this.#transport.maxRetries : 0;
     for (let attempt = 0; ; attempt++) {
       let outcome: { data?: unknown; error?: unknown; response: Response };
+      // Not AbortSignal.timeout(): its timer lives on after the request until it fires, which
+      // under load keeps thousands of signals alive. This one is cleared as soon as the body is read.
+      // The pool enforces its own timeout; an injected fetch gets an abort signal. Not
+      // AbortSignal.timeout(): its timer outlives the request, which under load keeps thousands
+      // of signals alive; this one is cleared as soon as the body is read.
+      const controller = this.#transport.ownTimeouts ? undefined : new AbortController();
+      const timer = controller
+        ? setTimeout(
+            () => controller.abort(new DOMException('request timed out', 'TimeoutError')),
+            this.#transport.timeoutMs,
+          )
+        : undefined;
       try {
         outcome = await this.#fetchClient.request(
           method as 'get',
@@ -355,7 +369,7 @@ export class VaultClient {
           {
             ...(init as object),
             ...(headers ? { headers } : {}),
-            signal: AbortSignal.timeout(this.#transport.timeoutMs),
+            ...(controller ? { signal: controller.signal } : {}),
           } as never,
         );
       } catch (error) {
@@ -365,6 +379,8 @@ export class VaultClient {
           continue;
         }
         throw translated;
+      } finally {
+        clearTimeout(timer);
       }
       const { response } = outcome;
       if (response.ok) {
@@ -421,7 +437,13 @@ export class VaultClient {
   #translate(error: unknown, method: string, path: string): VaultError {
     if (error instanceof VaultError) return error;
     const name = (error as { name?: string } | undefined)?.name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
+    const code = errorCode(error);
+    if (
+      name === 'TimeoutError' ||
+      name === 'AbortError' ||
+      code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      code === 'UND_ERR_BODY_TIMEOUT'
+    ) {
       return new VaultTimeoutError(
         this.#transport.address,
         method,

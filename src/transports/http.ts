@@ -424,6 +424,9 @@ export async function startHttpServer(
         const server = newServer(caller, mounts, bucket, log);
         const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
+          // Plain JSON answers to POSTs: this server sends no progress or notifications on them,
+          // and an event stream per call costs throughput (measured in bench/).
+          enableJsonResponse: true,
           onsessioninitialized: (sessionId) => {
             sessions.set(sessionId, {
               transport,

@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../scripts/lib/openbao.js';
+import { cliPath } from '../../scripts/lib/openbao.js';
 import { loadConfig } from '../../src/config.js';
 import { connect } from '../support/mcp.js';
 import { adminRequest, devServer, mountEngine, unique } from '../support/vault.js';
 
 const run = promisify(execFile);
-const cli = join(repoRoot, 'dist', 'src', 'cli.js');
+const cli = cliPath;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 let mount = '';

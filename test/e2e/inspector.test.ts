@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../../scripts/lib/openbao.js';
+import { cliPath } from '../../scripts/lib/openbao.js';
 import { devServer } from '../support/vault.js';
 
 const run = promisify(execFile);
@@ -30,7 +30,7 @@ async function inspector(...args: string[]): Promise<unknown> {
       '-e',
       'HOME=/nonexistent',
       process.execPath,
-      join(repoRoot, 'dist', 'src', 'cli.js'),
+      cliPath,
       ...args,
     ],
     // inspector-cli 1.0.3 finds its own package.json relative to the working directory.

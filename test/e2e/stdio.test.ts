@@ -2,16 +2,15 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, repoRoot, startDevServer, vaultRequest } from '../../scripts/lib/openbao.js';
+import { cliPath, freePort, startDevServer, vaultRequest } from '../../scripts/lib/openbao.js';
 
 async function start(
   env: Record<string, string>,
 ): Promise<{ client: Client; stderr: () => string; close: () => Promise<void> }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [join(repoRoot, 'dist', 'src', 'cli.js')],
+    args: [cliPath],
     env: { PATH: process.env['PATH'] ?? '', HOME: '/nonexistent', ...env },
     stderr: 'pipe',
   });

@@ -15,7 +15,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, repoRoot, startDevServer, vaultRequest } from '../../scripts/lib/openbao.js';
+import { cliPath, freePort, startDevServer, vaultRequest } from '../../scripts/lib/openbao.js';
 import {
   playTutorial,
   TUTORIAL_SECRETS,
@@ -28,7 +28,7 @@ import { startHttpServer, type HttpServerHandle } from '../../src/transports/htt
 import { adminRequest, devServer, mountEngine, scopedToken } from '../support/vault.js';
 
 const run = promisify(execFile);
-const cli = join(repoRoot, 'dist', 'src', 'cli.js');
+const cli = cliPath;
 const INIT = {
   jsonrpc: '2.0',
   id: 1,

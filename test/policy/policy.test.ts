@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCsr } from '../../scripts/lib/csr.js';
 import {
+  cliPath,
   repoRoot,
   startDevServer,
   vaultRequest,
@@ -19,7 +20,7 @@ import { connect, type McpHarness } from '../support/mcp.js';
 import { coverage, parsePolicy } from '../support/policy.js';
 
 const run = promisify(execFile);
-const cli = join(repoRoot, 'dist', 'src', 'cli.js');
+const cli = cliPath;
 
 async function policy(...args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [cli, 'policy', ...args], {
