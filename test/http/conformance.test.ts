@@ -67,7 +67,9 @@ describe('MCP conformance suite', () => {
       'server-initialize',
       'ping',
       'tools-list',
+      'tools-call-simple-text',
       'tools-call-error',
+      'server-sse-multiple-streams',
       'dns-rebinding-protection',
     ]) {
       expect(stdout).toMatch(new RegExp(`✓ ${scenario}: \\d+ passed, 0 failed`));
