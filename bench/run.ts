@@ -52,7 +52,8 @@ class RawStdio {
   readonly #pending = new Map<number, (message: { result?: unknown; error?: unknown }) => void>();
 
   constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, [CLI], {
+    // Executed through its shebang, as `npx vault-mcp` and an mcp.json `command` run it.
+    this.child = spawn(CLI, [], {
       env,
       stdio: ['pipe', 'pipe', 'ignore'],
     }) as unknown as ChildProcessWithoutNullStreams;
@@ -122,8 +123,8 @@ interface Stdio {
 
 async function stdio(vault: DevServer, env: Record<string, string> = {}): Promise<Stdio> {
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI],
+    command: CLI,
+    args: [],
     env: serverEnv(vault, env),
     stderr: 'ignore',
   });
@@ -253,7 +254,7 @@ async function main(): Promise<void> {
     ]);
 
     // 4. Throughput
-    const http = spawn(process.execPath, [CLI, 'http', '--port', '0'], {
+    const http = spawn(CLI, ['http', '--port', '0'], {
       env: {
         PATH: process.env['PATH'] ?? '',
         HOME: '/nonexistent',

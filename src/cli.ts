@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * `vault-mcp [stdio]` (default), `vault-mcp tools`: the command line. Options and environment
  * variables come from the settings table in config.ts; bad configuration exits with code 2 and
@@ -94,6 +93,8 @@ async function stdio(options: Options): Promise<void> {
     if (config.revokeOnExit) await tokens.revoke();
     await tokens.client().close();
   });
+  // After SIGTERM stdin may still be open and would keep the process alive.
+  process.exit(0);
 }
 
 async function http(options: Options): Promise<void> {

@@ -14,7 +14,14 @@ export class VaultRequest {
   readonly headers: Headers;
   readonly body: string | undefined;
 
-  constructor(url: string, init: { method?: string; headers?: ConstructorParameters<typeof Headers>[0]; body?: unknown } = {}) {
+  constructor(
+    url: string,
+    init: {
+      method?: string;
+      headers?: ConstructorParameters<typeof Headers>[0];
+      body?: unknown;
+    } = {},
+  ) {
     this.url = url;
     this.method = (init.method ?? 'GET').toUpperCase();
     this.headers = new Headers(init.headers);

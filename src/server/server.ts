@@ -4,7 +4,7 @@
  * failure into an `isError` result.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolRequestSchema} from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { VaultClient } from '../client/client.js';

@@ -152,7 +152,7 @@ export async function startHttpServer(
     const namespace = header(req, 'x-vault-namespace') ?? config.vault.namespace;
     const requested = header(req, 'x-vault-addr', 'vault_addr')?.replace(/\/+$/, '');
     let vault: VaultClient;
-     
+
     let address = config.vault.address.replace(/\/+$/, '');
     if (requested && requested !== address) {
       if (!http.allowedVaultAddrs.includes(requested)) {

@@ -1,0 +1,187 @@
+/**
+ * Malformed JSON-RPC on stdio and HTTP: truncated JSON, wrong types, huge ids, unknown methods,
+ * 10 MB lines. The server answers with a JSON-RPC error or drops the message, and keeps serving.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliPath } from '../../scripts/lib/openbao.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { candidateTools } from '../../src/server/server.js';
+import { startHttpServer, type HttpServerHandle } from '../../src/transports/http.js';
+import { devServer } from '../support/vault.js';
+
+const INIT = {
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'fuzz', version: '1' },
+  },
+};
+
+describe('stdio', () => {
+  let child: ChildProcessWithoutNullStreams;
+  const answers: Array<Record<string, unknown>> = [];
+  beforeAll(async () => {
+    const { address, token } = devServer();
+    child = spawn(process.execPath, [cliPath], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: '/nonexistent',
+        VAULT_ADDR: address,
+        VAULT_TOKEN: token,
+        LOG_LEVEL: 'error',
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) =>
+      answers.push(JSON.parse(line) as Record<string, unknown>),
+    );
+    child.stdin.write(`${JSON.stringify(INIT)}\n`);
+    await until(() => answers.some((a) => a['id'] === 0));
+    child.stdin.write(
+      `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`,
+    );
+  });
+  afterAll(() => {
+    child.kill();
+  });
+
+  async function until(check: () => boolean): Promise<void> {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(check()).toBe(true);
+  }
+
+  let nextId = 100;
+  async function stillServes(): Promise<void> {
+    const id = nextId++;
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'ping' })}\n`);
+    await until(() => answers.some((a) => a['id'] === id && 'result' in a));
+  }
+
+  it.each([
+    ['truncated JSON', '{"jsonrpc":"2.0","id":1,"method":"tools/li'],
+    ['not an object', '[1,2,3]'],
+    ['method of the wrong type', '{"jsonrpc":"2.0","id":2,"method":42}'],
+    ['an object as id', '{"jsonrpc":"2.0","id":{"x":1},"method":"ping"}'],
+    ['a huge id', '{"jsonrpc":"2.0","id":1e308,"method":"ping"}'],
+    ['binary noise', '\u0000\u0001\u0002\u00ff'],
+    ['a 10 MB line of garbage', 'x'.repeat(10 * 1024 * 1024)],
+  ])('%s: dropped or answered, and the server keeps serving', async (_name, line) => {
+    child.stdin.write(`${line}\n`);
+    await stillServes();
+  });
+
+  it('an unknown method gets "method not found"', async () => {
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'vault/exfiltrate' })}\n`);
+    await until(() => answers.some((a) => a['id'] === 7));
+    expect(answers.find((a) => a['id'] === 7)).toEqual({
+      jsonrpc: '2.0',
+      id: 7,
+      error: { code: -32601, message: 'Method not found' },
+    });
+  });
+
+  it('a 10 MB valid tool call is answered with an error and the server keeps serving', async () => {
+    const line = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 8,
+      method: 'tools/call',
+      params: {
+        name: 'read_secret',
+        arguments: { mount: 'secret', path: 'a'.repeat(10 * 1024 * 1024) },
+      },
+    });
+    child.stdin.write(`${line}\n`);
+    await until(() => answers.some((a) => a['id'] === 8));
+    expect(answers.find((a) => a['id'] === 8)).toEqual({
+      jsonrpc: '2.0',
+      id: 8,
+      error: {
+        code: -32600,
+        message: `message of ${line.length + 1} bytes is larger than the 8388608-byte limit; it was not processed`,
+      },
+    });
+    await stillServes();
+    expect(child.exitCode).toBeNull();
+  });
+});
+
+describe('HTTP', () => {
+  let server: HttpServerHandle;
+  beforeAll(async () => {
+    const { address, token } = devServer();
+    const config = loadConfig(
+      {
+        VAULT_ADDR: address,
+        VAULT_TOKEN: token,
+        HOME: '/x',
+        TRANSPORT_PORT: '0',
+        VAULT_MCP_ALLOW_ROOT_TOKEN: 'true',
+      },
+      undefined,
+      { transport: 'streamable-http' },
+    );
+    server = await startHttpServer(config, createLogger('silent'), await candidateTools(config));
+  });
+  afterAll(() => server.close());
+
+  const post = (body: string, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(server.url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        'Mcp-Protocol-Version': '2025-06-18',
+        ...headers,
+      },
+      body,
+    });
+
+  it('answers garbage with JSON-RPC errors and keeps serving', async () => {
+    const init = await post(JSON.stringify(INIT));
+    const session = init.headers.get('mcp-session-id') ?? '';
+    const withSession = { 'Mcp-Session-Id': session };
+    const cases: Array<[string, number]> = [
+      ['{"jsonrpc":"2.0","id":1,"method":"tools/li', 400],
+      ['{"jsonrpc":"2.0","id":2,"method":42}', 400],
+      ['"just a string"', 400],
+      ['x'.repeat(10 * 1024 * 1024), 413],
+    ];
+    for (const [body, status] of cases) {
+      const response = await post(body, withSession);
+      expect(response.status, body.slice(0, 40)).toBe(status);
+      const answer = (await response.json()) as { jsonrpc: string; error: { code: number } };
+      expect(answer.jsonrpc).toBe('2.0');
+      expect(typeof answer.error.code).toBe('number');
+    }
+    const unknown = await post(
+      JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'vault/exfiltrate' }),
+      withSession,
+    );
+    expect(await unknown.json()).toEqual({
+      jsonrpc: '2.0',
+      id: 9,
+      error: { code: -32601, message: 'Method not found' },
+    });
+    // 1e308 is no integer JSON-RPC id: the SDK answers with an error instead of guessing.
+    const huge = await post('{"jsonrpc":"2.0","id":1e308,"method":"ping"}', withSession);
+    expect([huge.status, await huge.json()]).toEqual([
+      400,
+      {
+        jsonrpc: '2.0',
+        error: { code: -32700, message: 'Parse error: Invalid JSON-RPC message' },
+        id: null,
+      },
+    ]);
+    const ping = await post(
+      JSON.stringify({ jsonrpc: '2.0', id: 10, method: 'ping' }),
+      withSession,
+    );
+    expect(await ping.json()).toEqual({ jsonrpc: '2.0', id: 10, result: {} });
+  });
+});
