@@ -1,8 +1,9 @@
 /** Input fields and helpers shared by the hand-written tools. */
 import { z } from 'zod';
-import type { VaultResponseError } from '../client/errors.js';
+import { VaultResponseError } from '../client/errors.js';
+import { enableMount, type EnableMountOptions, type MountInfo } from '../client/mounts.js';
 import { normalizePath } from '../client/paths.js';
-import { ToolInputError } from '../server/context.js';
+import { ToolInputError, type ToolContext } from '../server/context.js';
 
 /** Text every tool uses when it withholds secret material. */
 export const WITHHELD_HINT =
@@ -57,11 +58,54 @@ export function cleanMount(mount: string): string {
   return clean;
 }
 
-/** The error for a mount that `sys/internal/ui/mounts` does not show to this token. */
-export function mountNotVisible(mount: string, error: VaultResponseError): ToolInputError {
-  return new ToolInputError(
-    `no secrets engine is visible at '${mount}/' (Vault: ${error.errors.join('; ') || error.status}): nothing is mounted there, or this token has no capability under it. list_mounts shows the mounts this token can see.`,
-  );
+/**
+ * The mount at `mount` as this token sees it (`GET /v1/sys/internal/ui/mounts/<mount>`, through the
+ * mount cache; `fresh` refreshes the cached entry first).
+ * @throws ToolInputError when no mount is visible there (nothing mounted, or no capability under it).
+ */
+export async function visibleMount(
+  context: ToolContext,
+  mount: string,
+  options: { fresh?: boolean } = {},
+): Promise<{ info: MountInfo; cached: boolean }> {
+  if (options.fresh) context.mounts.invalidate(mount);
+  try {
+    return await context.mounts.get(context.vault, mount);
+  } catch (error) {
+    if (error instanceof VaultResponseError && [400, 403, 404].includes(error.status)) {
+      throw new ToolInputError(
+        `no secrets engine is visible at '${mount}/' (Vault: ${error.errors.join('; ') || error.status}): nothing is mounted there, or this token has no capability under it. list_mounts shows the mounts this token can see.`,
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * Mount a new engine (`POST /v1/sys/mounts/<mount>`) and forget cached facts about the path.
+ * @throws ToolInputError when something is mounted there already (nothing is replaced), with `advice`.
+ */
+export async function mountNew(
+  context: ToolContext,
+  mount: string,
+  options: EnableMountOptions,
+  advice: string,
+): Promise<void> {
+  try {
+    await enableMount(context.vault, mount, options);
+  } catch (error) {
+    if (
+      error instanceof VaultResponseError &&
+      error.status === 400 &&
+      error.errors.some((e) => /already in use/i.test(e))
+    ) {
+      throw new ToolInputError(
+        `something is already mounted at '${mount}/' (Vault: ${error.errors.join('; ')}): ${advice}`,
+      );
+    }
+    throw error;
+  }
+  context.mounts.invalidate(mount);
 }
 
 /** RFC 3339 time or undefined for Vault's empty/zero times. */

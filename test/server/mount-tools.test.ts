@@ -38,7 +38,7 @@ describe('mount tools', () => {
     expect(listed.mounts.find((m) => m.path === transit)).toMatchObject({ type: 'transit' });
     expect(listed.mounts.map((m) => m.path)).toEqual([...listed.mounts.map((m) => m.path)].sort());
     expect(await mcp.fails('create_mount', { type: 'kv', path: kv })).toBe(
-      `something is already mounted at '${kv}/' (path is already in use at ${kv}/): choose another path, or delete_mount it first if it really should be replaced`,
+      `something is already mounted at '${kv}/' (Vault: path is already in use at ${kv}/): choose another path, or delete_mount it first if it really should be replaced`,
     );
     expect(await mcp.ok('delete_mount', { path: transit })).toEqual({
       path: transit,

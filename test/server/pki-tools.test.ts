@@ -20,7 +20,7 @@ describe('PKI tools, in the order a user runs them', () => {
     };
     expect(tune.data.max_lease_ttl).toBe(315360000);
     expect(await mcp.fails('enable_pki', { path: pki })).toBe(
-      `something is already mounted at '${pki}/': use it (list_pki_issuers), choose another path, or delete_mount it first`,
+      `something is already mounted at '${pki}/' (Vault: path is already in use at ${pki}/): use it (list_pki_issuers), choose another path, or delete_mount it first`,
     );
   });
 

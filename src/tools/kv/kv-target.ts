@@ -3,7 +3,7 @@ import { VaultResponseError } from '../../client/errors.js';
 import type { KvVersion } from '../../client/kv.js';
 import { normalizePath } from '../../client/paths.js';
 import { ToolInputError, type ToolContext } from '../../server/context.js';
-import { cleanMount, mountNotVisible } from '../common.js';
+import { cleanMount, visibleMount } from '../common.js';
 
 /** A KV location: clean mount and path, and the engine version. */
 export interface KvTarget {
@@ -31,17 +31,7 @@ export async function kvTarget(
     throw new ToolInputError(
       "path is empty: give the secret's path inside the mount, e.g. 'myapp/database'",
     );
-  let lookup;
-  try {
-    lookup = await context.mounts.get(context.vault, mount);
-  } catch (error) {
-    if (
-      error instanceof VaultResponseError &&
-      (error.status === 403 || error.status === 400 || error.status === 404)
-    )
-      throw mountNotVisible(mount, error);
-    throw error;
-  }
+  const lookup = await visibleMount(context, mount);
   const root = lookup.info.path.replace(/\/$/, '');
   if (root !== mount) {
     const rest = mount.slice(root.length).replace(/^\//, '');

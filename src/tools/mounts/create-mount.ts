@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { VaultResponseError } from '../../client/errors.js';
-import { enableMount, resolveEngineType } from '../../client/mounts.js';
-import { ToolInputError } from '../../server/context.js';
+import { resolveEngineType } from '../../client/mounts.js';
 import { defineTool, ADDITIVE } from '../../server/tool.js';
-import { cleanMount, durationField } from '../common.js';
+import { cleanMount, durationField, mountNew } from '../common.js';
 
 export const createMount = defineTool({
   name: 'create_mount',
@@ -39,26 +37,12 @@ export const createMount = defineTool({
       ...(default_lease_ttl !== undefined ? { default_lease_ttl } : {}),
       ...(max_lease_ttl !== undefined ? { max_lease_ttl } : {}),
     };
-    try {
-      await enableMount(context.vault, mount, {
-        type,
-        description,
-        options,
-        ...(Object.keys(config).length ? { config } : {}),
-      });
-    } catch (error) {
-      if (
-        error instanceof VaultResponseError &&
-        error.status === 400 &&
-        error.errors.some((e) => /already in use/i.test(e))
-      ) {
-        throw new ToolInputError(
-          `something is already mounted at '${mount}/' (${error.errors.join('; ')}): choose another path, or delete_mount it first if it really should be replaced`,
-        );
-      }
-      throw error;
-    }
-    context.mounts.invalidate(mount);
+    await mountNew(
+      context,
+      mount,
+      { type, description, options, ...(Object.keys(config).length ? { config } : {}) },
+      'choose another path, or delete_mount it first if it really should be replaced',
+    );
     return {
       structured: { path: mount, type: resolved.type, options: resolved.options },
       text: `mounted ${resolved.type}${resolved.options['version'] ? ` v${resolved.options['version']}` : ''} at ${mount}/`,

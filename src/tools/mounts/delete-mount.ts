@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { VaultResponseError } from '../../client/errors.js';
-import { disableMount, readMountInfo } from '../../client/mounts.js';
+import { disableMount } from '../../client/mounts.js';
 import { ToolInputError } from '../../server/context.js';
 import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
-import { cleanMount, mountNotVisible } from '../common.js';
+import { cleanMount, visibleMount } from '../common.js';
 import { PROTECTED_MOUNTS } from './shared.js';
 
 export const deleteMount = defineTool({
@@ -25,14 +24,7 @@ export const deleteMount = defineTool({
         `'${mount}' is one of Vault's own mounts (${PROTECTED_MOUNTS.join(', ')}); vault-mcp never removes them`,
       );
     }
-    let info;
-    try {
-      info = await readMountInfo(context.vault, mount);
-    } catch (error) {
-      if (error instanceof VaultResponseError && (error.status === 403 || error.status === 400))
-        throw mountNotVisible(mount, error);
-      throw error;
-    }
+    const { info } = await visibleMount(context, mount, { fresh: true });
     const root = info.path.replace(/\/$/, '');
     if (root !== mount) {
       throw new ToolInputError(

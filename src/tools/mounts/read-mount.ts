@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { VaultResponseError } from '../../client/errors.js';
-import { readMountInfo } from '../../client/mounts.js';
 import { ToolInputError } from '../../server/context.js';
 import { defineTool, READ } from '../../server/tool.js';
-import { cleanMount, mountNotVisible } from '../common.js';
+import { cleanMount, visibleMount } from '../common.js';
 import { describeMount, mountSchema } from './shared.js';
 
 export const readMount = defineTool({
@@ -19,14 +17,7 @@ export const readMount = defineTool({
   output: { mount: mountSchema },
   handler: async ({ path }, context) => {
     const mount = cleanMount(path);
-    let info;
-    try {
-      info = await readMountInfo(context.vault, mount);
-    } catch (error) {
-      if (error instanceof VaultResponseError && (error.status === 403 || error.status === 400))
-        throw mountNotVisible(mount, error);
-      throw error;
-    }
+    const { info } = await visibleMount(context, mount, { fresh: true });
     const described = describeMount(info);
     if (described.path !== mount) {
       throw new ToolInputError(

@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import { VaultResponseError } from '../../client/errors.js';
-import { enableMount } from '../../client/mounts.js';
-import { ToolInputError } from '../../server/context.js';
 import { defineTool, ADDITIVE } from '../../server/tool.js';
-import { cleanMount, durationField } from '../common.js';
+import { cleanMount, durationField, mountNew } from '../common.js';
 
 export const enablePki = defineTool({
   name: 'enable_pki',
@@ -27,26 +24,13 @@ export const enablePki = defineTool({
   output: { path: z.string(), max_ttl: z.union([z.string(), z.number()]) },
   handler: async ({ path, description, max_ttl }, context) => {
     const mount = cleanMount(path);
-    try {
-      // max_lease_ttl in the enable call itself: no separate tune that could fail half way.
-      await enableMount(context.vault, mount, {
-        type: 'pki',
-        description,
-        config: { max_lease_ttl: max_ttl },
-      });
-    } catch (error) {
-      if (
-        error instanceof VaultResponseError &&
-        error.status === 400 &&
-        error.errors.some((e) => /already in use/i.test(e))
-      ) {
-        throw new ToolInputError(
-          `something is already mounted at '${mount}/': use it (list_pki_issuers), choose another path, or delete_mount it first`,
-        );
-      }
-      throw error;
-    }
-    context.mounts.invalidate(mount);
+    // max_lease_ttl in the enable call itself: no separate tune that could fail half way.
+    await mountNew(
+      context,
+      mount,
+      { type: 'pki', description, config: { max_lease_ttl: max_ttl } },
+      'use it (list_pki_issuers), choose another path, or delete_mount it first',
+    );
     return {
       structured: { path: mount, max_ttl },
       text: `enabled PKI at ${mount}/ with max_ttl ${max_ttl}`,

@@ -3,11 +3,11 @@ import { pkiIssue } from '../../client/pki.js';
 import { defineTool, ADDITIVE } from '../../server/tool.js';
 import { cleanMount, durationField } from '../common.js';
 import {
-  certificateSummarySchema,
+  certificateOutput,
+  certificateOutputShape,
   nameListField,
   pkiMountField,
-  summarize,
-  unixTime,
+  sanFields,
 } from './shared.js';
 
 export const issuePkiCertificate = defineTool({
@@ -38,14 +38,7 @@ export const issuePkiCertificate = defineTool({
       .describe('Do not add the common name to the DNS SANs.'),
   },
   output: {
-    mount: z.string(),
-    role_name: z.string(),
-    serial_number: z.string(),
-    certificate: z.string(),
-    issuing_ca: z.string(),
-    ca_chain: z.array(z.string()),
-    expiration: z.string().optional(),
-    summary: certificateSummarySchema.optional(),
+    ...certificateOutputShape,
     private_key_type: z.string().optional(),
     private_key: z.string().optional().describe('Only when the operator enabled reveal.'),
     private_key_withheld: z.boolean(),
@@ -59,36 +52,23 @@ export const issuePkiCertificate = defineTool({
     const issued = await pkiIssue(context.vault, clean, role_name, {
       common_name,
       ttl,
-      ...(alt_names?.length ? { alt_names: alt_names.join(',') } : {}),
-      ...(ip_sans?.length ? { ip_sans } : {}),
-      ...(uri_sans?.length ? { uri_sans } : {}),
+      ...sanFields({ alt_names, ip_sans, uri_sans }),
       ...(exclude_cn_from_sans !== undefined ? { exclude_cn_from_sans } : {}),
     });
     const reveal = context.config.revealSecrets;
-    const summary = summarize(issued.certificate ?? '');
-    const expiration = unixTime(issued.expiration);
+    const { structured, line } = certificateOutput(clean, role_name, issued);
     const note = reveal
       ? undefined
       : 'The private key is withheld (VAULT_MCP_REVEAL_SECRETS is off) and Vault keeps no copy: revoke this certificate if unused, and prefer sign_pki_certificate with a locally made CSR.';
     return {
       structured: {
-        mount: clean,
-        role_name,
-        serial_number: issued.serial_number ?? '',
-        certificate: issued.certificate ?? '',
-        issuing_ca: issued.issuing_ca ?? '',
-        ca_chain: issued.ca_chain ?? [],
-        ...(expiration ? { expiration } : {}),
-        ...(summary ? { summary } : {}),
+        ...structured,
         ...(issued.private_key_type ? { private_key_type: issued.private_key_type } : {}),
         ...(reveal && issued.private_key ? { private_key: issued.private_key } : {}),
         private_key_withheld: !reveal,
         ...(note ? { note } : {}),
       },
-      text: [
-        `issued ${summary?.subject ?? common_name} (serial ${issued.serial_number ?? '?'}) with role '${role_name}' on ${clean}/, valid until ${expiration ?? '?'}, SANs: ${summary?.dns_names.join(', ') || '(none)'}`,
-        note ?? 'private key included (reveal is on).',
-      ].join('\n'),
+      text: `issued ${line}\n${note ?? 'private key included (reveal is on).'}`,
     };
   },
 });

@@ -50,3 +50,60 @@ export function unixTime(seconds: unknown): string | undefined {
     ? new Date(seconds * 1000).toISOString()
     : undefined;
 }
+
+/** The SAN fields of issue and sign requests, as Vault takes them (alt_names is a comma list). */
+export function sanFields(sans: {
+  alt_names?: string[] | undefined;
+  ip_sans?: string[] | undefined;
+  uri_sans?: string[] | undefined;
+}): {
+  alt_names?: string;
+  ip_sans?: string[];
+  uri_sans?: string[];
+} {
+  return {
+    ...(sans.alt_names?.length ? { alt_names: sans.alt_names.join(',') } : {}),
+    ...(sans.ip_sans?.length ? { ip_sans: sans.ip_sans } : {}),
+    ...(sans.uri_sans?.length ? { uri_sans: sans.uri_sans } : {}),
+  };
+}
+
+/** What Vault answers to issue and sign (the private key handled by the caller). */
+export interface IssuedCertificate {
+  readonly serial_number?: string | undefined;
+  readonly certificate?: string | undefined;
+  readonly issuing_ca?: string | undefined;
+  readonly ca_chain?: string[] | undefined;
+  readonly expiration?: number | undefined;
+}
+
+/** The public part of an issued or signed certificate, as both tools return it. */
+export function certificateOutput(mount: string, role: string, answer: IssuedCertificate) {
+  const summary = summarize(answer.certificate ?? '');
+  const expiration = unixTime(answer.expiration);
+  return {
+    structured: {
+      mount,
+      role_name: role,
+      serial_number: answer.serial_number ?? '',
+      certificate: answer.certificate ?? '',
+      issuing_ca: answer.issuing_ca ?? '',
+      ca_chain: answer.ca_chain ?? [],
+      ...(expiration ? { expiration } : {}),
+      ...(summary ? { summary } : {}),
+    },
+    line: `${summary?.subject ?? 'the certificate'} (serial ${answer.serial_number ?? '?'}) with role '${role}' on ${mount}/, issued by ${summary?.issuer ?? '?'}, valid until ${expiration ?? '?'}, SANs: ${summary?.dns_names.join(', ') || '(none)'}`,
+  };
+}
+
+/** Output fields shared by issue_pki_certificate and sign_pki_certificate. */
+export const certificateOutputShape = {
+  mount: z.string(),
+  role_name: z.string(),
+  serial_number: z.string(),
+  certificate: z.string(),
+  issuing_ca: z.string(),
+  ca_chain: z.array(z.string()),
+  expiration: z.string().optional(),
+  summary: certificateSummarySchema.optional(),
+};

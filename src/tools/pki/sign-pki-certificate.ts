@@ -3,11 +3,11 @@ import { pkiSign } from '../../client/pki.js';
 import { defineTool, ADDITIVE } from '../../server/tool.js';
 import { cleanMount, durationField } from '../common.js';
 import {
-  certificateSummarySchema,
+  certificateOutput,
+  certificateOutputShape,
   nameListField,
   pkiMountField,
-  summarize,
-  unixTime,
+  sanFields,
 } from './shared.js';
 
 export const signPkiCertificate = defineTool({
@@ -35,16 +35,7 @@ export const signPkiCertificate = defineTool({
     uri_sans: nameListField.optional(),
     ttl: durationField("Lifetime, capped by the role's max_ttl.").optional(),
   },
-  output: {
-    mount: z.string(),
-    role_name: z.string(),
-    serial_number: z.string(),
-    certificate: z.string(),
-    issuing_ca: z.string(),
-    ca_chain: z.array(z.string()),
-    expiration: z.string().optional(),
-    summary: certificateSummarySchema.optional(),
-  },
+  output: certificateOutputShape,
   handler: async (
     { mount, role_name, csr, common_name, alt_names, ip_sans, uri_sans, ttl },
     context,
@@ -53,25 +44,10 @@ export const signPkiCertificate = defineTool({
     const signed = await pkiSign(context.vault, clean, role_name, {
       csr,
       ...(common_name ? { common_name } : {}),
-      ...(alt_names?.length ? { alt_names: alt_names.join(',') } : {}),
-      ...(ip_sans?.length ? { ip_sans } : {}),
-      ...(uri_sans?.length ? { uri_sans } : {}),
+      ...sanFields({ alt_names, ip_sans, uri_sans }),
       ...(ttl !== undefined ? { ttl } : {}),
     });
-    const summary = summarize(signed.certificate ?? '');
-    const expiration = unixTime(signed.expiration);
-    return {
-      structured: {
-        mount: clean,
-        role_name,
-        serial_number: signed.serial_number ?? '',
-        certificate: signed.certificate ?? '',
-        issuing_ca: signed.issuing_ca ?? '',
-        ca_chain: signed.ca_chain ?? [],
-        ...(expiration ? { expiration } : {}),
-        ...(summary ? { summary } : {}),
-      },
-      text: `signed ${summary?.subject ?? 'the CSR'} (serial ${signed.serial_number ?? '?'}) with role '${role_name}' on ${clean}/, issued by ${summary?.issuer ?? '?'}, valid until ${expiration ?? '?'}`,
-    };
+    const { structured, line } = certificateOutput(clean, role_name, signed);
+    return { structured, text: `signed ${line}` };
   },
 });
