@@ -180,14 +180,16 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: ['VAULT_MCP_TIMEOUT_S'],
     flag: { syntax: '--timeout <seconds>' },
     default: '30',
-    description: 'Seconds before a Vault request is abandoned',
+    description:
+      'Seconds before a Vault request is abandoned (when unset: VAULT_CLIENT_TIMEOUT, a duration like 1m30s, else 30)',
     group: 'Vault connection',
   },
   {
     env: ['VAULT_MAX_RETRIES', 'BAO_MAX_RETRIES'],
     flag: { syntax: '--max-retries <n>' },
     default: '2',
-    description: 'Retries of idempotent reads after a connection error or 5xx (writes never retry)',
+    description:
+      'Retries of idempotent reads after a connection error or a 502/503/504 (writes never retry)',
     group: 'Vault connection',
   },
   {
@@ -502,6 +504,12 @@ const list = z.string().transform((v) =>
     .filter(Boolean),
 );
 
+/** A list that must name something: `" , "` would silently serve no tools. */
+const namedList = list.refine(
+  (items) => items.length > 0,
+  'names nothing; give comma-separated names, or leave it unset for the default',
+);
+
 const rateLimit = z
   .string()
   .trim()
@@ -526,7 +534,7 @@ const integer = (min: number, max: number) =>
 const schema = z.object({
   ENABLE_VAULT_OPERATIONS: boolean.default(true),
   VAULT_MCP_REVEAL_SECRETS: boolean.default(false),
-  VAULT_MCP_TOOLSETS: list
+  VAULT_MCP_TOOLSETS: namedList
     .transform((items, ctx) => {
       const out = new Set<ToolsetId>();
       for (const item of items) {
@@ -544,9 +552,9 @@ const schema = z.object({
       return TOOLSET_IDS.filter((id) => out.has(id));
     })
     .optional(),
-  VAULT_MCP_TOOLS: list.optional(),
+  VAULT_MCP_TOOLS: namedList.optional(),
   VAULT_MCP_EXCLUDE_TOOLS: list.optional(),
-  VAULT_MCP_TIMEOUT_S: seconds(3600).default(30),
+  VAULT_MCP_TIMEOUT_S: seconds(3600).optional(),
   VAULT_MCP_MOUNT_CACHE_TTL_S: seconds(86400).default(30),
   VAULT_MCP_HIDE_UNAUTHORIZED: boolean.default(false),
   VAULT_MCP_REVOKE_ON_EXIT: boolean.default(false),
@@ -625,6 +633,13 @@ export function flagKey(syntax: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** ` (flag --timeout)` for a setting that has a flag, so errors fit either way of setting it. */
+function flagNote(key: string): string {
+  const syntax = SETTINGS.find((s) => s.env.includes(key))?.flag?.syntax ?? '';
+  // Only flags that take a value: `--read-only` cannot produce a bad value.
+  return syntax.includes(' <') ? ` (flag ${syntax.split(' ')[0]})` : '';
+}
+
 /**
  * Validate the merged environment (see {@link applyFlags}) into a Config.
  * @throws ConfigError listing every problem, each naming its variable.
@@ -642,7 +657,7 @@ export function loadConfig(
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = String(issue.path[0] ?? '');
-      problems.push(`${key}=${JSON.stringify(env[key] ?? '')} ${issue.message}`);
+      problems.push(`${key}=${JSON.stringify(env[key] ?? '')}${flagNote(key)} ${issue.message}`);
     }
   }
   let vault: VaultClientOptions | undefined;
@@ -704,7 +719,7 @@ export function loadConfig(
     }
     if (!isLoopback(d.TRANSPORT_HOST) && !(d.MCP_TLS_CERT_FILE && d.MCP_TLS_KEY_FILE)) {
       problems.push(
-        `TRANSPORT_HOST=${d.TRANSPORT_HOST} is not a loopback address: set MCP_TLS_CERT_FILE and MCP_TLS_KEY_FILE so the server speaks HTTPS, or bind 127.0.0.1 (tokens and secrets must not cross a network in plain text)`,
+        `TRANSPORT_HOST=${d.TRANSPORT_HOST}${flagNote('TRANSPORT_HOST')} is not a loopback address: set MCP_TLS_CERT_FILE and MCP_TLS_KEY_FILE so the server speaks HTTPS, or bind 127.0.0.1 (tokens and secrets must not cross a network in plain text)`,
       );
     }
     for (const origin of d.MCP_ALLOWED_ORIGINS ?? []) {
@@ -727,7 +742,11 @@ export function loadConfig(
       ...vault,
       // A configured login replaces any static token (VAULT_TOKEN or ~/.vault-token).
       ...(login ? { token: undefined } : {}),
-      timeoutMs: data.VAULT_MCP_TIMEOUT_S * 1000,
+      // VAULT_MCP_TIMEOUT_S, else the CLI's VAULT_CLIENT_TIMEOUT, else 30 s.
+      timeoutMs:
+        data.VAULT_MCP_TIMEOUT_S !== undefined
+          ? data.VAULT_MCP_TIMEOUT_S * 1000
+          : (vault.timeoutMs ?? 30_000),
       maxRetries: vault.maxRetries ?? 2,
     },
     readOnly: !data.ENABLE_VAULT_OPERATIONS,

@@ -66,11 +66,31 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
       'ENABLE_VAULT_OPERATIONS="maybe" is not a boolean; use true or false',
-      'VAULT_MCP_TOOLSETS="kv,secrets" unknown toolset "secrets" (valid: kv, pki, mounts, auth, api, all, default)',
-      'VAULT_MCP_TIMEOUT_S="0" must be more than 0 and at most 3600',
-      'LOG_LEVEL="loud" must be one of trace, debug, info, warn, error, fatal, silent',
+      'VAULT_MCP_TOOLSETS="kv,secrets" (flag --toolsets) unknown toolset "secrets" (valid: kv, pki, mounts, auth, api, all, default)',
+      'VAULT_MCP_TIMEOUT_S="0" (flag --timeout) must be more than 0 and at most 3600',
+      'LOG_LEVEL="loud" (flag --log-level) must be one of trace, debug, info, warn, error, fatal, silent',
       'VAULT_SKIP_VERIFY="perhaps" is not a boolean; use true or false',
     ]);
+  });
+
+  it("takes the timeout from VAULT_MCP_TIMEOUT_S, else the CLI's VAULT_CLIENT_TIMEOUT (a Go duration)", () => {
+    const timeout = (env: Record<string, string>) =>
+      loadConfig({ HOME: '/nonexistent', ...env }).vault.timeoutMs;
+    expect(timeout({ VAULT_CLIENT_TIMEOUT: '1m30s' })).toBe(90_000);
+    expect(timeout({ BAO_CLIENT_TIMEOUT: '120' })).toBe(120_000);
+    expect(timeout({ VAULT_CLIENT_TIMEOUT: '1m30s', VAULT_MCP_TIMEOUT_S: '10' })).toBe(10_000);
+    expect(() => timeout({ VAULT_CLIENT_TIMEOUT: '1x' })).toThrow(
+      'VAULT_CLIENT_TIMEOUT="1x" is not a positive duration; use e.g. 30, 30s or 1m30s',
+    );
+  });
+
+  it('refuses a tool or toolset list that names nothing', () => {
+    expect(() => loadConfig({ HOME: '/nonexistent', VAULT_MCP_TOOLSETS: ' , ' })).toThrow(
+      'invalid configuration:\n  - VAULT_MCP_TOOLSETS=" , " (flag --toolsets) names nothing; give comma-separated names, or leave it unset for the default',
+    );
+    expect(() => loadConfig({ HOME: '/nonexistent', VAULT_MCP_TOOLS: ',' })).toThrow(
+      'invalid configuration:\n  - VAULT_MCP_TOOLS="," (flag --tools) names nothing; give comma-separated names, or leave it unset for the default',
+    );
   });
 
   it('names unknown tools and a non-URL address', () => {
@@ -93,8 +113,8 @@ describe('the binary', () => {
     expect((error as { code: number }).code).toBe(2);
     expect((error as { stderr: string }).stderr).toBe(
       'vault-mcp: invalid configuration:\n' +
-        '  - VAULT_MCP_TOOLSETS="nope" unknown toolset "nope" (valid: kv, pki, mounts, auth, api, all, default)\n' +
-        '  - LOG_LEVEL="loud" must be one of trace, debug, info, warn, error, fatal, silent\n' +
+        '  - VAULT_MCP_TOOLSETS="nope" (flag --toolsets) unknown toolset "nope" (valid: kv, pki, mounts, auth, api, all, default)\n' +
+        '  - LOG_LEVEL="loud" (flag --log-level) must be one of trace, debug, info, warn, error, fatal, silent\n' +
         'Run vault-mcp --help for every setting.\n',
     );
   });

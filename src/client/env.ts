@@ -11,6 +11,7 @@ import {
   type VaultClientOptions,
   type VaultTlsOptions,
 } from './client.js';
+import { parseDurationMs } from './duration.js';
 import { VaultConfigError } from './errors.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -104,7 +105,7 @@ export function tlsFromEnv(env: Env = process.env): VaultTlsOptions | undefined 
 /**
  * Client options from the environment: VAULT_ADDR (default `https://127.0.0.1:8200`, as the CLI),
  * VAULT_TOKEN or `~/.vault-token`, VAULT_NAMESPACE, the TLS variables of {@link tlsFromEnv},
- * VAULT_CLIENT_TIMEOUT (seconds or a Go duration like `30s`) and VAULT_MAX_RETRIES; each also as BAO_*.
+ * VAULT_CLIENT_TIMEOUT (seconds or a Go duration like `30s` or `1m30s`) and VAULT_MAX_RETRIES; each also as BAO_*.
  * @throws VaultConfigError when a variable cannot be used (the message names it).
  */
 export function optionsFromEnv(env: Env = process.env): VaultClientOptions {
@@ -112,15 +113,11 @@ export function optionsFromEnv(env: Env = process.env): VaultClientOptions {
   const retries = envValue(env, 'MAX_RETRIES');
   let timeoutMs: number | undefined;
   if (timeout !== undefined) {
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(timeout.trim());
-    if (!match?.[1])
+    timeoutMs = parseDurationMs(timeout);
+    if (!timeoutMs)
       throw new VaultConfigError(
-        `VAULT_CLIENT_TIMEOUT=${JSON.stringify(timeout)} is not a duration; use e.g. 30 or 30s`,
+        `VAULT_CLIENT_TIMEOUT=${JSON.stringify(timeout)} is not a positive duration; use e.g. 30, 30s or 1m30s`,
       );
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[
-      (match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'
-    ];
-    timeoutMs = Number(match[1]) * unit;
   }
   if (retries !== undefined && !/^\d+$/.test(retries)) {
     throw new VaultConfigError(

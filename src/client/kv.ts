@@ -4,7 +4,7 @@
  * (`secret`), `path` the secret's path inside it (`myapp/database`); slashes at either end are ignored.
  */
 import type { VaultClient } from './client.js';
-import { VaultError, VaultResponseError } from './errors.js';
+import { VaultError } from './errors.js';
 import { isNotFound } from './mounts.js';
 import { normalizePath } from './paths.js';
 
@@ -82,6 +82,8 @@ export async function kvList(
  * Read a secret; undefined when nothing was ever written there. For KV v2 a deleted or destroyed
  * version comes back with `data: null` and its metadata. `GET /v1/<mount>/data/<path>[?version=N]`
  * (v2) or `GET /v1/<mount>/<path>` (v1).
+ * @throws VaultResponseError when the mount does not exist (404 "no handler for route") or the
+ * token lacks `read` (403).
  */
 export async function kvRead(
   client: VaultClient,
@@ -119,7 +121,7 @@ export async function kvRead(
     return { data: body.data ?? null, metadata: body.metadata };
   } catch (error) {
     // A deleted or destroyed version answers 404 with its metadata.
-    if (error instanceof VaultResponseError && error.status === 404) {
+    if (isNotFound(error)) {
       const body = error.responseData as { metadata?: KvVersionMetadata } | undefined;
       if (body?.metadata && (body.metadata.deletion_time || body.metadata.destroyed)) {
         return { data: null, metadata: body.metadata };

@@ -8,10 +8,13 @@ import { VaultInputError } from './errors.js';
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/** A surrogate half without its pair (String#isWellFormed is not in the ES2023 lib). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Split a Vault path into its non-empty segments: `/a//b/` → `['a', 'b']`.
- * @throws VaultInputError for `.`/`..` segments (also percent-encoded) and control characters.
+ * @throws VaultInputError for `.`/`..` segments (also percent-encoded), control characters and
+ * unpaired surrogates (which no URL can carry).
  */
 export function pathSegments(parameter: string, value: string): string[] {
   const control = CONTROL.exec(value);
@@ -19,6 +22,8 @@ export function pathSegments(parameter: string, value: string): string[] {
     const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
     throw new VaultInputError(parameter, `contains the control character U+${code}; remove it`);
   }
+  if (LONE_SURROGATE.test(value))
+    throw new VaultInputError(parameter, 'contains an unpaired UTF-16 surrogate; remove it');
   const segments = value.split('/').filter((s) => s.length > 0);
   for (const segment of segments) {
     let decoded = segment;
@@ -51,12 +56,16 @@ export function encodePath(parameter: string, value: string): string {
  * openapi-fetch path serializer (it receives base URL + template): fills `{name}` placeholders with {@link encodePath} and drops the
  * empty segment an empty value leaves (`/secret/metadata//` → `/secret/metadata/`), because Vault's
  * router answers a double slash with a redirect.
+ * @throws VaultInputError for an empty `*_mount_path` parameter, `..` segments or control characters.
  */
 export function serializeVaultPath(template: string, params: Record<string, unknown>): string {
   const filled = template.replace(/\{([^{}]+)\}/g, (_, name: string) => {
     const value = params[name];
-    if (value === undefined || value === null) return '';
-    return encodePath(name, String(value));
+    const encoded = value === undefined || value === null ? '' : encodePath(name, String(value));
+    // An empty mount would move the request to another mount (`/{mount}/{path}` → `/{path}`).
+    if (!encoded && name.endsWith('_mount_path'))
+      throw new VaultInputError(name, "is empty; give the engine's mount path, e.g. 'secret'");
+    return encoded;
   });
   // openapi-fetch hands over the whole URL: keep the scheme's `//`.
   const scheme = filled.indexOf('://');

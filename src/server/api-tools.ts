@@ -5,8 +5,16 @@
  */
 import { z } from 'zod';
 import { operations, type GeneratedOperation } from '../../generated/operations.js';
+import { resolveMount, type MountEngine } from '../tools/common.js';
 import type { ToolContext } from './context.js';
 import type { Tool, ToolResult } from './tool.js';
+
+/** The engine each generated mount parameter belongs to. */
+const ENGINES: Readonly<Record<string, MountEngine>> = {
+  kv_v1_mount_path: 'kv1',
+  kv_v2_mount_path: 'kv2',
+  pki_mount_path: 'pki',
+};
 
 /** The marker that replaces a withheld value. */
 export const WITHHELD = '<withheld>';
@@ -30,7 +38,10 @@ export function withhold(
   data: unknown,
   fields: readonly string[],
 ): { data: unknown; withheld: string[] } {
-  if (!data || typeof data !== 'object' || fields.length === 0) return { data, withheld: [] };
+  if (!data || typeof data !== 'object') {
+    const withheld: string[] = [];
+    return { data: withholdPrivateKeys(data, '', withheld), withheld };
+  }
   const copy: Record<string, unknown> = { ...(data as Record<string, unknown>) };
   const withheld: string[] = [];
   for (const field of fields) {
@@ -51,7 +62,32 @@ export function withhold(
       withheld.push(field);
     }
   }
-  return { data: copy, withheld: withheld.sort() };
+  const scrubbed = withholdPrivateKeys(copy, '', withheld);
+  return { data: scrubbed, withheld: withheld.sort() };
+}
+
+const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+
+/**
+ * Any string anywhere in `value` that holds a PEM private key becomes {@link WITHHELD}, whatever
+ * its field: `format: pem_bundle` puts the key inside `certificate` or `csr`. Paths go to `withheld`.
+ */
+export function withholdPrivateKeys(value: unknown, path: string, withheld: string[]): unknown {
+  if (typeof value === 'string') {
+    if (!PRIVATE_KEY.test(value)) return value;
+    withheld.push(path || '(body)');
+    return WITHHELD;
+  }
+  if (Array.isArray(value))
+    return value.map((item, i) => withholdPrivateKeys(item, `${path}[${i}]`, withheld));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        withholdPrivateKeys(v, path ? `${path}.${k}` : k, withheld),
+      ]),
+    );
+  return value;
 }
 
 async function call(
@@ -69,6 +105,14 @@ async function call(
     else if (field.in === 'query') query[field.name] = value as string | number | boolean;
     else if (field.name === '*') body = { ...(value as Record<string, unknown>) };
     else (body ??= {})[field.name] = value;
+  }
+  if (op.mountParam) {
+    // The mount must be a mount root of the operation's engine: `kv_v1_write` with mount 'sys'
+    // and path 'policies/acl/x' would otherwise write a policy.
+    const engine = ENGINES[op.mountParam];
+    if (!engine) throw new Error(`no engine known for mount parameter ${op.mountParam}`);
+    const given = path[op.mountParam];
+    path[op.mountParam] = (await resolveMount(context, String(given ?? ''), { engine })).mount;
   }
   if (op.requestContentType && body === undefined) body = {};
   const parseAs =

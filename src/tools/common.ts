@@ -58,6 +58,78 @@ export function cleanMount(mount: string): string {
   return clean;
 }
 
+/** Engines a tool can require of its mount: `kv` (either version), `kv1`, `kv2`, `pki`. */
+export type MountEngine = 'kv' | 'kv1' | 'kv2' | 'pki';
+
+const ENGINE_NAMES: Record<MountEngine, string> = {
+  kv: 'KV',
+  kv1: 'KV version 1',
+  kv2: 'KV version 2',
+  pki: 'PKI',
+};
+
+function engineMatches(info: MountInfo, engine: MountEngine): boolean {
+  switch (engine) {
+    case 'kv':
+      return info.kvVersion !== undefined;
+    case 'kv1':
+      return info.kvVersion === 1;
+    case 'kv2':
+      return info.kvVersion === 2;
+    case 'pki':
+      return info.type === 'pki';
+  }
+}
+
+/**
+ * Resolve a tool's mount argument to a visible mount root, and (with `engine`) require its engine,
+ * so that no tool reaches a path of another engine (`mount: 'secret/data'` on a PKI tool, or
+ * `mount: 'sys'` on a KV tool). Mount facts come from `GET /v1/sys/internal/ui/mounts/<mount>`
+ * through the mount cache.
+ * @param options.path the path the caller gave inside the mount, used to suggest the right call.
+ * @param options.refused appended to a refusal, e.g. `nothing was removed`.
+ * @param options.fresh refresh the cached mount facts first.
+ * @throws ToolInputError when the mount is empty, not visible, inside another mount or of another engine.
+ */
+export async function resolveMount(
+  context: ToolContext,
+  mountArg: string,
+  options: {
+    engine?: MountEngine;
+    fresh?: boolean;
+    path?: string;
+    refused?: string;
+    /** The tool's name for the mount argument (`mount`, or `path` for the mount tools). */
+    argument?: string;
+  } = {},
+): Promise<{ mount: string; info: MountInfo; cached: boolean }> {
+  const mount = cleanMount(mountArg);
+  const { info, cached } = await visibleMount(context, mount, options);
+  const root = info.path.replace(/\/$/, '');
+  const tail = options.refused ? `; ${options.refused}` : '';
+  if (root !== mount) {
+    const rest = [mount.slice(root.length).replace(/^\//, ''), options.path]
+      .filter(Boolean)
+      .join('/');
+    const argument = options.argument ?? 'mount';
+    const retry =
+      options.path === undefined
+        ? `Call again with ${argument}='${root}'`
+        : `Call again with ${argument}='${root}' and path='${rest}'`;
+    throw new ToolInputError(
+      `'${mount}' is not a mount: it is inside the mount '${root}'${tail}. ${retry}.`,
+    );
+  }
+  if (options.engine && !engineMatches(info, options.engine)) {
+    const actual = info.kvVersion ? `KV version ${info.kvVersion}` : info.type;
+    const want = ENGINE_NAMES[options.engine];
+    throw new ToolInputError(
+      `'${mount}' is a ${actual} mount, not a ${want} mount${tail}; list_mounts shows the mounts and their types`,
+    );
+  }
+  return { mount, info, cached };
+}
+
 /**
  * The mount at `mount` as this token sees it (`GET /v1/sys/internal/ui/mounts/<mount>`, through the
  * mount cache; `fresh` refreshes the cached entry first).

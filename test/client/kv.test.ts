@@ -156,12 +156,35 @@ describe('paths on the wire', () => {
     'a/%2E./b',
     'bad\u0007bell',
     'new\nline',
+    'lone\uD800surrogate',
   ])('refuses %j before anything is sent', async (path) => {
     const counter = countingFetch();
     const client = rootClient({ fetch: counter.fetch });
     const error = await kvRead(client, v2, path, 2).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VaultInputError);
     expect((error as VaultInputError).parameter).toBe('path');
+    expect(counter.requests).toEqual([]);
+  });
+});
+
+describe('mount errors', () => {
+  it('a missing mount is an error on both versions, not "no secret"', async () => {
+    for (const version of [1, 2] as const) {
+      const error = await kvRead(vault, 'no-such-mount', 'x', version).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(VaultResponseError);
+      expect((error as VaultResponseError).status).toBe(404);
+      expect((error as VaultResponseError).errors.join(' ')).toMatch(/no handler for route/);
+    }
+  });
+
+  it('an empty mount is refused before anything is sent', async () => {
+    const counter = countingFetch();
+    const client = rootClient({ fetch: counter.fetch });
+    const error = await kvRead(client, '/', 'x', 2).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VaultInputError);
+    expect((error as VaultInputError).message).toBe(
+      "invalid kv_v2_mount_path: is empty; give the engine's mount path, e.g. 'secret'",
+    );
     expect(counter.requests).toEqual([]);
   });
 });

@@ -54,6 +54,25 @@ async function run(mcp: McpHarness): Promise<string> {
       cas: 7,
     }),
   );
+  // PKI tools pointed at KV paths where a PKI route would find a secret (`<mount>/roles/<name>`
+  // is `secret/data/leak/roles/probe`) must refuse, not read it through their own route.
+  for (const folder of ['roles', 'cert', 'issuer'])
+    await mcp.call('write_secret', {
+      mount: 'secret',
+      path: `leak/${folder}/probe`,
+      key: 'k',
+      value: VALUES.pass,
+    });
+  for (const [name, args] of [
+    ['read_pki_role', { mount: 'secret/data/leak', role_name: 'probe' }],
+    ['read_pki_certificate', { mount: 'secret/data/leak', serial_number: 'probe' }],
+    ['read_pki_issuer', { mount: 'secret/data/leak', issuer_name: 'probe' }],
+    ['list_pki_roles', { mount: 'secret/metadata/leak' }],
+  ] as const) {
+    const result = await mcp.call(name, args);
+    expect(result.isError, `${name} ${JSON.stringify(args)}`).toBe(true);
+    results.push(result);
+  }
   await mcp.ready;
   return JSON.stringify(results);
 }

@@ -7,10 +7,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, vaultRequest, type DevServer } from '../../scripts/lib/openbao.js';
+import { normalizePath } from '../../src/client/paths.js';
 import { connect, textOf, type McpHarness } from '../support/mcp.js';
 
 let vault: DevServer;
 let mcp: McpHarness;
+let api: McpHarness;
 const requests: string[] = [];
 
 beforeAll(async () => {
@@ -30,8 +32,19 @@ beforeAll(async () => {
     { fetch: recording },
   );
   await mcp.ready;
+  api = await connect(
+    {
+      VAULT_ADDR: vault.address,
+      VAULT_TOKEN: vault.token,
+      VAULT_MAX_RETRIES: '0',
+      VAULT_MCP_TOOLSETS: 'api',
+    },
+    { fetch: recording },
+  );
+  await api.ready;
 });
 afterAll(async () => {
+  await api.close();
   await mcp.close();
   await vault.stop();
 });
@@ -81,9 +94,92 @@ function within(allowed: (path: string) => boolean, call: () => Promise<unknown>
 }
 
 async function outcome(name: string, args: Record<string, unknown>): Promise<void> {
-  const result = await mcp.call(name, args);
-  if (result.isError) expect(textOf(result)).not.toMatch(/^internal error/);
+  return outcomeOn(mcp, name, args);
 }
+
+/** Calls whose arguments do not match the schema prove nothing: they must pass validation. */
+async function outcomeOn(
+  on: McpHarness,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<void> {
+  const result = await on.call(name, args);
+  if (result.isError) {
+    expect(textOf(result)).not.toMatch(/^internal error/);
+    expect(textOf(result)).not.toMatch(/Unrecognized key|expected .*, received/);
+  }
+}
+
+/** Mount names: hostile text, Vault's own mounts, paths inside mounts and the real mounts. */
+const mountNames = fc.oneof(
+  hostile,
+  fc.constantFrom(
+    'sys',
+    'sys/policies/acl',
+    'auth/token',
+    'identity',
+    'cubbyhole',
+    '/',
+    '',
+    'secret/data',
+    'secret/metadata',
+    'kv1/x',
+    'pki/roles',
+    'pki/issuer/default',
+    'secret',
+    'kv1',
+    'pki',
+  ),
+);
+
+/**
+ * Only `sys/internal/ui/mounts/<the normalized name>` (the lookup that resolves it), or paths
+ * under it when the name is one of `mounts`: a name inside a mount (`secret/data`) or of another
+ * engine is refused before any other request.
+ */
+function onlyMount(mount: string, mounts: readonly string[]): (path: string) => boolean {
+  let clean: string | undefined;
+  try {
+    clean = normalizePath('mount', mount);
+  } catch {
+    clean = undefined; // refused before any request
+  }
+  return (p) =>
+    clean !== undefined &&
+    clean !== '' &&
+    (p === `sys/internal/ui/mounts/${clean}` ||
+      (mounts.includes(clean) && p.startsWith(`${clean}/`)));
+}
+
+const KV_CALLS: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
+  ['read_secret', { path: 'x' }],
+  ['list_secrets', {}],
+  ['write_secret', { path: 'x', key: 'k', value: 'v' }],
+  ['patch_secret', { path: 'x', data: { a: 1 } }],
+  ['delete_secret', { path: 'x' }],
+  ['read_secret_metadata', { path: 'x' }],
+];
+
+const PKI_CALLS: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
+  ['read_pki_role', { role_name: 'r' }],
+  ['list_pki_roles', {}],
+  ['create_pki_role', { role_name: 'r', allowed_domains: ['a.test'] }],
+  ['delete_pki_role', { role_name: 'r' }],
+  ['list_pki_issuers', {}],
+  ['read_pki_certificate', { serial_number: '01' }],
+  ['list_pki_certificates', {}],
+  ['configure_pki_urls', {}],
+];
+
+/** Raw tools, the one mount of their engine in this server, and their arguments. */
+const API_CALLS: ReadonlyArray<readonly [string, string, Record<string, unknown>]> = [
+  ['kv_v1_write', 'kv1', { path: 'policies/acl/x', data: { policy: 'path "*" {}' } }],
+  ['kv_v1_read', 'kv1', { path: 'policies/acl/x' }],
+  ['kv_v1_delete', 'kv1', { path: 'policies/acl/x' }],
+  ['kv_v2_read', 'secret', { path: 'x' }],
+  ['pki_read_role', 'pki', { name: 'r' }],
+  ['pki_delete_role', 'pki', { name: 'r' }],
+];
 
 const inKv = (mount: string) => (p: string) =>
   p === `sys/internal/ui/mounts/${mount}` || p.startsWith(`${mount}/`);
@@ -130,44 +226,52 @@ describe('no path leaves its mount', () => {
     );
   });
 
-  it('any mount name only reaches sys/internal/ui/mounts/<that name> or that mount', async () => {
+  it('any mount name only reaches its own lookup, or that mount when it is a KV mount', async () => {
     await fc.assert(
-      fc.asyncProperty(hostile, (mount) =>
-        within(
-          (p) =>
-            p.startsWith('sys/internal/ui/mounts/') ||
-            (p.length > 0 && !p.startsWith('sys/') && !p.startsWith('auth/')),
-          () => outcome('read_secret', { mount, path: 'x' }),
-        ),
+      fc.asyncProperty(mountNames, fc.constantFrom(...KV_CALLS), (mount, [tool, args]) =>
+        within(onlyMount(mount, ['secret', 'kv1']), () => outcome(tool, { mount, ...args })),
       ),
-      { numRuns: 80 },
+      { numRuns: 150 },
     );
   });
 
+  it('any mount name on a PKI tool only reaches its own lookup, or that mount when it is PKI', async () => {
+    await fc.assert(
+      fc.asyncProperty(mountNames, fc.constantFrom(...PKI_CALLS), (mount, [tool, args]) =>
+        within(onlyMount(mount, ['pki']), () => outcome(tool, { mount, ...args })),
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('any mount name on a raw api tool only reaches that mount when it is of the right engine', async () => {
+    await fc.assert(
+      fc.asyncProperty(mountNames, fc.constantFrom(...API_CALLS), (mount, [tool, own, args]) =>
+        within(onlyMount(mount, [own]), () => outcomeOn(api, tool, { mount, ...args })),
+      ),
+      { numRuns: 150 },
+    );
+    const policies = (await vaultRequest(vault, 'GET', 'sys/policies/acl?list=true')) as {
+      data: { keys: string[] };
+    };
+    expect(policies.data.keys).toEqual(['default', 'root']);
+  });
+
   it('PKI names (role, issuer, serial) stay under the PKI mount', async () => {
-    const underPki = (p: string) => p.startsWith('pki/');
+    const underPki = (p: string) => p === 'sys/internal/ui/mounts/pki' || p.startsWith('pki/');
     await fc.assert(
       fc.asyncProperty(
         hostile,
-        fc.constantFrom(
-          'read_pki_role',
-          'delete_pki_role',
-          'issue_pki_certificate',
-          'read_pki_issuer',
-          'read_pki_certificate',
-          'set_pki_default_issuer',
+        fc.constantFrom<readonly [string, string, Record<string, unknown>]>(
+          ['read_pki_role', 'role_name', {}],
+          ['delete_pki_role', 'role_name', {}],
+          ['issue_pki_certificate', 'role_name', { common_name: 'x.test' }],
+          ['read_pki_issuer', 'issuer_name', {}],
+          ['read_pki_certificate', 'serial_number', {}],
+          ['set_pki_default_issuer', 'issuer_ref', {}],
         ),
-        (name, tool) =>
-          within(underPki, () =>
-            outcome(tool, {
-              mount: 'pki',
-              role_name: name,
-              issuer_name: name,
-              issuer_ref: name,
-              serial_number: name,
-              ...(tool === 'issue_pki_certificate' ? { common_name: 'x.test' } : {}),
-            }),
-          ),
+        (name, [tool, field, extra]) =>
+          within(underPki, () => outcome(tool, { mount: 'pki', [field]: name, ...extra })),
       ),
       { numRuns: 80 },
     );

@@ -100,7 +100,7 @@ describe('binding and TLS', () => {
     }).catch((e: unknown) => e as { code: number; stderr: string });
     expect((error as { code: number }).code).toBe(2);
     expect((error as { stderr: string }).stderr).toContain(
-      'TRANSPORT_HOST=0.0.0.0 is not a loopback address: set MCP_TLS_CERT_FILE and MCP_TLS_KEY_FILE so the server speaks HTTPS, or bind 127.0.0.1',
+      'TRANSPORT_HOST=0.0.0.0 (flag --host) is not a loopback address: set MCP_TLS_CERT_FILE and MCP_TLS_KEY_FILE so the server speaks HTTPS, or bind 127.0.0.1',
     );
   });
 

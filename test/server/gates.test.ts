@@ -140,12 +140,46 @@ describe('toolset api (raw generated operations)', () => {
       status: 200,
       data: { version: 1 },
     });
-    const pem = await mcp.ok<{ status: number }>('pki_read_ca_pem', {
-      mount: await mountEngine('api-pki', 'pki'),
-    });
+    const pki = await mountEngine('api-pki', 'pki');
+    const pem = await mcp.ok<{ status: number }>('pki_read_ca_pem', { mount: pki });
     expect(pem.status).toBe(204);
+    // A private key is withheld wherever it is: pem_bundle puts it inside `certificate`.
+    await adminRequest('POST', `${pki}/root/generate/internal`, { common_name: 'Raw Root' });
+    await adminRequest('POST', `${pki}/roles/web`, { allow_any_name: true });
+    const issued = await mcp.call('pki_issue_with_role', {
+      mount: pki,
+      role: 'web',
+      common_name: 'raw.test',
+      ttl: '1h',
+      format: 'pem_bundle',
+    });
+    expect(issued.structuredContent, JSON.stringify(issued)).toMatchObject({
+      status: 200,
+      data: { certificate: '<withheld>', private_key: '<withheld>', private_key_type: 'rsa' },
+      withheld: ['certificate', 'private_key'],
+    });
+    expect(JSON.stringify(issued)).not.toContain('PRIVATE KEY');
     expect(await mcp.fails('kv_v2_read', { mount, path: 'cfg', bogus: 1 })).toBe(
       'MCP error -32602: Input validation error: Invalid arguments for tool kv_v2_read: Unrecognized key: "bogus"',
+    );
+    // The mount must be a mount root of the operation's engine.
+    expect(
+      await mcp.fails('kv_v1_write', {
+        mount: 'sys',
+        path: 'policies/acl/x',
+        data: { policy: 'path "*" {}' },
+      }),
+    ).toBe(
+      "'sys' is a system mount, not a KV version 1 mount; list_mounts shows the mounts and their types",
+    );
+    expect(await mcp.fails('kv_v1_read', { mount: '/', path: 'x' })).toBe(
+      "mount is empty: give the mount path, e.g. 'secret' or 'pki'",
+    );
+    expect(await mcp.fails('kv_v1_read', { mount, path: 'cfg' })).toBe(
+      `'${mount}' is a KV version 2 mount, not a KV version 1 mount; list_mounts shows the mounts and their types`,
+    );
+    expect(await mcp.fails('kv_v2_read_config', { mount: `${mount}/data` })).toBe(
+      `'${mount}/data' is not a mount: it is inside the mount '${mount}'. Call again with mount='${mount}'.`,
     );
     const lookup = await mcp.call('token_lookup_self');
     expect(lookup.structuredContent).toMatchObject({ data: { id: '<withheld>' } });

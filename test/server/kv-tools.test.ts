@@ -48,7 +48,7 @@ describe('list_secrets', () => {
       `'${v2}/app' is not a mount: it is inside the mount '${v2}'. Call again with mount='${v2}' and path='app'.`,
     );
     expect(await mcp.fails('list_secrets', { mount: 'sys' })).toBe(
-      "'sys' is a system mount, not a KV mount; list_mounts shows the KV mounts",
+      "'sys' is a system mount, not a KV mount; list_mounts shows the mounts and their types",
     );
     expect(await mcp.fails('list_secrets', { mount: 'no-such-mount' })).toMatch(
       /^no secrets engine is visible at 'no-such-mount\/'/,

@@ -58,7 +58,7 @@ describe('mount tools', () => {
     const kv = unique('mnt-inner');
     await adminRequest('POST', `sys/mounts/${kv}`, { type: 'kv' });
     expect(await mcp.fails('delete_mount', { path: `${kv}/folder` })).toBe(
-      `'${kv}/folder' is not a mount (it is inside '${kv}'); nothing was removed`,
+      `'${kv}/folder' is not a mount: it is inside the mount '${kv}'; nothing was removed. Call again with path='${kv}'.`,
     );
     expect(await mcp.fails('tune_mount', { path: kv })).toBe(
       'nothing to tune: give default_lease_ttl, max_lease_ttl, description or options',

@@ -308,8 +308,57 @@ describe('PKI tools, in the order a user runs them', () => {
   });
 
   it('names a missing mount', async () => {
-    expect(await mcp.fails('list_pki_roles', { mount: 'no-such-pki' })).toMatch(
-      /^Vault has no secrets engine for LIST \/v1\/no-such-pki\/roles\/ .*'no-such-pki' is probably not mounted/,
+    expect(await mcp.fails('list_pki_roles', { mount: 'no-such-pki' })).toBe(
+      "no secrets engine is visible at 'no-such-pki/' (Vault: preflight capability check returned 403, please ensure client's policies grant access to path \"no-such-pki/\"): nothing is mounted there, or this token has no capability under it. list_mounts shows the mounts this token can see.",
+    );
+  });
+
+  it('refuses a mount that is not a PKI mount root, before any PKI request', async () => {
+    expect(await mcp.fails('read_pki_role', { mount: 'secret/data', role_name: 'db' })).toBe(
+      "'secret/data' is not a mount: it is inside the mount 'secret'. Call again with mount='secret'.",
+    );
+    expect(await mcp.fails('delete_pki_role', { mount: 'secret', role_name: 'db' })).toBe(
+      "'secret' is a KV version 2 mount, not a PKI mount; list_mounts shows the mounts and their types",
+    );
+    expect(
+      await mcp.fails('create_pki_issuer', {
+        mount: intermediate,
+        common_name: 'x',
+        issuer_name: 'y',
+        root_mount: 'sys',
+        root_issuer: 'default',
+      }),
+    ).toBe(
+      "'sys' is a system mount, not a PKI mount; list_mounts shows the mounts and their types",
+    );
+  });
+
+  it('names what a failed intermediate left behind when the token may not remove it', async () => {
+    const mount = unique('pkileft');
+    await adminRequest('POST', `sys/mounts/${mount}`, { type: 'pki' });
+    // Everything on the new mount but delete; on the root mount only its CA, not sign-intermediate.
+    const token = await scopedToken(
+      `path "${mount}/*" { capabilities = ["create", "read", "update", "list"] }\n` +
+        `path "${pki}/ca" { capabilities = ["read"] }`,
+    );
+    const scoped = await connect({ VAULT_TOKEN: token });
+    const message = await scoped.fails('create_pki_issuer', {
+      mount,
+      common_name: 'left.example',
+      issuer_name: 'left',
+      root_mount: pki,
+      root_issuer: 'root-2026',
+    });
+    await scoped.close();
+    const keys = (await adminRequest('GET', `${mount}/keys?list=true`)) as {
+      data: { keys: string[] };
+    };
+    expect(keys.data.keys).toHaveLength(1);
+    const key = keys.data.keys[0] ?? '';
+    expect(key).toMatch(/^[0-9a-f-]{36}$/);
+    expect(message).toBe(
+      `Vault denied POST /v1/${pki}/issuer/root-2026/sign-intermediate (403: permission denied). This call needs \`update\` on \`${pki}/issuer/root-2026/sign-intermediate\`; ask the Vault operator to add it to the token's policy, or use a token that has it. ` +
+        `Also: the generated key ${key} on ${mount} could not be removed (Vault denied DELETE /v1/${mount}/key/${key} (403: permission denied). This call needs \`delete\` on \`${mount}/key/${key}\`; ask the Vault operator to add it to the token's policy, or use a token that has it.).`,
     );
   });
 });

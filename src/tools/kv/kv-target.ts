@@ -3,7 +3,7 @@ import { VaultResponseError } from '../../client/errors.js';
 import type { KvVersion } from '../../client/kv.js';
 import { normalizePath } from '../../client/paths.js';
 import { ToolInputError, type ToolContext } from '../../server/context.js';
-import { cleanMount, visibleMount } from '../common.js';
+import { cleanMount, resolveMount } from '../common.js';
 
 /** A KV location: clean mount and path, and the engine version. */
 export interface KvTarget {
@@ -25,29 +25,19 @@ export async function kvTarget(
   pathArg: string | undefined,
   options: { needPath: boolean },
 ): Promise<KvTarget & { cached: boolean }> {
-  const mount = cleanMount(mountArg);
+  cleanMount(mountArg);
   const path = normalizePath('path', pathArg ?? '');
   if (options.needPath && !path)
     throw new ToolInputError(
       "path is empty: give the secret's path inside the mount, e.g. 'myapp/database'",
     );
-  const lookup = await visibleMount(context, mount);
-  const root = lookup.info.path.replace(/\/$/, '');
-  if (root !== mount) {
-    const rest = mount.slice(root.length).replace(/^\//, '');
-    throw new ToolInputError(
-      `'${mount}' is not a mount: it is inside the mount '${root}'. Call again with mount='${root}' and path='${[rest, path].filter(Boolean).join('/')}'.`,
-    );
-  }
-  if (lookup.info.kvVersion === undefined) {
-    throw new ToolInputError(
-      `'${mount}' is a ${lookup.info.type} mount, not a KV mount; list_mounts shows the KV mounts`,
-    );
-  }
+  const lookup = await resolveMount(context, mountArg, { engine: 'kv', path });
+  const mount = lookup.mount;
   return {
     mount,
     path,
-    version: lookup.info.kvVersion,
+    // resolveMount required engine 'kv', so the version is set.
+    version: lookup.info.kvVersion as KvVersion,
     display: [mount, path].filter(Boolean).join('/'),
     cached: lookup.cached,
   };

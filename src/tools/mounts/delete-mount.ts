@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { disableMount } from '../../client/mounts.js';
 import { ToolInputError } from '../../server/context.js';
 import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
-import { cleanMount, visibleMount } from '../common.js';
+import { cleanMount, resolveMount } from '../common.js';
 import { PROTECTED_MOUNTS } from './shared.js';
 
 export const deleteMount = defineTool({
@@ -24,13 +24,11 @@ export const deleteMount = defineTool({
         `'${mount}' is one of Vault's own mounts (${PROTECTED_MOUNTS.join(', ')}); vault-mcp never removes them`,
       );
     }
-    const { info } = await visibleMount(context, mount, { fresh: true });
-    const root = info.path.replace(/\/$/, '');
-    if (root !== mount) {
-      throw new ToolInputError(
-        `'${mount}' is not a mount (it is inside '${root}'); nothing was removed`,
-      );
-    }
+    const { info } = await resolveMount(context, mount, {
+      fresh: true,
+      refused: 'nothing was removed',
+      argument: 'path',
+    });
     await disableMount(context.vault, mount);
     context.mounts.invalidate(mount);
     return {

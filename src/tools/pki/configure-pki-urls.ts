@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
-import { cleanMount } from '../common.js';
-import { nameListField, pkiMountField } from './shared.js';
+import { nameListField, pkiMountField, pkiMount, pkiBaseUrl } from './shared.js';
 
 export const configurePkiUrls = defineTool({
   name: 'configure_pki_urls',
@@ -11,7 +10,7 @@ export const configurePkiUrls = defineTool({
   toolset: 'pki',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
-  operations: ['pki_configure_urls'],
+  operations: ['ui_mounts_read', 'pki_configure_urls'],
   input: {
     mount: pkiMountField,
     issuing_certificates: nameListField.optional().describe('URLs of the issuing CA certificate.'),
@@ -28,9 +27,8 @@ export const configurePkiUrls = defineTool({
     { mount, issuing_certificates, crl_distribution_points, ocsp_servers },
     context,
   ) => {
-    const clean = cleanMount(mount);
-    const { address, namespace } = context.vault.info;
-    const base = `${address}/v1/${namespace ? `${namespace}/` : ''}${clean}`;
+    const clean = await pkiMount(context, mount);
+    const base = pkiBaseUrl(context.vault, clean);
     const none = !issuing_certificates && !crl_distribution_points && !ocsp_servers;
     const body = {
       issuing_certificates: issuing_certificates ?? (none ? [`${base}/ca`] : []),

@@ -1,20 +1,21 @@
 import { z } from 'zod';
 import type { VaultClient } from '../../client/client.js';
 import { VaultResponseError } from '../../client/errors.js';
-import { normalizePath } from '../../client/paths.js';
 import { pkiListIssuers } from '../../client/pki.js';
 import { ToolInputError, type ToolContext } from '../../server/context.js';
+import { describeVaultError } from '../../server/errors.js';
 import { defineTool, ADDITIVE } from '../../server/tool.js';
-import { cleanMount, durationField } from '../common.js';
-import { pkiMountField, summarize, certificateSummarySchema } from './shared.js';
+import { durationField } from '../common.js';
+import {
+  pkiMountField,
+  summarize,
+  certificateSummarySchema,
+  pkiMount,
+  pkiBaseUrl,
+} from './shared.js';
 
 /** Point issuing_certificates / crl_distribution_points at this mount unless they are already set. */
-async function configureUrls(
-  vault: VaultClient,
-  mount: string,
-  address: string,
-  namespace: string | undefined,
-): Promise<string[] | string> {
+async function configureUrls(vault: VaultClient, mount: string): Promise<string[] | string> {
   try {
     const current = await vault.GET('/{pki_mount_path}/config/urls', {
       params: { path: { pki_mount_path: mount } },
@@ -22,7 +23,7 @@ async function configureUrls(
     const issuing =
       (current.data as { issuing_certificates?: string[] } | undefined)?.issuing_certificates ?? [];
     if (issuing.length > 0) return issuing;
-    const base = `${address}/v1/${namespace ? `${namespace}/` : ''}${mount}`;
+    const base = pkiBaseUrl(vault, mount);
     await vault.POST('/{pki_mount_path}/config/urls', {
       params: { path: { pki_mount_path: mount } },
       body: { issuing_certificates: [`${base}/ca`], crl_distribution_points: [`${base}/crl`] },
@@ -59,20 +60,33 @@ async function createIntermediate(
     },
   });
   const { csr, key_id } = (generated.data ?? {}) as { csr?: string; key_id?: string };
-  // From here on a failure would leave an unused key on the mount: remove it before reporting.
+  // From here on a failure would leave an unused key (and, after set-signed, imported issuers)
+  // on the mount: remove them before reporting, and name whatever could not be removed.
+  let importedIssuers: readonly string[] = [];
   const cleanup = async (): Promise<string[]> => {
-    if (!key_id) return [];
-    try {
-      await vault.DELETE('/{pki_mount_path}/key/{key_ref}', {
-        params: { path: { pki_mount_path: mount, key_ref: key_id } },
-      });
-      return [];
-    } catch (error) {
-      return [
-        `the generated key ${key_id} on ${mount} could not be removed: ${(error as Error).message}`,
-      ];
-    }
+    const leftovers: string[] = [];
+    const remove = async (what: string, template: 'issuer' | 'key', ref: string) => {
+      try {
+        if (template === 'issuer')
+          await vault.DELETE('/{pki_mount_path}/issuer/{issuer_ref}', {
+            params: { path: { pki_mount_path: mount, issuer_ref: ref } },
+          });
+        else
+          await vault.DELETE('/{pki_mount_path}/key/{key_ref}', {
+            params: { path: { pki_mount_path: mount, key_ref: ref } },
+          });
+      } catch (error) {
+        leftovers.push(`${what} ${ref} on ${mount} could not be removed (${errorText(error)})`);
+      }
+    };
+    for (const issuer of importedIssuers) await remove('the imported issuer', 'issuer', issuer);
+    if (key_id) await remove('the generated key', 'key', key_id);
+    return leftovers;
   };
+  const errorText = (error: unknown): string =>
+    error instanceof VaultResponseError
+      ? describeVaultError(error, vault.info.address)
+      : (error as Error).message;
   try {
     const signed = await vault.POST('/{pki_mount_path}/issuer/{issuer_ref}/sign-intermediate', {
       params: { path: { pki_mount_path: rootMount, issuer_ref: rootIssuer } },
@@ -97,6 +111,7 @@ async function createIntermediate(
       imported_issuers?: string[] | null;
       mapping?: Record<string, string>;
     };
+    importedIssuers = imported_issuers ?? [];
     const issuerId =
       Object.entries(mapping ?? {}).find(([, key]) => key && key === key_id)?.[0] ??
       imported_issuers?.[0];
@@ -119,9 +134,8 @@ async function createIntermediate(
     return { issuer_id: issuerId, certificate, ca_chain, warnings: [] };
   } catch (error) {
     const leftovers = await cleanup();
-    if (leftovers.length && error instanceof Error)
-      error.message += `; also: ${leftovers.join('; ')}`;
-    throw error;
+    if (leftovers.length === 0) throw error;
+    throw new ToolInputError(`${errorText(error)} Also: ${leftovers.join('; ')}.`);
   }
 }
 
@@ -134,7 +148,12 @@ export const createPkiIssuer = defineTool({
   write: true,
   mintsCredentials: true,
   annotations: ADDITIVE,
-  operations: ['pki_generate_root', 'pki_read_urls_configuration', 'pki_configure_urls'],
+  operations: [
+    'ui_mounts_read',
+    'pki_generate_root',
+    'pki_read_urls_configuration',
+    'pki_configure_urls',
+  ],
   // Intermediate CAs only (root_mount/root_issuer).
   optionalOperations: [
     'pki_generate_intermediate',
@@ -192,7 +211,7 @@ export const createPkiIssuer = defineTool({
     warnings: z.array(z.string()),
   },
   handler: async (args, context) => {
-    const mount = cleanMount(args.mount);
+    const mount = await pkiMount(context, args.mount);
     if (Boolean(args.root_mount) !== Boolean(args.root_issuer)) {
       throw new ToolInputError(
         'an intermediate needs both root_mount and root_issuer; give both, or neither for a root CA',
@@ -207,7 +226,7 @@ export const createPkiIssuer = defineTool({
       const made = await createIntermediate(
         context,
         mount,
-        normalizePath('root_mount', args.root_mount),
+        await pkiMount(context, args.root_mount, 'root_mount'),
         args.root_issuer,
         args,
       );
@@ -228,7 +247,7 @@ export const createPkiIssuer = defineTool({
       const data = (generated.data ?? {}) as { issuer_id?: string; certificate?: string };
       result = { issuer_id: data.issuer_id ?? '', certificate: data.certificate ?? '' };
     }
-    const urls = await configureUrls(vault, mount, vault.info.address, vault.info.namespace);
+    const urls = await configureUrls(vault, mount);
     if (typeof urls === 'string') warnings.push(urls);
     const summary = summarize(result.certificate);
     return {

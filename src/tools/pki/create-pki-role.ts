@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { pkiWriteRole } from '../../client/pki.js';
 import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
-import { cleanMount, durationField } from '../common.js';
-import { nameListField, pkiMountField } from './shared.js';
+import { durationField } from '../common.js';
+import { nameListField, pkiMountField, pkiMount } from './shared.js';
 
 export const createPkiRole = defineTool({
   name: 'create_pki_role',
@@ -12,7 +12,7 @@ export const createPkiRole = defineTool({
   toolset: 'pki',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
-  operations: ['pki_write_role'],
+  operations: ['ui_mounts_read', 'pki_write_role'],
   input: {
     mount: pkiMountField,
     role_name: z
@@ -82,7 +82,7 @@ export const createPkiRole = defineTool({
     settings: z.record(z.string(), z.unknown()),
   },
   handler: async ({ mount, role_name, issuer_name, ...settings }, context) => {
-    const clean = cleanMount(mount);
+    const clean = await pkiMount(context, mount);
     const body = Object.fromEntries(
       Object.entries({ issuer_ref: issuer_name, ...settings }).filter(([, v]) => v !== undefined),
     );

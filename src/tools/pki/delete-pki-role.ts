@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { isNotFound } from '../../client/mounts.js';
 import { ToolInputError } from '../../server/context.js';
 import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
-import { cleanMount } from '../common.js';
-import { pkiMountField } from './shared.js';
+import { pkiMountField, pkiMount } from './shared.js';
 
 export const deletePkiRole = defineTool({
   name: 'delete_pki_role',
@@ -13,11 +12,11 @@ export const deletePkiRole = defineTool({
   toolset: 'pki',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
-  operations: ['pki_read_role', 'pki_delete_role'],
+  operations: ['ui_mounts_read', 'pki_read_role', 'pki_delete_role'],
   input: { mount: pkiMountField, role_name: z.string().min(1).describe('Role name.') },
   output: { mount: z.string(), role_name: z.string() },
   handler: async ({ mount, role_name }, context) => {
-    const clean = cleanMount(mount);
+    const clean = await pkiMount(context, mount);
     const params = { params: { path: { pki_mount_path: clean, name: role_name } } };
     try {
       await context.vault.GET('/{pki_mount_path}/roles/{name}', params);

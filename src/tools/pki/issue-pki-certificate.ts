@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { pkiIssue } from '../../client/pki.js';
 import { defineTool, ADDITIVE } from '../../server/tool.js';
-import { cleanMount, durationField } from '../common.js';
+import { durationField } from '../common.js';
 import {
   certificateOutput,
   certificateOutputShape,
   nameListField,
   pkiMountField,
   sanFields,
+  pkiMount,
 } from './shared.js';
 
 export const issuePkiCertificate = defineTool({
@@ -19,7 +20,7 @@ export const issuePkiCertificate = defineTool({
   write: true,
   mintsCredentials: true,
   annotations: ADDITIVE,
-  operations: ['pki_issue_with_role'],
+  operations: ['ui_mounts_read', 'pki_issue_with_role'],
   input: {
     mount: pkiMountField,
     role_name: z.string().min(1).describe('Role to issue with (list_pki_roles).'),
@@ -48,7 +49,7 @@ export const issuePkiCertificate = defineTool({
     { mount, role_name, common_name, ttl, alt_names, ip_sans, uri_sans, exclude_cn_from_sans },
     context,
   ) => {
-    const clean = cleanMount(mount);
+    const clean = await pkiMount(context, mount);
     const issued = await pkiIssue(context.vault, clean, role_name, {
       common_name,
       ttl,

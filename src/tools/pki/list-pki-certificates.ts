@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { isNotFound } from '../../client/mounts.js';
 import { defineTool, READ } from '../../server/tool.js';
-import { cleanMount } from '../common.js';
-import { pkiMountField } from './shared.js';
+import { pkiMountField, pkiMount } from './shared.js';
 
 export const listPkiCertificates = defineTool({
   name: 'list_pki_certificates',
@@ -12,14 +11,14 @@ export const listPkiCertificates = defineTool({
   toolset: 'pki',
   write: false,
   annotations: READ,
-  operations: ['pki_list_certs', 'pki_list_revoked_certs'],
+  operations: ['ui_mounts_read', 'pki_list_certs', 'pki_list_revoked_certs'],
   input: {
     mount: pkiMountField,
     revoked: z.boolean().default(false).describe('Only revoked certificates.'),
   },
   output: { mount: z.string(), revoked: z.boolean(), serial_numbers: z.array(z.string()) },
   handler: async ({ mount, revoked }, context) => {
-    const clean = cleanMount(mount);
+    const clean = await pkiMount(context, mount);
     const params = {
       params: { path: { pki_mount_path: clean }, query: { list: 'true' as const } },
     };

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { pkiListIssuers } from '../../client/pki.js';
 import { defineTool, READ } from '../../server/tool.js';
-import { cleanMount } from '../common.js';
-import { pkiMountField } from './shared.js';
+import { pkiMountField, pkiMount } from './shared.js';
 
 export const listPkiIssuers = defineTool({
   name: 'list_pki_issuers',
@@ -12,7 +11,7 @@ export const listPkiIssuers = defineTool({
   toolset: 'pki',
   write: false,
   annotations: READ,
-  operations: ['pki_list_issuers'],
+  operations: ['ui_mounts_read', 'pki_list_issuers'],
   input: { mount: pkiMountField },
   output: {
     mount: z.string(),
@@ -27,7 +26,7 @@ export const listPkiIssuers = defineTool({
     ),
   },
   handler: async ({ mount }, context) => {
-    const clean = cleanMount(mount);
+    const clean = await pkiMount(context, mount);
     const issuers = await pkiListIssuers(context.vault, clean);
     return {
       structured: {

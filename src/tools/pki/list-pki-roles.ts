@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { pkiListRoles } from '../../client/pki.js';
 import { defineTool, READ } from '../../server/tool.js';
-import { cleanMount } from '../common.js';
-import { pkiMountField } from './shared.js';
+import { pkiMountField, pkiMount } from './shared.js';
 
 export const listPkiRoles = defineTool({
   name: 'list_pki_roles',
@@ -12,11 +11,11 @@ export const listPkiRoles = defineTool({
   toolset: 'pki',
   write: false,
   annotations: READ,
-  operations: ['pki_list_roles'],
+  operations: ['ui_mounts_read', 'pki_list_roles'],
   input: { mount: pkiMountField },
   output: { mount: z.string(), roles: z.array(z.string()) },
   handler: async ({ mount }, context) => {
-    const clean = cleanMount(mount);
+    const clean = await pkiMount(context, mount);
     const roles = await pkiListRoles(context.vault, clean);
     return {
       structured: { mount: clean, roles },

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { VaultResponseError } from '../../client/errors.js';
 import { defineTool, READ } from '../../server/tool.js';
-import { cleanMount } from '../common.js';
-import { certificateSummarySchema, pkiMountField, summarize } from './shared.js';
+import { certificateSummarySchema, pkiMountField, summarize, pkiMount } from './shared.js';
 
 export const readPkiCaChain = defineTool({
   name: 'read_pki_ca_chain',
@@ -12,7 +11,7 @@ export const readPkiCaChain = defineTool({
   toolset: 'pki',
   write: false,
   annotations: READ,
-  operations: ['pki_read_cert_ca_chain'],
+  operations: ['ui_mounts_read', 'pki_read_cert_ca_chain'],
   input: { mount: pkiMountField },
   output: {
     mount: z.string(),
@@ -20,7 +19,7 @@ export const readPkiCaChain = defineTool({
     summaries: z.array(certificateSummarySchema),
   },
   handler: async ({ mount }, context) => {
-    const clean = cleanMount(mount);
+    const clean = await pkiMount(context, mount);
     let data: { ca_chain?: string | string[]; certificate?: string } = {};
     try {
       const result = await context.vault.GET('/{pki_mount_path}/cert/ca_chain', {

@@ -2,8 +2,13 @@ import { z } from 'zod';
 import { isNotFound } from '../../client/mounts.js';
 import { ToolInputError } from '../../server/context.js';
 import { defineTool, READ } from '../../server/tool.js';
-import { cleanMount } from '../common.js';
-import { certificateSummarySchema, pkiMountField, summarize, unixTime } from './shared.js';
+import {
+  certificateSummarySchema,
+  pkiMountField,
+  summarize,
+  unixTime,
+  pkiMount,
+} from './shared.js';
 
 export const readPkiCertificate = defineTool({
   name: 'read_pki_certificate',
@@ -13,7 +18,7 @@ export const readPkiCertificate = defineTool({
   toolset: 'pki',
   write: false,
   annotations: READ,
-  operations: ['pki_read_cert'],
+  operations: ['ui_mounts_read', 'pki_read_cert'],
   input: {
     mount: pkiMountField,
     serial_number: z
@@ -30,7 +35,7 @@ export const readPkiCertificate = defineTool({
     summary: certificateSummarySchema.optional(),
   },
   handler: async ({ mount, serial_number }, context) => {
-    const clean = cleanMount(mount);
+    const clean = await pkiMount(context, mount);
     let data: { certificate?: string; revocation_time?: number };
     try {
       const result = await context.vault.GET('/{pki_mount_path}/cert/{serial}', {

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { VaultResponseError } from '../../client/errors.js';
 import { ToolInputError } from '../../server/context.js';
 import { defineTool, READ } from '../../server/tool.js';
-import { cleanMount } from '../common.js';
-import { certificateSummarySchema, pkiMountField, summarize } from './shared.js';
+import { certificateSummarySchema, pkiMountField, summarize, pkiMount } from './shared.js';
 
 export const readPkiIssuer = defineTool({
   name: 'read_pki_issuer',
@@ -13,7 +12,7 @@ export const readPkiIssuer = defineTool({
   toolset: 'pki',
   write: false,
   annotations: READ,
-  operations: ['pki_read_issuer_json'],
+  operations: ['ui_mounts_read', 'pki_read_issuer_json'],
   // The full issuer read when allowed; the public issuer/<ref>/json otherwise.
   optionalOperations: ['pki_read_issuer'],
   input: {
@@ -38,7 +37,7 @@ export const readPkiIssuer = defineTool({
     source: z.enum(['issuer', 'issuer_json']).describe('Which endpoint answered.'),
   },
   handler: async ({ mount, issuer_name }, context) => {
-    const clean = cleanMount(mount);
+    const clean = await pkiMount(context, mount);
     const params = { params: { path: { pki_mount_path: clean, issuer_ref: issuer_name } } };
     let data: Record<string, unknown>;
     let source: 'issuer' | 'issuer_json' = 'issuer';

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { isNotFound } from '../../client/mounts.js';
 import { ToolInputError } from '../../server/context.js';
 import { defineTool, READ } from '../../server/tool.js';
-import { cleanMount } from '../common.js';
-import { pkiMountField } from './shared.js';
+import { pkiMountField, pkiMount } from './shared.js';
 
 export const readPkiRole = defineTool({
   name: 'read_pki_role',
@@ -12,14 +11,14 @@ export const readPkiRole = defineTool({
   toolset: 'pki',
   write: false,
   annotations: READ,
-  operations: ['pki_read_role'],
+  operations: ['ui_mounts_read', 'pki_read_role'],
   input: {
     mount: pkiMountField,
     role_name: z.string().min(1).describe('Role name, as list_pki_roles shows it.'),
   },
   output: { mount: z.string(), role_name: z.string(), role: z.record(z.string(), z.unknown()) },
   handler: async ({ mount, role_name }, context) => {
-    const clean = cleanMount(mount);
+    const clean = await pkiMount(context, mount);
     let role: Record<string, unknown>;
     try {
       const result = await context.vault.GET('/{pki_mount_path}/roles/{name}', {

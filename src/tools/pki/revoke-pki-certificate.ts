@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
-import { cleanMount } from '../common.js';
-import { pkiMountField, unixTime } from './shared.js';
+import { pkiMountField, unixTime, pkiMount } from './shared.js';
 
 export const revokePkiCertificate = defineTool({
   name: 'revoke_pki_certificate',
@@ -11,7 +10,7 @@ export const revokePkiCertificate = defineTool({
   toolset: 'pki',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
-  operations: ['pki_revoke'],
+  operations: ['ui_mounts_read', 'pki_revoke'],
   input: {
     mount: pkiMountField,
     serial_number: z
@@ -24,7 +23,7 @@ export const revokePkiCertificate = defineTool({
   },
   output: { mount: z.string(), serial_number: z.string(), revocation_time: z.string().optional() },
   handler: async ({ mount, serial_number }, context) => {
-    const clean = cleanMount(mount);
+    const clean = await pkiMount(context, mount);
     const result = await context.vault.POST('/{pki_mount_path}/revoke', {
       params: { path: { pki_mount_path: clean } },
       body: { serial_number },

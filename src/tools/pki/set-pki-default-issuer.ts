@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
-import { cleanMount } from '../common.js';
-import { pkiMountField } from './shared.js';
+import { pkiMountField, pkiMount } from './shared.js';
 
 export const setPkiDefaultIssuer = defineTool({
   name: 'set_pki_default_issuer',
@@ -11,11 +10,11 @@ export const setPkiDefaultIssuer = defineTool({
   toolset: 'pki',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
-  operations: ['pki_configure_issuers'],
+  operations: ['ui_mounts_read', 'pki_configure_issuers'],
   input: { mount: pkiMountField, issuer_ref: z.string().min(1).describe('Issuer name or id.') },
   output: { mount: z.string(), default_issuer_id: z.string() },
   handler: async ({ mount, issuer_ref }, context) => {
-    const clean = cleanMount(mount);
+    const clean = await pkiMount(context, mount);
     const result = await context.vault.POST('/{pki_mount_path}/config/issuers', {
       params: { path: { pki_mount_path: clean } },
       body: { default: issuer_ref },

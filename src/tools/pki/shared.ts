@@ -1,12 +1,38 @@
 /** Fields and certificate summaries shared by the PKI tools. */
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
+import type { VaultClient } from '../../client/client.js';
+import type { ToolContext } from '../../server/context.js';
+import { resolveMount } from '../common.js';
 
 /** `mount`, defaulting to `pki` like the reference server (whose default was declared but not applied). */
 export const pkiMountField = z
   .string()
   .default('pki')
   .describe("Mount path of the PKI secrets engine; defaults to 'pki'.");
+
+/**
+ * A PKI tool's `mount`, cleaned and checked to be a visible PKI mount root (cached
+ * `GET /v1/sys/internal/ui/mounts/<mount>`), so a PKI tool never reads or writes another
+ * engine's paths (`read_pki_role` on `secret/data` would return a KV secret).
+ * @throws ToolInputError when it is empty, not visible, inside a mount or not a PKI mount.
+ */
+export async function pkiMount(
+  context: ToolContext,
+  mount: string,
+  argument = 'mount',
+): Promise<string> {
+  return (await resolveMount(context, mount, { engine: 'pki', argument })).mount;
+}
+
+/**
+ * The URL of a PKI mount as clients outside Vault reach it, `<address>/v1/[<namespace>/]<mount>`;
+ * `/ca` and `/crl` under it serve the CA certificate and CRL (unauthenticated).
+ */
+export function pkiBaseUrl(vault: VaultClient, mount: string): string {
+  const { address, namespace } = vault.info;
+  return `${address}/v1/${namespace ? `${namespace}/` : ''}${mount}`;
+}
 
 /** Comma list or array → array of trimmed names (the reference took comma lists). */
 export const nameListField = z

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { pkiSign } from '../../client/pki.js';
 import { defineTool, ADDITIVE } from '../../server/tool.js';
-import { cleanMount, durationField } from '../common.js';
+import { durationField } from '../common.js';
 import {
   certificateOutput,
   certificateOutputShape,
   nameListField,
   pkiMountField,
   sanFields,
+  pkiMount,
 } from './shared.js';
 
 export const signPkiCertificate = defineTool({
@@ -19,7 +20,7 @@ export const signPkiCertificate = defineTool({
   write: true,
   mintsCredentials: true,
   annotations: ADDITIVE,
-  operations: ['pki_sign_with_role'],
+  operations: ['ui_mounts_read', 'pki_sign_with_role'],
   input: {
     mount: pkiMountField,
     role_name: z.string().min(1).describe('Role to sign with.'),
@@ -40,7 +41,7 @@ export const signPkiCertificate = defineTool({
     { mount, role_name, csr, common_name, alt_names, ip_sans, uri_sans, ttl },
     context,
   ) => {
-    const clean = cleanMount(mount);
+    const clean = await pkiMount(context, mount);
     const signed = await pkiSign(context.vault, clean, role_name, {
       csr,
       ...(common_name ? { common_name } : {}),
