@@ -161,6 +161,7 @@ export const createPkiIssuer = defineTool({
     'pki_set_signed_intermediate',
     'pki_patch_issuer',
     'pki_delete_key',
+    'pki_delete_issuer',
     'pki_list_issuers',
     'pki_configure_issuers',
   ],
