@@ -153,7 +153,10 @@ async function printPolicy(options: Options): Promise<void> {
     kvMount: String(options['kvMount'] ?? 'secret'),
     kvVersion,
     pkiMount: String(options['pkiMount'] ?? 'pki'),
-    prefix: typeof options['prefix'] === 'string' ? options['prefix'] : undefined,
+    // --kv-prefix (VAULT_MCP_KV_PREFIX), the server's own setting, so one value serves both;
+    // --prefix is the older spelling.
+    prefix:
+      typeof options['prefix'] === 'string' ? options['prefix'] : config.kvPrefix || undefined,
     manageMounts:
       typeof options['manageMounts'] === 'string'
         ? options['manageMounts']
@@ -170,7 +173,7 @@ async function printPolicy(options: Options): Promise<void> {
     `--kv-mount ${policy.kvMount}`,
     ...(policy.kvVersion === 1 ? ['--kv-version 1'] : []),
     `--pki-mount ${policy.pkiMount}`,
-    ...(policy.prefix ? [`--prefix ${policy.prefix}`] : []),
+    ...(policy.prefix ? [`--kv-prefix ${policy.prefix}`] : []),
     ...(typeof options['manageMounts'] === 'string'
       ? [`--manage-mounts ${policy.manageMounts.join(',')}`]
       : []),
@@ -281,7 +284,7 @@ export function buildProgram(): Command {
       .option('--kv-mount <mount>', 'KV mount the KV tools work on', 'secret')
       .option('--kv-version <n>', 'KV version of that mount (1 or 2)', '2')
       .option('--pki-mount <mount>', 'PKI mount', 'pki')
-      .option('--prefix <prefix>', "only KV paths under this prefix, e.g. 'myapp/'")
+      .option('--prefix <prefix>', 'same as --kv-prefix')
       .option(
         '--manage-mounts <list>',
         'mounts the mount tools may create, tune and delete (default: the PKI mount)',

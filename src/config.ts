@@ -365,6 +365,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     group: 'HTTP mode',
   },
   {
+    env: ['MCP_MAX_SESSIONS_PER_CALLER'],
+    flag: { syntax: '--max-sessions-per-caller <n>' },
+    default: '50',
+    description:
+      "Open sessions per caller (token, namespace and address); a caller's oldest idle session is closed to make room, so one caller cannot lock others out",
+    group: 'HTTP mode',
+  },
+  {
     env: ['MCP_RATE_LIMIT_GLOBAL'],
     flag: { syntax: '--rate-limit-global <rps:burst>' },
     default: '10:20',
@@ -458,6 +466,8 @@ export interface HttpConfig {
   /** Milliseconds. */
   readonly sessionIdleMs: number;
   readonly maxSessions: number;
+  /** Sessions one caller identity may hold; its least recently used one is closed beyond that. */
+  readonly maxSessionsPerCaller: number;
   readonly rateLimitGlobal: RateLimit | undefined;
   readonly rateLimitSession: RateLimit | undefined;
   readonly maxBodyBytes: number;
@@ -603,6 +613,7 @@ const schema = z.object({
     .default('stateful'),
   VAULT_MCP_SESSION_IDLE_S: seconds(86400).default(900),
   MCP_MAX_SESSIONS: integer(1, 1_000_000).default(1000),
+  MCP_MAX_SESSIONS_PER_CALLER: integer(1, 1_000_000).default(50),
   MCP_RATE_LIMIT_GLOBAL: rateLimit.default({ rps: 10, burst: 20 }),
   MCP_RATE_LIMIT_SESSION: rateLimit.default({ rps: 5, burst: 10 }),
   MCP_MAX_BODY_BYTES: integer(1024, 100 * 1024 * 1024).default(1024 * 1024),
@@ -775,6 +786,7 @@ export function loadConfig(
       sessionMode: data.MCP_SESSION_MODE,
       sessionIdleMs: data.VAULT_MCP_SESSION_IDLE_S * 1000,
       maxSessions: data.MCP_MAX_SESSIONS,
+      maxSessionsPerCaller: data.MCP_MAX_SESSIONS_PER_CALLER,
       rateLimitGlobal: data.MCP_RATE_LIMIT_GLOBAL ?? undefined,
       rateLimitSession: data.MCP_RATE_LIMIT_SESSION ?? undefined,
       maxBodyBytes: data.MCP_MAX_BODY_BYTES,

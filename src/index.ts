@@ -19,6 +19,7 @@ export {
   VaultResponseError,
   VaultConnectionError,
   VaultTimeoutError,
+  VaultProtocolError,
   VaultInputError,
   VaultConfigError,
 } from './client/errors.js';

@@ -27,6 +27,7 @@ export function httpModeLine(config: Config, url: string): string {
     `cors=${h.corsMode}`,
     `origins=${h.allowedOrigins.length ? h.allowedOrigins.join(',') : '(none)'}`,
     `rate-limit=global ${limit(h.rateLimitGlobal)}, session ${limit(h.rateLimitSession)}`,
-    `server-token-for-callers-without-one=${config.vault.token && isLoopback(h.host) ? 'yes (loopback)' : 'no'}`,
+    `server-token-for-callers-without-one=${(config.vault.token || config.login) && isLoopback(h.host) ? 'yes (loopback)' : 'no'}`,
+    `max-sessions=${h.maxSessions} (${h.maxSessionsPerCaller} per caller)`,
   ].join(' ');
 }

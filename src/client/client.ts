@@ -18,6 +18,8 @@ import {
   VaultError,
   VaultResponseError,
   VaultTimeoutError,
+  VaultProtocolError,
+  VaultInputError,
 } from './errors.js';
 import { serializeVaultPath } from './paths.js';
 
@@ -350,8 +352,6 @@ export class VaultClient {
     const retries = method === 'get' && !noRetry ? this.#transport.maxRetries : 0;
     for (let attempt = 0; ; attempt++) {
       let outcome: { data?: unknown; error?: unknown; response: Response };
-      // Not AbortSignal.timeout(): its timer lives on after the request until it fires, which
-      // under load keeps thousands of signals alive. This one is cleared as soon as the body is read.
       // The pool enforces its own timeout; an injected fetch gets an abort signal. Not
       // AbortSignal.timeout(): its timer outlives the request, which under load keeps thousands
       // of signals alive; this one is cleared as soon as the body is read.
@@ -436,6 +436,12 @@ export class VaultClient {
 
   #translate(error: unknown, method: string, path: string): VaultError {
     if (error instanceof VaultError) return error;
+    // Reading the answer failed: it came, so this is not a connection problem.
+    if (error instanceof SyntaxError)
+      return new VaultProtocolError(this.#transport.address, method, path, error.message);
+    // Encoding the body overflowed the stack: an argument nested beyond reason.
+    if (error instanceof RangeError)
+      return new VaultInputError('body', 'is nested too deeply to encode as JSON; flatten it');
     const name = (error as { name?: string } | undefined)?.name;
     const code = errorCode(error);
     if (
@@ -451,7 +457,7 @@ export class VaultClient {
         this.#transport.timeoutMs,
       );
     }
-    return new VaultConnectionError(this.#transport.address, errorCode(error), errorDetail(error), {
+    return new VaultConnectionError(this.#transport.address, code, errorDetail(error), {
       cause: error,
     });
   }

@@ -108,6 +108,22 @@ export class VaultTimeoutError extends VaultError {
   }
 }
 
+/**
+ * Vault answered, but with a body the client cannot read (not JSON where JSON was expected): the
+ * address is probably not Vault (a proxy, a web page). A write may have been applied.
+ */
+export class VaultProtocolError extends VaultError {
+  override name = 'VaultProtocolError';
+  readonly address: string;
+
+  constructor(address: string, method: string, path: string, detail: string) {
+    super(
+      `Vault at ${address} answered ${method} /v1/${path} with a body that is not JSON (${detail})`,
+    );
+    this.address = address;
+  }
+}
+
 /** A path parameter the client refuses to send (`..` segments, control characters). */
 export class VaultInputError extends VaultError {
   override name = 'VaultInputError';

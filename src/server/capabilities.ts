@@ -139,7 +139,7 @@ export async function probeTools(
     verdicts.set(name, {
       tool: name,
       usable: allowedOn.length > 0,
-      allowedOn,
+      allowedOn: allowedOn.sort(),
       missing: allowedOn.length ? undefined : missing,
       note: undefined,
     });
@@ -180,8 +180,8 @@ export class CapabilityCache {
     return this.#pending;
   }
 
-  /** The last verdicts without waiting (undefined before the first probe). */
-  peek(): Map<string, ToolVerdict> | undefined {
-    return this.#value;
+  /** Forget the verdicts (a mount was created or removed): the next get() probes again. */
+  invalidate(): void {
+    this.#value = undefined;
   }
 }

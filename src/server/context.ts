@@ -13,6 +13,8 @@ export interface ToolContext {
   readonly log: Logger;
   /** Per-tool verdicts of what the token may do (set by the server; whoami reports them). */
   capabilities?: () => Promise<Map<string, ToolVerdict>>;
+  /** Re-probe those verdicts on next use (after a mount was created or removed). */
+  forgetCapabilities?: () => void;
 }
 
 /** A problem with the arguments that the model can fix; becomes an `isError` result as it is. */

@@ -12,6 +12,7 @@ import {
   VaultInputError,
   VaultResponseError,
   VaultTimeoutError,
+  VaultProtocolError,
 } from '../client/errors.js';
 import { ToolInputError } from './context.js';
 
@@ -121,6 +122,8 @@ export function errorResult(
     text = describeVaultError(error, address);
   } else if (error instanceof VaultConnectionError) {
     text = `${error.message}. Check VAULT_ADDR and that Vault is running and reachable; nothing was changed.`;
+  } else if (error instanceof VaultProtocolError) {
+    text = `${error.message}: is VAULT_ADDR really Vault, not a proxy or web page? A write may have been applied; check before retrying it.`;
   } else if (error instanceof VaultTimeoutError) {
     text = `${error.message} (VAULT_MCP_TIMEOUT_S). The request may or may not have been applied; check before retrying a write.`;
   } else {

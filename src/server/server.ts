@@ -96,6 +96,41 @@ export interface ServerDependencies {
    * text as an `isError` result; undefined lets it run.
    */
   readonly admit?: ((tool: string) => string | undefined) | undefined;
+  /** Verdicts shared across servers of one caller (HTTP stateless mode); a new cache when absent. */
+  readonly capabilities?: CapabilityCache | undefined;
+}
+
+/**
+ * Cached verdicts of what the token behind `vault` may do with the tools `config` selects: one
+ * `sys/internal/ui/mounts` and one `sys/capabilities-self` call per `config.capabilityTtlMs`.
+ */
+export function capabilityCache(
+  deps: Pick<ServerDependencies, 'config' | 'vault' | 'log' | 'candidates'>,
+): CapabilityCache {
+  const { config, vault, log } = deps;
+  const enabled = selectTools(config, deps.candidates).enabled;
+  return new CapabilityCache(
+    async () => {
+      const client = typeof vault === 'function' ? vault() : vault;
+      const verdicts = await probeTools(client, enabled, config.kvPrefix);
+      const denied = [...verdicts.values()].filter((v) => v.usable === false);
+      log.info(
+        {
+          usable: [...verdicts.values()].filter((v) => v.usable).length,
+          tools: verdicts.size,
+          notAllowed: denied.map((v) => `${v.tool}: ${v.missing ?? '?'}`),
+        },
+        'token capabilities probed',
+      );
+      return verdicts;
+    },
+    config.capabilityTtlMs,
+    (error) =>
+      log.warn(
+        { error: (error as Error).message },
+        'capability probe failed; tools stay listed as they are',
+      ),
+  );
 }
 
 const schemaCache = new WeakMap<Tool, { input: z.ZodObject; output: z.ZodObject }>();
@@ -199,28 +234,9 @@ export function createMcpServer(deps: ServerDependencies): {
     log: deps.log,
   };
   const registered = new Set(selection.enabled.map((t) => t.name));
-  const capabilities = new CapabilityCache(
-    async () => {
-      const verdicts = await probeTools(context.vault, selection.enabled, config.kvPrefix);
-      const denied = [...verdicts.values()].filter((v) => v.usable === false);
-      deps.log.info(
-        {
-          usable: [...verdicts.values()].filter((v) => v.usable).length,
-          tools: verdicts.size,
-          notAllowed: denied.map((v) => `${v.tool}: ${v.missing ?? '?'}`),
-        },
-        'token capabilities probed',
-      );
-      return verdicts;
-    },
-    config.capabilityTtlMs,
-    (error) =>
-      deps.log.warn(
-        { error: (error as Error).message },
-        'capability probe failed; tools stay listed as they are',
-      ),
-  );
+  const capabilities = deps.capabilities ?? capabilityCache(deps);
   context.capabilities = () => capabilities.get();
+  context.forgetCapabilities = () => capabilities.invalidate();
   const denial = (verdict: ToolVerdict | undefined): string | undefined =>
     verdict?.usable === false
       ? `this token lacks ${verdict.missing ?? 'the capabilities it needs'}`

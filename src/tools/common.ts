@@ -178,6 +178,7 @@ export async function mountNew(
     throw error;
   }
   context.mounts.invalidate(mount);
+  context.forgetCapabilities?.();
 }
 
 /** RFC 3339 time or undefined for Vault's empty/zero times. */

@@ -103,6 +103,29 @@ export function allowedHostnames(host: string, extra: readonly string[]): string
   return [...names];
 }
 
+/**
+ * Who is calling, as a sha256 (compared, never the token itself): whether the server's own token
+ * serves the call, the Vault address, the namespace (Vault's spelling: `a/b`, whatever slashes
+ * the caller sent) and the caller's token. JSON keeps the parts apart: no token can pose as the
+ * server's.
+ */
+function identityOf(
+  kind: 'server' | 'caller',
+  address: string,
+  namespace: string | undefined,
+  token: string,
+): Buffer {
+  return createHash('sha256')
+    .update(JSON.stringify([kind, address, namespace ?? '', token]))
+    .digest();
+}
+
+/** `/a//b/` → `a/b`; empty → undefined (the root namespace). */
+function cleanNamespace(namespace: string | undefined): string | undefined {
+  const clean = (namespace ?? '').split('/').filter(Boolean).join('/');
+  return clean || undefined;
+}
+
 function sameIdentity(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
@@ -149,7 +172,7 @@ export async function startHttpServer(
 
   const resolveCaller = (req: Request): Caller => {
     const token = header(req, 'x-vault-token', 'vault_token');
-    const namespace = header(req, 'x-vault-namespace') ?? config.vault.namespace;
+    const namespace = cleanNamespace(header(req, 'x-vault-namespace') ?? config.vault.namespace);
     const requested = header(req, 'x-vault-addr', 'vault_addr')?.replace(/\/+$/, '');
     let vault: VaultClient;
 
@@ -177,13 +200,10 @@ export async function startHttpServer(
     } else if (token) {
       vault = base.withToken(token).withNamespace(namespace);
     } else if (loopback && hasServerToken) {
-      const identity = createHash('sha256')
-        .update(`${address}\0${namespace ?? ''}\0(server token)`)
-        .digest();
       return {
         vault: () => ownTokens.client().withNamespace(namespace),
         tokens: ownTokens,
-        identity,
+        identity: identityOf('server', address, namespace, ''),
         usesServerToken: true,
       };
     } else {
@@ -194,16 +214,19 @@ export async function startHttpServer(
           : "send your Vault token in the X-Vault-Token header (the server's own token is only used on loopback)",
       );
     }
-    const identity = createHash('sha256')
-      .update(`${address}\0${namespace ?? ''}\0${token ?? '(server token)'}`)
-      .digest();
-    return { vault, tokens: undefined, identity, usesServerToken: false };
+    return {
+      vault,
+      tokens: undefined,
+      identity: identityOf('caller', address, namespace, token),
+      usesServerToken: false,
+    };
   };
 
   /**
    * Refuse a token Vault rejects, and one with the root policy unless VAULT_MCP_ALLOW_ROOT_TOKEN:
-   * one lookup-self per new identity, remembered for ten minutes. An unreachable Vault is not a
-   * verdict: the calls will say what is wrong.
+   * one lookup-self per new identity, remembered for ten minutes. Fails closed: when Vault cannot
+   * answer (down, sealed, rate-limited, locked namespace) the request is refused with 503 and
+   * nothing is remembered, so the next request asks again.
    */
   const vet = async (caller: Caller): Promise<void> => {
     const key = caller.identity.toString('hex');
@@ -215,7 +238,16 @@ export async function startHttpServer(
         );
         verdict = info.policies.includes('root') && !config.allowRootToken ? 'root' : 'ok';
       } catch (error) {
-        if (!(error instanceof VaultResponseError && error.status === 403)) return;
+        if (!(error instanceof VaultResponseError && error.status === 403)) {
+          const why =
+            error instanceof VaultResponseError
+              ? `${error.status}: ${error.errors.join('; ') || 'no message'}`
+              : (error as Error).message;
+          throw new HttpRefusal(
+            503,
+            `cannot check this token with Vault (auth/token/lookup-self: ${why}); retry when Vault answers`,
+          );
+        }
         verdict = 'invalid';
       }
       vetted.set(key, verdict);
@@ -320,7 +352,44 @@ export async function startHttpServer(
     }
     next();
   });
-  mcp.use(express.json({ limit: http.maxBodyBytes, type: () => true }));
+  // Who calls is settled from the headers alone, before any body is read: a client without a
+  // usable token cannot make the server buffer bodies.
+  mcp.use((req, res, next) => {
+    const caller = (async () => {
+      const resolved = resolveCaller(req);
+      await vet(resolved);
+      return resolved;
+    })();
+    caller.then(
+      (resolved) => {
+        res.locals['caller'] = resolved;
+        next();
+      },
+      (error: unknown) => {
+        if (!(error instanceof HttpRefusal)) return next(error);
+        log.warn({ status: error.status }, error.message);
+        rpcError(res, error.status, error.message);
+      },
+    );
+  });
+  // Bodies are read whole before JSON parsing: bound how many are in flight at once (64 MiB of
+  // bodies in all) and how long one may take (server.requestTimeout below). No Content-Encoding:
+  // a gzip body would multiply what a slow client can make the server hold.
+  const json = express.json({ limit: http.maxBodyBytes, type: () => true, inflate: false });
+  const maxReading = Math.max(4, Math.floor((64 * 1024 * 1024) / http.maxBodyBytes));
+  let reading = 0;
+  mcp.use((req, res, next) => {
+    if (reading >= maxReading) {
+      res.setHeader('Retry-After', '1');
+      rpcError(res, 503, `too many request bodies in flight (${maxReading}); retry shortly`);
+      return;
+    }
+    reading++;
+    json(req, res, (error?: unknown) => {
+      reading--;
+      next(error);
+    });
+  });
 
   const admitFor = (bucket: TokenBucket | undefined) => (tool: string) =>
     limits.admit(bucket, tool);
@@ -354,16 +423,8 @@ export async function startHttpServer(
   const withCaller =
     (handler: (req: Request, res: Response, caller: Caller) => Promise<void>) =>
     async (req: Request, res: Response): Promise<void> => {
-      let caller: Caller;
-      try {
-        caller = resolveCaller(req);
-      } catch (error) {
-        if (error instanceof HttpRefusal) {
-          rpcError(res, error.status, error.message);
-          return;
-        }
-        throw error;
-      }
+      // Set by the authentication step above; narrow cast from express's untyped locals.
+      const caller = res.locals['caller'] as Caller;
       try {
         await handler(req, res, caller);
       } catch (error) {
@@ -410,7 +471,17 @@ export async function startHttpServer(
           );
           return;
         }
-        await vet(caller);
+        // One caller may not hold every slot: beyond its share, its least recently used session goes.
+        const own = [...sessions.entries()].filter(([, s]) =>
+          sameIdentity(s.identity, caller.identity),
+        );
+        if (own.length >= http.maxSessionsPerCaller) {
+          const [oldest] = own.sort(([, a], [, b]) => a.lastSeen - b.lastSeen)[0] ?? [];
+          drop(
+            oldest,
+            `the caller opened more than ${http.maxSessionsPerCaller} sessions (MCP_MAX_SESSIONS_PER_CALLER)`,
+          );
+        }
         if (sessions.size >= http.maxSessions) {
           rpcError(
             res,
@@ -460,7 +531,6 @@ export async function startHttpServer(
     mcp.post(
       '/',
       withCaller(async (req, res, caller) => {
-        await vet(caller);
         const key = caller.identity.toString('hex');
         let state = callers.get(key);
         if (!state) {
@@ -506,6 +576,12 @@ export async function startHttpServer(
         );
       } else if (error.type === 'entity.parse.failed') {
         rpcError(res, 400, 'Parse error: the body is not valid JSON', -32700);
+      } else if (error.type === 'encoding.unsupported') {
+        rpcError(res, 415, 'Content-Encoding is not supported: send the body uncompressed');
+      } else if (error.status && error.status >= 400 && error.status < 500) {
+        // The client's mistake (aborted upload, bad charset): not an error of this server.
+        log.warn({ status: error.status, type: error.type }, 'HTTP request refused');
+        rpcError(res, error.status, error.message ?? 'bad request');
       } else {
         log.error({ err: error }, 'HTTP request failed');
         rpcError(
@@ -521,9 +597,11 @@ export async function startHttpServer(
   const server: Server = tls
     ? createHttpsServer({ ...tls, minVersion: 'TLSv1.2' }, app)
     : createHttpServer(app);
-  // Long-lived server-sent event streams must not be cut by a socket timeout.
+  // Long-lived server-sent event streams must not be cut by a socket timeout; a request (headers
+  // and body) must arrive within 30 s, so a client that stalls mid-body frees its slot.
   server.timeout = 0;
-  server.requestTimeout = 0;
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(http.port, http.host, () => {

@@ -167,3 +167,20 @@ describe('a slow or flaky Vault', () => {
     await new Promise<void>((r) => failingWrite.close(() => r()));
   });
 });
+
+describe('something that is not Vault', () => {
+  it('an address answering 200 with a web page is named as such, not as "cannot reach"', async () => {
+    // Fault injection: a real Vault never answers 200 with HTML.
+    const page = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('<html>login</html>');
+    });
+    await new Promise<void>((r) => page.listen(0, '127.0.0.1', () => r()));
+    const address = `http://127.0.0.1:${(page.address() as AddressInfo).port}`;
+    const mcp = await connect({ VAULT_ADDR: address, VAULT_MAX_RETRIES: '0' });
+    expect(await mcp.fails('list_mounts')).toBe(
+      `Vault at ${address} answered GET /v1/sys/internal/ui/mounts with a body that is not JSON (Unexpected token '<', "<html>login</html>" is not valid JSON): is VAULT_ADDR really Vault, not a proxy or web page? A write may have been applied; check before retrying it.`,
+    );
+    await mcp.close();
+    await new Promise<void>((r) => page.close(() => r()));
+  });
+});

@@ -10,6 +10,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -360,6 +361,158 @@ describe('per-caller Vault credentials and sessions', () => {
     });
     expect(late.status).toBe(404);
     await server.close();
+  });
+});
+
+describe('resource limits and failing closed', () => {
+  /** A POST whose body never finishes: headers and `sent` bytes of a `length`-byte body. */
+  function stalledPost(
+    url: string,
+    headers: Record<string, string>,
+    length: number,
+  ): { response: Promise<{ status: number; body: string }>; destroy: () => void } {
+    const req = httpRequest(url, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, ...headers, 'Content-Length': String(length) },
+    });
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+    });
+    req.write('{"jsonrpc":"2.0",');
+    // A destroyed request rejects with ECONNRESET; only the tests that read it care.
+    response.catch(() => undefined);
+    return { response, destroy: () => req.destroy() };
+  }
+
+  it('refuses a client without a token before reading its body', async () => {
+    const server = await serve({ VAULT_TOKEN: '' });
+    const stalled = stalledPost(server.url, {}, 100_000);
+    const { status, body } = await stalled.response;
+    expect([status, JSON.parse(body)]).toEqual([
+      401,
+      {
+        jsonrpc: '2.0',
+        error: { code: -32000, message: 'no Vault token: send it in the X-Vault-Token header' },
+        id: null,
+      },
+    ]);
+    stalled.destroy();
+    await server.close();
+  });
+
+  it('bounds the request bodies in flight, and frees a slot when a client gives up', async () => {
+    // 64 MiB of bodies in flight at most: with 16 MiB bodies, four.
+    const server = await serve({ MCP_MAX_BODY_BYTES: String(16 * 1024 * 1024) });
+    const probe = () =>
+      fetch(server.url, {
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+      });
+    expect((await probe()).status).toBe(400); // no session: read, parsed and answered
+    const stalled = [1, 2, 3, 4].map(() => stalledPost(server.url, {}, 1_000_000));
+    let refused: Response | undefined;
+    for (let i = 0; i < 100 && !refused; i++) {
+      const answer = await probe();
+      if (answer.status === 503) refused = answer;
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(refused?.headers.get('retry-after')).toBe('1');
+    expect(((await refused?.json()) as { error: { message: string } }).error.message).toBe(
+      'too many request bodies in flight (4); retry shortly',
+    );
+    for (const s of stalled) s.destroy();
+    let freed = 0;
+    for (let i = 0; i < 100 && freed !== 400; i++) {
+      freed = (await probe()).status;
+      if (freed !== 400) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(freed).toBe(400);
+    await server.close();
+  });
+
+  it('refuses a compressed body with 415', async () => {
+    const server = await serve();
+    const answer = await fetch(server.url, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'Content-Encoding': 'gzip' },
+      body: gzipSync(JSON.stringify(INIT)),
+    });
+    expect([answer.status, await answer.json()]).toEqual([
+      415,
+      {
+        jsonrpc: '2.0',
+        error: {
+          code: -32000,
+          message: 'Content-Encoding is not supported: send the body uncompressed',
+        },
+        id: null,
+      },
+    ]);
+    await server.close();
+  });
+
+  it("closes a caller's least recently used session beyond MCP_MAX_SESSIONS_PER_CALLER", async () => {
+    const server = await serve({ MCP_MAX_SESSIONS_PER_CALLER: '2' });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await initialize(server.url)).headers.get('mcp-session-id') ?? '');
+    expect(server.sessionCount()).toBe(2);
+    const use = (id: string | undefined) =>
+      fetch(server.url, {
+        method: 'POST',
+        headers: {
+          ...MCP_HEADERS,
+          'Mcp-Session-Id': id ?? '',
+          'Mcp-Protocol-Version': '2025-06-18',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
+      });
+    expect((await use(ids[0])).status).toBe(404);
+    expect((await use(ids[1])).status).toBe(200);
+    expect((await use(ids[2])).status).toBe(200);
+    await server.close();
+  });
+
+  it('fails closed: a token Vault cannot check right now is refused with 503, not let in', async () => {
+    const vault = await startDevServer();
+    const config = loadConfig(
+      {
+        VAULT_ADDR: vault.address,
+        HOME: '/nonexistent',
+        TRANSPORT_PORT: '0',
+        LOG_LEVEL: 'silent',
+      },
+      undefined,
+      { transport: 'streamable-http' },
+    );
+    const server = await startHttpServer(
+      config,
+      createLogger('silent'),
+      await candidateTools(config),
+    );
+    await vaultRequest(vault, 'POST', 'sys/seal');
+    const answer = await initialize(server.url, { 'X-Vault-Token': vault.token });
+    expect([answer.status, await answer.json()]).toEqual([
+      503,
+      {
+        jsonrpc: '2.0',
+        error: {
+          code: -32000,
+          message:
+            'cannot check this token with Vault (auth/token/lookup-self: 503: Vault is sealed); retry when Vault answers',
+        },
+        id: null,
+      },
+    ]);
+    expect(server.sessionCount()).toBe(0);
+    await server.close();
+    await vault.stop();
   });
 });
 

@@ -60,8 +60,13 @@ describe('the generated policy text', () => {
     expect([...caps].sort()).toEqual(['list', 'read']);
   });
 
-  it('--prefix narrows every KV path to the application', async () => {
-    const stanzas = parsePolicy(await policy('--prefix', 'myapp/', '--toolsets', 'kv'));
+  it("--kv-prefix (the server's own setting; --prefix too) narrows every KV path to the application", async () => {
+    const hcl = await policy('--kv-prefix', 'myapp/', '--toolsets', 'kv');
+    expect(await policy('--prefix', 'myapp/', '--toolsets', 'kv')).toBe(hcl);
+    expect(hcl).toContain(
+      'made by: vault-mcp policy --kv-mount secret --pki-mount pki --kv-prefix myapp/ --toolsets kv',
+    );
+    const stanzas = parsePolicy(hcl);
     expect(stanzas.map((s) => s.path)).toEqual([
       'secret/data/myapp/*',
       'secret/delete/myapp/*',
@@ -76,12 +81,26 @@ describe('a token with the generated policy', () => {
   let mcp: McpHarness;
   beforeAll(async () => {
     const token = await tokenFor(
-      await policy('--kv-mount', 'secret', '--pki-mount', 'pki', '--prefix', 'myapp/'),
+      await policy('--kv-mount', 'secret', '--pki-mount', 'pki', '--kv-prefix', 'myapp/'),
       'vault-mcp-generated',
     );
-    mcp = await connect({ VAULT_ADDR: vault.address, VAULT_TOKEN: token });
+    mcp = await connect({
+      VAULT_ADDR: vault.address,
+      VAULT_TOKEN: token,
+      VAULT_MCP_KV_PREFIX: 'myapp/',
+    });
   });
   afterAll(() => mcp.close());
+
+  it('whoami, probing with the same prefix, finds every tool usable', async () => {
+    const me = await mcp.ok<{ tools: Array<{ name: string; usable: boolean | null }> }>('whoami');
+    expect(me.tools.filter((t) => t.usable === false)).toEqual([]);
+    // The KV tools are allowed under secret/myapp/ (the PKI mount does not exist yet: unknown).
+    const kv = TOOLS.filter((t) => t.toolset === 'kv').map((t) => t.name);
+    expect(me.tools.filter((t) => kv.includes(t.name)).map((t) => [t.name, t.usable])).toEqual(
+      kv.map((name) => [name, true]),
+    );
+  });
 
   it('can call every enabled tool', async () => {
     const called = new Set<string>();

@@ -88,6 +88,22 @@ describe('capability-aware tools', () => {
     await mcp.close();
   });
 
+  it('forgets its verdicts when a tool creates or removes a mount', async () => {
+    const mcp = await connect({ VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token });
+    const verdict = async (tool: string) =>
+      (
+        await mcp.ok<{
+          tools: Array<{ name: string; usable: boolean | null; allowed_on: string[] }>;
+        }>('whoami')
+      ).tools.find((t) => t.name === tool);
+    expect((await verdict('list_pki_roles'))?.allowed_on).toEqual(['pki']);
+    await mcp.ok('enable_pki', { path: 'pki-second' });
+    expect((await verdict('list_pki_roles'))?.allowed_on).toEqual(['pki', 'pki-second']);
+    await mcp.ok('delete_mount', { path: 'pki-second' });
+    expect((await verdict('list_pki_roles'))?.allowed_on).toEqual(['pki']);
+    await mcp.close();
+  });
+
   it('a root token may do everything', async () => {
     const mcp = await connect({ VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token });
     const me = await mcp.ok<{ tools: Array<{ usable: boolean | null }> }>('whoami');

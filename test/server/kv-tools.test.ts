@@ -325,6 +325,17 @@ describe('KV v2 lifecycle tools', () => {
       /must be a duration like 72h, 30m, 1h30m, 30d or a number of seconds at delete_version_after/,
     );
   });
+
+  it('refuses a value nested too deeply to encode, and writes nothing', async () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 5000; i++) deep = { a: deep };
+    expect(await mcp.fails('write_secret', { mount: v2, path: 'deep', data: { k: deep } })).toBe(
+      'invalid body: is nested too deeply to encode as JSON; flatten it',
+    );
+    expect(await mcp.fails('read_secret', { mount: v2, path: 'deep' })).toBe(
+      `no secret at ${v2}/deep: nothing was ever written there. list_secrets on the folder shows what exists.`,
+    );
+  });
 });
 
 describe('audit_secrets', () => {

@@ -179,7 +179,24 @@ describe('PKI tools, in the order a user runs them', () => {
     expect(await mcp.fails('delete_pki_role', { mount: pki, role_name: 'nope' })).toBe(
       `no role 'nope' on ${pki}/: nothing to delete`,
     );
-    await mcp.ok('create_pki_role', { mount: pki, role_name: 'temp' });
+    expect(
+      textOf(
+        await mcp.call('create_pki_role', {
+          mount: pki,
+          role_name: 'temp',
+          allow_any_name: true,
+          allowed_domains: ['x.test'],
+        }),
+      ),
+    ).toBe(
+      `role 'temp' on ${pki}/ issues with issuer 'default': allow_any_name=true, allowed_domains=["x.test"], max_ttl=30d. Note: allow_any_name=true lets any name through, so allowed_domains restricts nothing.`,
+    );
+    expect(
+      await mcp.ok<{ settings: Record<string, unknown> }>('create_pki_role', {
+        mount: pki,
+        role_name: 'temp',
+      }),
+    ).toMatchObject({ settings: { allow_any_name: true, allowed_domains: [] } });
     expect(await mcp.ok('delete_pki_role', { mount: pki, role_name: 'temp' })).toEqual({
       mount: pki,
       role_name: 'temp',
@@ -201,15 +218,62 @@ describe('PKI tools, in the order a user runs them', () => {
     expect(describeCertificate(signed.certificate).serial.toLowerCase()).toBe(
       signed.serial_number.replace(/:/g, ''),
     );
-
+    // Vault would sign with the CSR's names and drop those of the call: refused, nothing signed.
+    const before = (await adminRequest('GET', `${pki}/certs?list=true`)) as {
+      data: { keys: string[] };
+    };
+    expect(
+      await mcp.fails('sign_pki_certificate', {
+        mount: pki,
+        role_name: 'web',
+        csr,
+        common_name: 'www.hashicups.test',
+        alt_names: ['cdn.hashicups.test'],
+      }),
+    ).toBe(
+      `role 'web' on ${pki}/ signs with the CSR's names, so Vault would ignore common_name (use_csr_common_name=true) and alt_names/ip_sans/uri_sans (use_csr_sans=true); nothing was signed. Put the names in the CSR, or set use_csr_common_name / use_csr_sans to false on the role (create_pki_role).`,
+    );
+    const after = (await adminRequest('GET', `${pki}/certs?list=true`)) as {
+      data: { keys: string[] };
+    };
+    expect(after.data.keys).toHaveLength(before.data.keys.length);
+    // With a role that takes the call's names, they replace the CSR's.
     await mcp.ok('create_pki_role', {
+      mount: pki,
+      role_name: 'web-names',
+      allowed_domains: ['hashicups.test'],
+      allow_subdomains: true,
+      key_type: 'any',
+      use_csr_common_name: false,
+      use_csr_sans: false,
+    });
+    const renamed = await mcp.ok<{ summary: { subject: string; dns_names: string[] } }>(
+      'sign_pki_certificate',
+      {
+        mount: pki,
+        role_name: 'web-names',
+        csr,
+        common_name: 'www.hashicups.test',
+        alt_names: ['cdn.hashicups.test'],
+        ttl: '1h',
+      },
+    );
+    expect(renamed.summary).toMatchObject({
+      subject: 'CN=www.hashicups.test',
+      dns_names: ['www.hashicups.test', 'cdn.hashicups.test'],
+    });
+
+    // allowed_domains alone restricts names: allow_any_name defaults to false with them.
+    const issueRole = await mcp.call('create_pki_role', {
       mount: pki,
       role_name: 'issue',
       allowed_domains: ['hashicups.test'],
-      allow_any_name: false,
       allow_subdomains: true,
       key_type: 'ec',
       key_bits: 256,
+    });
+    expect(issueRole.structuredContent).toMatchObject({
+      settings: { allow_any_name: false, allowed_domains: ['hashicups.test'] },
     });
     const result = await mcp.call('issue_pki_certificate', {
       mount: pki,

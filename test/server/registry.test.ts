@@ -111,11 +111,10 @@ describe('compatibility with hashicorp/vault-mcp-server', () => {
           .map(([k, s]) => [k, s.default]),
       );
     expect(defaults('enable_pki')).toEqual({ path: 'pki', description: '', max_ttl: '87600h' });
-    expect(defaults('create_pki_issuer')).toEqual({ mount: 'pki', type: 'internal', ttl: '30d' });
+    expect(defaults('create_pki_issuer')).toEqual({ mount: 'pki', type: 'internal' });
     expect(defaults('create_pki_role')).toEqual({
       mount: 'pki',
       issuer_name: 'default',
-      allow_any_name: true,
       allow_glob_domains: false,
       allow_ip_sans: false,
       max_ttl: '30d',

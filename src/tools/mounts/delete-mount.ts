@@ -31,6 +31,7 @@ export const deleteMount = defineTool({
     });
     await disableMount(context.vault, mount);
     context.mounts.invalidate(mount);
+    context.forgetCapabilities?.();
     return {
       structured: { path: mount, type: info.type },
       text: `unmounted ${info.type} at ${mount}/ and deleted everything under it`,

@@ -44,7 +44,7 @@ async function createIntermediate(
   request: {
     common_name: string;
     issuer_name: string;
-    ttl: string | number;
+    ttl?: string | number | undefined;
     key_type?: 'rsa' | 'ec' | 'ed25519' | undefined;
     key_bits?: number | undefined;
   },
@@ -93,7 +93,7 @@ async function createIntermediate(
       body: {
         csr: csr ?? '',
         common_name: request.common_name,
-        ttl: request.ttl,
+        ttl: request.ttl ?? '43800h',
         format: 'pem_bundle',
       },
     });
@@ -180,8 +180,8 @@ export const createPkiIssuer = defineTool({
       .regex(/^[A-Za-z0-9_-]+$/, "use letters, digits, '-' and '_' only")
       .describe("Unique name of the issuer on the mount, e.g. 'hashicups-root-2026'."),
     ttl: durationField(
-      "Lifetime of the CA certificate; defaults to '30d'. Use e.g. '87600h' for 10 years.",
-    ).default('30d'),
+      "Lifetime of the CA certificate; defaults to '87600h' (10 years) for a root and '43800h' (5 years) for an intermediate, capped by the mount's max_ttl.",
+    ).optional(),
     key_type: z
       .enum(['rsa', 'ec', 'ed25519'])
       .optional()
@@ -240,7 +240,7 @@ export const createPkiIssuer = defineTool({
         body: {
           common_name: args.common_name,
           issuer_name: args.issuer_name,
-          ttl: args.ttl,
+          ttl: args.ttl ?? '87600h',
           ...(args.key_type ? { key_type: args.key_type } : {}),
           ...(args.key_bits ? { key_bits: args.key_bits } : {}),
         },

@@ -8,7 +8,7 @@ export const createPkiRole = defineTool({
   name: 'create_pki_role',
   title: 'Create PKI role',
   description:
-    'Create or replace a PKI role: which names certificates may carry, key type and lifetimes, and which issuer signs them (issuer_name). With allow_any_name=false, set allowed_domains and usually allow_subdomains. An existing role of that name is replaced. Avoid generic names like example, demo or test.',
+    'Create or replace a PKI role: which names certificates may carry, key type and lifetimes, and which issuer signs them (issuer_name). Give allowed_domains (and usually allow_subdomains) to restrict names; without them any name is allowed. An existing role of that name is replaced. Avoid generic names like example, demo or test.',
   toolset: 'pki',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
@@ -27,8 +27,10 @@ export const createPkiRole = defineTool({
       ),
     allow_any_name: z
       .boolean()
-      .default(true)
-      .describe('Allow any common name; false restricts names to allowed_domains.'),
+      .optional()
+      .describe(
+        'Allow any name. Defaults to false when allowed_domains is given (the domains then restrict names) and to true when it is not.',
+      ),
     allowed_domains: nameListField
       .default([])
       .describe(
@@ -66,6 +68,18 @@ export const createPkiRole = defineTool({
     max_ttl: durationField(
       "Longest lifetime of certificates from this role; defaults to '30d'.",
     ).default('30d'),
+    use_csr_common_name: z
+      .boolean()
+      .optional()
+      .describe(
+        "sign_pki_certificate takes the CSR's common name (Vault default true); false uses the common_name of the call.",
+      ),
+    use_csr_sans: z
+      .boolean()
+      .optional()
+      .describe(
+        "sign_pki_certificate takes the CSR's SANs (Vault default true); false uses the alt_names/ip_sans/uri_sans of the call.",
+      ),
     server_flag: z
       .boolean()
       .optional()
@@ -81,11 +95,19 @@ export const createPkiRole = defineTool({
     issuer_ref: z.string(),
     settings: z.record(z.string(), z.unknown()),
   },
-  handler: async ({ mount, role_name, issuer_name, ...settings }, context) => {
+  handler: async ({ mount, role_name, issuer_name, ...given }, context) => {
     const clean = await pkiMount(context, mount);
+    const settings = {
+      ...given,
+      allow_any_name: given.allow_any_name ?? given.allowed_domains.length === 0,
+    };
     const body = Object.fromEntries(
       Object.entries({ issuer_ref: issuer_name, ...settings }).filter(([, v]) => v !== undefined),
     );
+    const ignored =
+      settings.allow_any_name && settings.allowed_domains.length > 0
+        ? ' Note: allow_any_name=true lets any name through, so allowed_domains restricts nothing.'
+        : '';
     const written = await pkiWriteRole(context.vault, clean, role_name, body);
     return {
       structured: {
@@ -94,7 +116,7 @@ export const createPkiRole = defineTool({
         issuer_ref: String(written['issuer_ref'] ?? issuer_name),
         settings: body,
       },
-      text: `role '${role_name}' on ${clean}/ issues with issuer '${issuer_name}': allow_any_name=${settings.allow_any_name}, allowed_domains=${JSON.stringify(settings.allowed_domains)}, max_ttl=${settings.max_ttl}`,
+      text: `role '${role_name}' on ${clean}/ issues with issuer '${issuer_name}': allow_any_name=${settings.allow_any_name}, allowed_domains=${JSON.stringify(settings.allowed_domains)}, max_ttl=${settings.max_ttl}.${ignored}`,
     };
   },
 });
