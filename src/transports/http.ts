@@ -28,7 +28,8 @@ import { isLoopback, type Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { MountCache } from '../server/mount-cache.js';
 import { RateLimits } from '../server/rate-limit.js';
-import { createMcpServer, type TokenState } from '../server/server.js';
+import type { CapabilityCache } from '../server/capabilities.js';
+import { capabilityCache, createMcpServer, type TokenState } from '../server/server.js';
 import type { Tool } from '../server/tool.js';
 
 /** A running HTTP server. */
@@ -164,7 +165,10 @@ export async function startHttpServer(
   const limits = new RateLimits(http.rateLimitGlobal, http.rateLimitSession);
   const sessions = new Map<string, Session>();
   // Stateless mode: per-caller rate bucket and mount cache, bounded in count and idle time.
-  const callers = new LRUCache<string, { bucket: TokenBucket | undefined; mounts: MountCache }>({
+  const callers = new LRUCache<
+    string,
+    { bucket: TokenBucket | undefined; mounts: MountCache; capabilities: CapabilityCache }
+  >({
     max: 10_000,
     ttl: http.sessionIdleMs,
     updateAgeOnGet: true,
@@ -399,6 +403,7 @@ export async function startHttpServer(
     mounts: MountCache,
     bucket: TokenBucket | undefined,
     sessionLog: Logger,
+    capabilities?: CapabilityCache,
   ): McpServer =>
     createMcpServer({
       config,
@@ -408,6 +413,7 @@ export async function startHttpServer(
       mounts,
       candidates,
       admit: admitFor(bucket),
+      capabilities,
     }).server;
 
   const drop = (id: string | undefined, why: string): void => {
@@ -534,10 +540,15 @@ export async function startHttpServer(
         const key = caller.identity.toString('hex');
         let state = callers.get(key);
         if (!state) {
-          state = { bucket: limits.forSession(), mounts: new MountCache(config.mountCacheTtlMs) };
+          // One capability probe per caller and TTL, not one per request.
+          state = {
+            bucket: limits.forSession(),
+            mounts: new MountCache(config.mountCacheTtlMs),
+            capabilities: capabilityCache({ config, vault: caller.vault, log, candidates }),
+          };
           callers.set(key, state);
         }
-        const server = newServer(caller, state.mounts, state.bucket, log);
+        const server = newServer(caller, state.mounts, state.bucket, log, state.capabilities);
         // No sessionIdGenerator: the SDK's stateless mode (no Mcp-Session-Id, one request, JSON answer).
         const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
         res.on('close', () => {

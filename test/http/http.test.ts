@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { Writable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -476,6 +477,44 @@ describe('resource limits and failing closed', () => {
     expect((await use(ids[0])).status).toBe(404);
     expect((await use(ids[1])).status).toBe(200);
     expect((await use(ids[2])).status).toBe(200);
+    await server.close();
+  });
+
+  it("stateless mode probes a caller's capabilities once, not on every request", async () => {
+    const { address, token } = devServer();
+    const config = loadConfig(
+      {
+        VAULT_ADDR: address,
+        VAULT_TOKEN: token,
+        HOME: '/nonexistent',
+        TRANSPORT_PORT: '0',
+        VAULT_MCP_ALLOW_ROOT_TOKEN: 'true',
+        MCP_SESSION_MODE: 'stateless',
+      },
+      undefined,
+      { transport: 'streamable-http' },
+    );
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const server = await startHttpServer(
+      config,
+      createLogger('info', sink),
+      await candidateTools(config),
+    );
+    for (let id = 1; id <= 5; id++) {
+      const answer = await fetch(server.url, {
+        method: 'POST',
+        headers: { ...MCP_HEADERS, 'Mcp-Protocol-Version': '2025-06-18' },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list' }),
+      });
+      expect(answer.status).toBe(200);
+    }
+    expect(lines.join('').match(/token capabilities probed/g)).toHaveLength(1);
     await server.close();
   });
 
