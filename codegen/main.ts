@@ -107,13 +107,16 @@ async function main(): Promise<void> {
     readManifest(previousFile),
     relative(repoRoot, previousFile),
   );
-  // Write to a sibling folder, then swap it in: a failed run never leaves OUT half-written.
+  // Write to a sibling folder, then swap it in with two renames (the old one moved aside first):
+  // a failed run never leaves OUT half-written or missing.
   const staging = `${out}.tmp-${process.pid}`;
+  const old = `${out}.old-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   for (const name of GENERATED_FILES) writeFileSync(join(staging, name), result.files[name]);
-  rmSync(out, { recursive: true, force: true });
+  if (existsSync(out)) renameSync(out, old);
   renameSync(staging, out);
+  rmSync(old, { recursive: true, force: true });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   process.stdout.write(
     `${result.report}\nwrote ${GENERATED_FILES.length} files to ${relative(repoRoot, out) || out} in ${ms.toFixed(0)} ms\n`,

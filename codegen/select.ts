@@ -155,14 +155,14 @@ function inputProperty(schema: Schema, description: string | undefined): Schema 
 }
 
 function mountDescription(mountParam: string): string {
-  const kind = mountParam.startsWith('kv_v1')
-    ? 'KV version 1'
+  const [kind, examples] = mountParam.startsWith('kv_v1')
+    ? ['KV version 1', '`kv`, `team/kv`']
     : mountParam.startsWith('kv_v2')
-      ? 'KV version 2'
+      ? ['KV version 2', '`secret`, `team/kv`']
       : mountParam.startsWith('pki')
-        ? 'PKI'
-        : mountParam.replace(/_mount_path$/, '');
-  return `Path of the ${kind} secrets engine mount, without a trailing slash (e.g. \`secret\`, \`team/kv\`).`;
+        ? ['PKI', '`pki`, `pki_int`']
+        : [mountParam.replace(/_mount_path$/, ''), '`name`'];
+  return `Path of the ${kind} secrets engine mount, without a trailing slash (e.g. ${examples}).`;
 }
 
 function humanTitle(id: string): string {

@@ -151,7 +151,7 @@ export const kvV1ReadInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the KV version 1 secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the KV version 1 secrets engine mount, without a trailing slash (e.g. `kv`, `team/kv`).',
       ),
     path: z.string().min(1).describe('Location of the secret.'),
   })
@@ -164,7 +164,7 @@ export const kvV1WriteInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the KV version 1 secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the KV version 1 secrets engine mount, without a trailing slash (e.g. `kv`, `team/kv`).',
       ),
     path: z.string().min(1).describe('Location of the secret.'),
     data: z
@@ -180,7 +180,7 @@ export const kvV1DeleteInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the KV version 1 secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the KV version 1 secrets engine mount, without a trailing slash (e.g. `kv`, `team/kv`).',
       ),
     path: z.string().min(1).describe('Location of the secret.'),
   })
@@ -193,7 +193,7 @@ export const kvV1ListInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the KV version 1 secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the KV version 1 secrets engine mount, without a trailing slash (e.g. `kv`, `team/kv`).',
       ),
     path: z
       .string()
@@ -589,7 +589,7 @@ export const pkiReadCaDerInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -601,7 +601,7 @@ export const pkiReadCaPemInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -613,7 +613,7 @@ export const pkiReadCaChainPemInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -625,7 +625,7 @@ export const pkiReadCertCaChainInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -637,7 +637,7 @@ export const pkiReadCertCrlInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -649,7 +649,7 @@ export const pkiReadCertDeltaCrlInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -661,7 +661,7 @@ export const pkiReadCertInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     serial: z
       .string()
@@ -677,7 +677,7 @@ export const pkiReadCertRawDerInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     serial: z
       .string()
@@ -693,7 +693,7 @@ export const pkiReadCertRawPemInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     serial: z
       .string()
@@ -709,7 +709,7 @@ export const pkiListCertsInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -721,7 +721,7 @@ export const pkiListCertsDetailedInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -733,7 +733,7 @@ export const pkiListRevokedCertsInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -745,7 +745,7 @@ export const pkiReadAutoTidyConfigurationInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -757,7 +757,7 @@ export const pkiConfigureAutoTidyInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     acme_account_safety_buffer: z
       .union([z.string(), z.number().int()])
@@ -867,7 +867,7 @@ export const pkiConfigureCaInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     pem_bundle: z
       .string()
@@ -883,7 +883,7 @@ export const pkiReadClusterConfigurationInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -895,7 +895,7 @@ export const pkiConfigureClusterInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     aia_path: z
       .string()
@@ -919,7 +919,7 @@ export const pkiReadCrlConfigurationInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -931,7 +931,7 @@ export const pkiConfigureCrlInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     allow_expired_cert_revocation: z
       .boolean()
@@ -987,7 +987,7 @@ export const pkiReadIssuersConfigurationInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -999,7 +999,7 @@ export const pkiConfigureIssuersInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     default: z
       .string()
@@ -1021,7 +1021,7 @@ export const pkiReadKeysConfigurationInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -1033,7 +1033,7 @@ export const pkiConfigureKeysInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     default: z.string().describe('Reference (name or identifier) of the default key.').optional(),
   })
@@ -1046,7 +1046,7 @@ export const pkiReadUrlsConfigurationInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -1058,7 +1058,7 @@ export const pkiConfigureUrlsInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     crl_distribution_points: z
       .array(z.string())
@@ -1100,7 +1100,7 @@ export const pkiReadCrlDerInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -1112,7 +1112,7 @@ export const pkiReadCrlDeltaInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -1124,7 +1124,7 @@ export const pkiReadCrlDeltaPemInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -1136,7 +1136,7 @@ export const pkiReadCrlPemInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -1148,7 +1148,7 @@ export const pkiRotateCrlInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -1160,7 +1160,7 @@ export const pkiRotateDeltaCrlInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -1172,7 +1172,7 @@ export const pkiCrossSignIntermediateInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     add_basic_constraints: z
       .boolean()
@@ -1337,7 +1337,7 @@ export const pkiGenerateIntermediateInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     exported: z
       .string()
@@ -1502,7 +1502,7 @@ export const pkiSetSignedIntermediateInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     certificate: z
       .string()
@@ -1520,7 +1520,7 @@ export const pkiIssueWithRoleInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     role: z.string().min(1).describe('The desired role with configuration for this request'),
     alt_names: z
@@ -1632,7 +1632,7 @@ export const pkiReadIssuerInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -1650,7 +1650,7 @@ export const pkiWriteIssuerInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -1728,7 +1728,7 @@ export const pkiPatchIssuerInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -1806,7 +1806,7 @@ export const pkiDeleteIssuerInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -1824,7 +1824,7 @@ export const pkiIssuerReadCrlInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -1842,7 +1842,7 @@ export const pkiIssuerReadCrlDeltaInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -1860,7 +1860,7 @@ export const pkiIssuerReadCrlDeltaDerInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -1878,7 +1878,7 @@ export const pkiIssuerReadCrlDeltaPemInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -1896,7 +1896,7 @@ export const pkiIssuerReadCrlDerInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -1914,7 +1914,7 @@ export const pkiIssuerReadCrlPemInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -1932,7 +1932,7 @@ export const pkiReadIssuerDerInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -1950,7 +1950,7 @@ export const pkiIssuerIssueWithRoleInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -2062,7 +2062,7 @@ export const pkiReadIssuerJsonInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -2080,7 +2080,7 @@ export const pkiReadIssuerPemInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -2098,7 +2098,7 @@ export const pkiIssuerResignCrlsInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -2144,7 +2144,7 @@ export const pkiRevokeIssuerInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -2162,7 +2162,7 @@ export const pkiIssuerSignIntermediateInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -2336,7 +2336,7 @@ export const pkiIssuerSignRevocationListInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -2390,7 +2390,7 @@ export const pkiIssuerSignSelfIssuedInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -2415,7 +2415,7 @@ export const pkiIssuerSignVerbatimInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -2555,7 +2555,7 @@ export const pkiIssuerSignVerbatimWithRoleInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -2695,7 +2695,7 @@ export const pkiIssuerSignWithRoleInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     issuer_ref: z
       .string()
@@ -2795,7 +2795,7 @@ export const pkiListIssuersInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -2807,7 +2807,7 @@ export const pkiIssuersGenerateIntermediateInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     exported: z
       .string()
@@ -2972,7 +2972,7 @@ export const pkiIssuersGenerateRootInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     exported: z
       .string()
@@ -3164,7 +3164,7 @@ export const pkiIssuersImportBundleInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     pem_bundle: z
       .string()
@@ -3180,7 +3180,7 @@ export const pkiIssuersImportCertInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     pem_bundle: z
       .string()
@@ -3196,7 +3196,7 @@ export const pkiReadKeyInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     key_ref: z
       .string()
@@ -3214,7 +3214,7 @@ export const pkiWriteKeyInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     key_ref: z
       .string()
@@ -3233,7 +3233,7 @@ export const pkiDeleteKeyInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     key_ref: z
       .string()
@@ -3251,7 +3251,7 @@ export const pkiListKeysInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -3263,7 +3263,7 @@ export const pkiGenerateExportedKeyInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     external_key_ref: z
       .string()
@@ -3295,7 +3295,7 @@ export const pkiGenerateInternalKeyInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     external_key_ref: z
       .string()
@@ -3327,7 +3327,7 @@ export const pkiGenerateKmsKeyInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     external_key_ref: z
       .string()
@@ -3359,7 +3359,7 @@ export const pkiImportKeyInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     key_name: z.string().describe('Optional name to be used for this key').optional(),
     pem_bundle: z.string().describe('PEM-format, unencrypted secret key').optional(),
@@ -3373,7 +3373,7 @@ export const pkiRevokeInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     certificate: z
       .string()
@@ -3393,7 +3393,7 @@ export const pkiRevokeWithKeyInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     certificate: z
       .string()
@@ -3417,7 +3417,7 @@ export const pkiListRolesInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -3429,7 +3429,7 @@ export const pkiReadRoleInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     name: z.string().min(1).describe('Name of the role'),
   })
@@ -3442,7 +3442,7 @@ export const pkiWriteRoleInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     name: z.string().min(1).describe('Name of the role'),
     allow_any_name: z
@@ -3748,7 +3748,7 @@ export const pkiPatchRoleInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     name: z.string().min(1).describe('Name of the role'),
     allow_any_name: z
@@ -4054,7 +4054,7 @@ export const pkiDeleteRoleInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     name: z.string().min(1).describe('Name of the role'),
   })
@@ -4067,7 +4067,7 @@ export const pkiDeleteRootInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -4079,7 +4079,7 @@ export const pkiGenerateRootInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     exported: z
       .string()
@@ -4271,7 +4271,7 @@ export const pkiReplaceRootInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     default: z
       .string()
@@ -4287,7 +4287,7 @@ export const pkiRotateRootInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     exported: z
       .string()
@@ -4479,7 +4479,7 @@ export const pkiRootSignIntermediateInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     alt_names: z
       .string()
@@ -4653,7 +4653,7 @@ export const pkiRootSignSelfIssuedInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     certificate: z.string().describe('PEM-format self-issued certificate to be signed.').optional(),
     issuer_ref: z
@@ -4678,7 +4678,7 @@ export const pkiSignVerbatimInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     alt_names: z
       .string()
@@ -4818,7 +4818,7 @@ export const pkiSignVerbatimWithRoleInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     role: z.string().min(1).describe('The desired role with configuration for this request'),
     alt_names: z
@@ -4958,7 +4958,7 @@ export const pkiSignWithRoleInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     role: z.string().min(1).describe('The desired role with configuration for this request'),
     alt_names: z
@@ -5058,7 +5058,7 @@ export const pkiTidyInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
     acme_account_safety_buffer: z
       .union([z.string(), z.number().int()])
@@ -5149,7 +5149,7 @@ export const pkiTidyCancelInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();
@@ -5161,7 +5161,7 @@ export const pkiTidyStatusInput = z
       .string()
       .min(1)
       .describe(
-        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `secret`, `team/kv`).',
+        'Path of the PKI secrets engine mount, without a trailing slash (e.g. `pki`, `pki_int`).',
       ),
   })
   .strict();

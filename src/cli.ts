@@ -4,6 +4,7 @@
  * lists every problem.
  */
 import { Command, Option } from 'commander';
+import { z } from 'zod';
 import { createVaultClient } from './client/client.js';
 import { applyFlags, ConfigError, loadConfig, SETTINGS, TOOLSETS, type Config } from './config.js';
 import { TokenManager } from './auth/token-manager.js';
@@ -207,7 +208,11 @@ async function listTools(options: Record<string, string | boolean | undefined>):
           name: t.name,
           toolset: t.toolset,
           title: t.title,
+          description: t.description,
+          write: t.write,
           annotations: t.annotations,
+          // The JSON Schema tools/list serves (same zod object, converted the same way).
+          inputSchema: z.toJSONSchema(z.object(t.input).strict(), { io: 'input' }),
         })),
         null,
         2,

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { optionsFromEnv } from './client/env.js';
+import { BOOLEAN_TEXT, optionsFromEnv, TRUE_TEXT } from './client/env.js';
 import { VaultConfigError } from './client/errors.js';
 import type { VaultClientOptions } from './client/client.js';
 import { loginFromEnv, type LoginMethod } from './auth/token-manager.js';
@@ -496,8 +496,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 const boolean = z
   .string()
   .trim()
-  .regex(/^(1|t|true|0|f|false)$/i, 'is not a boolean; use true or false')
-  .transform((v) => /^(1|t|true)$/i.test(v));
+  .regex(BOOLEAN_TEXT, 'is not a boolean; use true or false')
+  .transform((v) => TRUE_TEXT.test(v));
 
 const seconds = (max: number) =>
   z

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { cliPath } from '../scripts/lib/openbao.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliPath, repoRoot } from '../scripts/lib/openbao.js';
 import { applyFlags, ConfigError, loadConfig } from '../src/config.js';
 import { knownToolNames } from '../src/server/server.js';
 
@@ -106,6 +108,23 @@ describe('loadConfig', () => {
 });
 
 describe('the binary', () => {
+  it('tools --json gives each tool with its description and the input schema tools/list serves', async () => {
+    const { stdout } = await run('node', [cli, 'tools', '--json', '--toolsets', 'kv']);
+    const tools = JSON.parse(stdout) as Array<{
+      name: string;
+      description: string;
+      inputSchema: { properties: unknown; required: string[] };
+    }>;
+    expect(tools.map((t) => t.name)).toHaveLength(12);
+    const snap = JSON.parse(
+      readFileSync(join(repoRoot, 'test', '__toolsnaps__', 'read_secret.json'), 'utf8'),
+    ) as { description: string; inputSchema: { properties: unknown; required: string[] } };
+    const read = tools.find((t) => t.name === 'read_secret');
+    expect(read?.description).toBe(snap.description);
+    expect(read?.inputSchema.properties).toEqual(snap.inputSchema.properties);
+    expect(read?.inputSchema.required).toEqual(snap.inputSchema.required);
+  });
+
   it('exits with code 2 and lists the problems on bad configuration', async () => {
     const error = await run('node', [cli, '--toolsets', 'nope'], {
       env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'loud' },

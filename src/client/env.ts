@@ -22,10 +22,14 @@ export function envValue(env: Env, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** Text Vault reads as true (strconv.ParseBool). */
+export const TRUE_TEXT = /^(1|t|true)$/i;
+/** Text Vault reads as a boolean at all. */
+export const BOOLEAN_TEXT = /^(1|t|true|0|f|false)$/i;
+
 /** Vault's boolean parsing (strconv.ParseBool): 1/t/true/0/f/false in any case. */
 export function parseBool(name: string, value: string): boolean {
-  if (/^(1|t|true)$/i.test(value)) return true;
-  if (/^(0|f|false)$/i.test(value)) return false;
+  if (BOOLEAN_TEXT.test(value)) return TRUE_TEXT.test(value);
   throw new VaultConfigError(
     `${name}=${JSON.stringify(value)} is not a boolean; use true or false`,
   );

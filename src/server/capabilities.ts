@@ -12,7 +12,7 @@ import {
 import type { VaultClient } from '../client/client.js';
 import { listVisibleMounts, type MountInfo } from '../client/mounts.js';
 import { capabilitiesSelf } from '../client/token.js';
-import { describeCapabilities } from './errors.js';
+import { createOrUpdate, describeCapabilities } from './errors.js';
 import type { Tool } from './tool.js';
 
 /** What the token can do with one tool. */
@@ -49,10 +49,9 @@ function probePath(op: GeneratedOperation, mount: string, prefix: string): strin
 function allowed(granted: readonly string[], needed: readonly Capability[]): boolean {
   if (granted.includes('root')) return true;
   const base = needed.filter((c) => c !== 'sudo');
-  const ok =
-    base.length === 2 && base[0] === 'create' && base[1] === 'update'
-      ? base.some((c) => granted.includes(c))
-      : base.every((c) => granted.includes(c));
+  const ok = createOrUpdate(needed)
+    ? base.some((c) => granted.includes(c))
+    : base.every((c) => granted.includes(c));
   return ok && (!needed.includes('sudo') || granted.includes('sudo'));
 }
 

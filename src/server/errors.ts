@@ -62,13 +62,21 @@ export function operationFor(method: string, path: string): GeneratedOperation |
   )?.op;
 }
 
+/**
+ * True when `capabilities` (without sudo) are exactly create + update: Vault checks one of them,
+ * `create` for a new path and `update` for an existing one, so having either is enough.
+ */
+export function createOrUpdate(capabilities: readonly string[]): boolean {
+  const base = capabilities.filter((c) => c !== 'sudo');
+  return base.length === 2 && base[0] === 'create' && base[1] === 'update';
+}
+
 /** "`create` (new) or `update` (existing)", "`read`", "`delete` and `sudo`". */
 export function describeCapabilities(capabilities: readonly string[]): string {
   const base = capabilities.filter((c) => c !== 'sudo');
-  let text =
-    base.length === 2 && base[0] === 'create' && base[1] === 'update'
-      ? '`create` (new path) or `update` (existing path)'
-      : base.map((c) => `\`${c}\``).join(' and ');
+  let text = createOrUpdate(capabilities)
+    ? '`create` (new path) or `update` (existing path)'
+    : base.map((c) => `\`${c}\``).join(' and ');
   if (capabilities.includes('sudo')) text += ' and `sudo`';
   return text;
 }
@@ -81,8 +89,18 @@ export function describeVaultError(error: VaultResponseError, address: string): 
     return `Vault at ${address} is sealed (503): ${request} cannot be served until it is unsealed.`;
   if (error.status === 403) {
     const op = operationFor(error.method, error.path);
-    const aclPath =
-      error.method === 'LIST' && !error.path.endsWith('/') ? `${error.path}/` : error.path;
+    // Policies match the decoded path (`my app/x`), not the URL's `my%20app/x`.
+    const decoded = error.path
+      .split('/')
+      .map((segment) => {
+        try {
+          return decodeURIComponent(segment);
+        } catch {
+          return segment;
+        }
+      })
+      .join('/');
+    const aclPath = error.method === 'LIST' && !decoded.endsWith('/') ? `${decoded}/` : decoded;
     const need = op
       ? ` This call needs ${describeCapabilities(op.acl.capabilities)} on \`${aclPath}\`; ask the Vault operator to add it to the token's policy, or use a token that has it.`
       : ' The token may be expired or revoked, or its policy does not cover this path.';
@@ -108,9 +126,10 @@ export function describeVaultError(error: VaultResponseError, address: string): 
  */
 export function errorResult(
   error: unknown,
-  address: string,
+  vault: { readonly address: string; readonly hasToken: boolean },
   onUnexpected?: (error: unknown) => void,
 ): CallToolResult {
+  const { address } = vault;
   let text: string;
   if (
     error instanceof ToolInputError ||
@@ -120,6 +139,9 @@ export function errorResult(
     text = error.message;
   } else if (error instanceof VaultResponseError) {
     text = describeVaultError(error, address);
+    // Without a token every call is denied: say that, not "ask for a policy".
+    if (!vault.hasToken && (error.status === 403 || error.status === 400))
+      text = `No Vault token is set (VAULT_TOKEN, ~/.vault-token, or an AppRole/JWT login): Vault refuses the call. ${text}`;
   } else if (error instanceof VaultConnectionError) {
     text = `${error.message}. Check VAULT_ADDR and that Vault is running and reachable; nothing was changed.`;
   } else if (error instanceof VaultProtocolError) {

@@ -185,10 +185,13 @@ async function run(
         return await attempt();
       } catch (retryError) {
         expired = tokens.expiredMessage();
-        if (!expired) return errorResult(retryError, context.vault.info.address);
+        if (!expired)
+          return errorResult(retryError, context.vault.info, (unexpected) =>
+            context.log.error({ tool: tool.name, err: unexpected }, 'unexpected error in tool'),
+          );
       }
     }
-    const outcome = errorResult(error, context.vault.info.address, (unexpected) =>
+    const outcome = errorResult(error, context.vault.info, (unexpected) =>
       context.log.error({ tool: tool.name, err: unexpected }, 'unexpected error in tool'),
     );
     context.log.info(
@@ -325,20 +328,9 @@ export function createMcpServer(deps: ServerDependencies): {
         outputSchema: schemasOf(tool).output,
         annotations: { title: tool.title, ...tool.annotations },
       },
-      // The SDK parsed the arguments with inputSchema; the handler re-checks the read-only gate.
+      // The SDK parsed the arguments with inputSchema. Read-only mode never reaches here for a
+      // write tool: selectTools leaves it out of `enabled`, and wrapCall answers it first.
       (async (args: Record<string, unknown>) => {
-        if (config.readOnly && (tool.write || tool.mintsCredentials)) {
-          return {
-            content: [
-              {
-                type: 'text',
-                text:
-                  selection.refused.get(tool.name) ?? `${tool.name} is disabled in read-only mode`,
-              },
-            ],
-            isError: true,
-          };
-        }
         const refusal = deps.admit?.(tool.name);
         if (refusal) return { content: [{ type: 'text', text: refusal }], isError: true };
         await deps.ready;

@@ -13,7 +13,6 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import cors from 'cors';
@@ -305,7 +304,21 @@ export async function startHttpServer(
       /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(origin));
 
   const mcp = express.Router();
-  mcp.use(hostHeaderValidation(allowedHostnames(http.host, http.allowedHosts)));
+  // DNS rebinding: the Host header must name this server exactly as listed. Compared as sent
+  // (not URL-normalised), so `2130706433` or `127.0.0.1.` do not pass as 127.0.0.1.
+  const hostnames = allowedHostnames(http.host, http.allowedHosts);
+  mcp.use((req, res, next) => {
+    const host = req.headers.host ?? '';
+    const name = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(host)?.[1]?.toLowerCase();
+    if (name && hostnames.includes(name)) return next();
+    log.warn({ host }, 'request with a foreign Host header refused');
+    rpcError(
+      res,
+      403,
+      // The accepted names are not listed: they would tell anyone the server's addresses.
+      `Invalid Host: ${host || '(none)'}. If clients legitimately reach this server under that name, the operator adds it to MCP_ALLOWED_HOSTS`,
+    );
+  });
   // The server's own origin (scheme + the Host header, already validated) is same-origin, not CORS.
   const sameOrigin = (req: Request, origin: string): boolean =>
     origin === `${tls ? 'https' : 'http'}://${req.headers.host ?? ''}`;

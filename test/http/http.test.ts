@@ -193,10 +193,10 @@ describe('request checks', () => {
   });
   afterAll(() => server.close());
 
-  it('refuses a Host header that is not ours (DNS rebinding)', async () => {
+  it('refuses a Host header that is not ours exactly (DNS rebinding)', async () => {
     // fetch() will not send a foreign Host header; node:http will.
-    const { status, body } = await new Promise<{ status: number; body: string }>(
-      (resolve, reject) => {
+    const post = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
         const url = new URL(server.url);
         const req = httpRequest(
           {
@@ -204,7 +204,7 @@ describe('request checks', () => {
             port: url.port,
             path: url.pathname,
             method: 'POST',
-            headers: { ...MCP_HEADERS, Host: 'attacker.example:80' },
+            headers: { ...MCP_HEADERS, Host: host },
           },
           (res) => {
             let data = '';
@@ -214,14 +214,22 @@ describe('request checks', () => {
         );
         req.on('error', reject);
         req.end(JSON.stringify(INIT));
-      },
-    );
+      });
+    const { status, body } = await post('attacker.example:80');
     expect(status).toBe(403);
     expect(JSON.parse(body)).toEqual({
       jsonrpc: '2.0',
-      error: { code: -32000, message: 'Invalid Host: attacker.example' },
+      error: {
+        code: -32000,
+        message:
+          'Invalid Host: attacker.example:80. If clients legitimately reach this server under that name, the operator adds it to MCP_ALLOWED_HOSTS',
+      },
       id: null,
     });
+    // Spellings a URL parser turns into 127.0.0.1 are not 127.0.0.1.
+    for (const host of ['2130706433', '0x7f.1', '127.0.0.1.', '127.1'])
+      expect((await post(host)).status, host).toBe(403);
+    expect((await post(`127.0.0.1:${new URL(server.url).port}`)).status).toBe(200);
   });
 
   it('refuses a foreign Origin (403) and answers an allowed one with CORS headers', async () => {

@@ -120,6 +120,10 @@ describe('a token with the generated policy', () => {
     expect(await mcp.fails('read_secret', { mount: 'secret', path: 'other/app' })).toBe(
       "Vault denied GET /v1/secret/data/other/app (403: permission denied). This call needs `read` on `secret/data/other/app`; ask the Vault operator to add it to the token's policy, or use a token that has it.",
     );
+    // The policy path is the decoded one, as an operator writes it in HCL.
+    expect(await mcp.fails('read_secret', { mount: 'secret', path: 'other/my app/ключ' })).toBe(
+      "Vault denied GET /v1/secret/data/other/my%20app/%D0%BA%D0%BB%D1%8E%D1%87 (403: permission denied). This call needs `read` on `secret/data/other/my app/ключ`; ask the Vault operator to add it to the token's policy, or use a token that has it.",
+    );
     expect(await mcp.fails('create_mount', { type: 'kv2', path: 'elsewhere' })).toMatch(
       /^Vault denied POST \/v1\/sys\/mounts\/elsewhere \(403: permission denied\)\. This call needs `update` on `sys\/mounts\/elsewhere`/,
     );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, textOf, type McpHarness } from '../support/mcp.js';
-import { adminRequest, mountEngine } from '../support/vault.js';
+import { adminRequest, mountEngine, scopedToken } from '../support/vault.js';
 
 let mcp: McpHarness;
 let v2 = '';
@@ -146,6 +146,13 @@ describe('write_secret', () => {
       data: { data: Record<string, string> };
     };
     expect(stored.data.data).toEqual({ keep: 'me', added: 's3cret-value' });
+    // A number or boolean keeps its JSON type, as in `data`.
+    await mcp.ok('write_secret', { mount: v2, path: 'w/one', key: 'port', value: 5432 });
+    await mcp.ok('write_secret', { mount: v2, path: 'w/one', key: 'tls', value: false });
+    const typed = (await adminRequest('GET', `${v2}/data/w/one`)) as {
+      data: { data: Record<string, unknown> };
+    };
+    expect(typed.data.data).toEqual({ keep: 'me', added: 's3cret-value', port: 5432, tls: false });
   });
 
   it('writes a whole secret with data, creating it when absent, with an empty value allowed', async () => {
@@ -388,5 +395,25 @@ describe('audit_secrets', () => {
     );
     expect(shallow.secrets.map((e) => e.path)).toEqual(['myapp/database', 'other/thing']);
     expect(shallow.truncated_reason).toBe(`max_depth 2 reached at ${mount}/myapp/integrations/`);
+
+    // A folder the policy hides is reported and skipped; the rest is still walked.
+    const token = await scopedToken(
+      [
+        `path "${mount}/metadata/" { capabilities = ["list"] }`,
+        `path "${mount}/metadata/other/*" { capabilities = ["list", "read"] }`,
+        `path "${mount}/data/other/*" { capabilities = ["read"] }`,
+      ].join('\n'),
+    );
+    const scoped = await connect({ VAULT_TOKEN: token });
+    const partial = await scoped.call('audit_secrets', { mount });
+    expect(partial.structuredContent).toMatchObject({
+      secrets: [{ path: 'other/thing', keys: ['t'] }],
+      unlisted_folders: [{ path: 'myapp/', error: '403: permission denied' }],
+      folders: 2,
+    });
+    expect(textOf(partial)).toMatch(
+      /1 secret in 2 folders; could not list myapp\/ \(403: permission denied\)\.$/,
+    );
+    await scoped.close();
   });
 });

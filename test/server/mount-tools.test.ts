@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type McpHarness } from '../support/mcp.js';
+import { connect, textOf, type McpHarness } from '../support/mcp.js';
 import { adminRequest, unique } from '../support/vault.js';
 
 let mcp: McpHarness;
@@ -20,9 +20,13 @@ describe('mount tools', () => {
       type: 'transit',
       options: {},
     });
-    expect(await mcp.ok('read_mount', { path: kv })).toMatchObject({
+    const read = await mcp.call('read_mount', { path: kv });
+    expect(read.structuredContent).toMatchObject({
       mount: { path: kv, type: 'kv', kv_version: 2, description: 'team secrets' },
     });
+    expect(textOf(read)).toBe(
+      `${kv}/: kv v2, "team secrets", default_lease_ttl 0 (the system default), max_lease_ttl 0 (the system default), options {"version":"2"}`,
+    );
     expect(
       await mcp.ok('tune_mount', { path: kv, max_lease_ttl: '2h', description: 'tuned' }),
     ).toMatchObject({

@@ -100,3 +100,17 @@ describe('request cost', () => {
     await mcp.close();
   });
 });
+
+describe('no token at all', () => {
+  it('says so in results, not only on stderr', async () => {
+    const mcp = await connect({ VAULT_TOKEN: '', HOME: '/nonexistent' });
+    expect(await mcp.fails('whoami')).toBe(
+      "No Vault token is set (VAULT_TOKEN, ~/.vault-token, or an AppRole/JWT login): Vault refuses the call. Vault denied GET /v1/auth/token/lookup-self (403: permission denied). This call needs `read` on `auth/token/lookup-self`; ask the Vault operator to add it to the token's policy, or use a token that has it.",
+    );
+    const listed = await mcp.call('list_mounts');
+    expect(textOf(listed)).toBe(
+      'no secrets engines are visible: no Vault token is set (VAULT_TOKEN, ~/.vault-token, or an AppRole/JWT login), and Vault shows mounts only to a token with a capability under them: []',
+    );
+    await mcp.close();
+  });
+});

@@ -167,6 +167,11 @@ export const auditSecrets = defineTool({
     kv_version: z.number().int(),
     secrets: z.array(entrySchema),
     folders: z.number().int().describe('Folders listed.'),
+    unlisted_folders: z
+      .array(z.object({ path: z.string(), error: z.string() }))
+      .describe(
+        'Folders that could not be listed (e.g. 403), with why; their secrets are missing.',
+      ),
     truncated: z.boolean(),
     truncated_reason: z.string().optional(),
   },
@@ -176,11 +181,20 @@ export const auditSecrets = defineTool({
       let folders = 0;
       let truncated: string | undefined;
       let full = false;
+      const unlisted: Array<{ path: string; error: string }> = [];
       const queue: Array<{ folder: string; depth: number }> = [{ folder: target.path, depth: 1 }];
       // Too deep: note it and keep walking the rest. Too many secrets: stop.
       while (queue.length > 0 && !full) {
         const { folder, depth } = queue.shift() as { folder: string; depth: number };
-        const keys = await kvList(context.vault, target.mount, folder, target.version);
+        let keys: string[];
+        try {
+          keys = await kvList(context.vault, target.mount, folder, target.version);
+        } catch (error) {
+          // A folder the policy hides is reported, and the walk goes on; the start must list.
+          if (folder === target.path || !(error instanceof VaultResponseError)) throw error;
+          unlisted.push({ path: `${folder}/`, error: problem(error) });
+          continue;
+        }
         folders++;
         for (const key of keys) {
           const child = [folder, key].filter(Boolean).join('/').replace(/\/+/g, '/');
@@ -210,7 +224,7 @@ export const auditSecrets = defineTool({
       );
       entries.sort((a, b) => a.path.localeCompare(b.path));
       const root = target.path ? `${target.mount}/${target.path}` : target.mount;
-      const summary = `${entries.length} secret${entries.length === 1 ? '' : 's'} in ${folders} folder${folders === 1 ? '' : 's'}${truncated ? `; truncated: ${truncated}` : ''}.`;
+      const summary = `${entries.length} secret${entries.length === 1 ? '' : 's'} in ${folders} folder${folders === 1 ? '' : 's'}${truncated ? `; truncated: ${truncated}` : ''}${unlisted.length ? `; could not list ${unlisted.map((u) => `${u.path} (${u.error})`).join(', ')}` : ''}.`;
       return {
         structured: {
           mount: target.mount,
@@ -218,6 +232,7 @@ export const auditSecrets = defineTool({
           kv_version: target.version,
           secrets: entries,
           folders,
+          unlisted_folders: unlisted,
           truncated: Boolean(truncated),
           ...(truncated ? { truncated_reason: truncated } : {}),
         },

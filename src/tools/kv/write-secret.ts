@@ -18,7 +18,10 @@ export const writeSecret = defineTool({
     mount: mountField('secret', 'KV secrets engine'),
     path: secretPathField,
     key: z.string().min(1).optional().describe("Key to set, e.g. 'password'. Use with value."),
-    value: z.string().optional().describe('Value for key (may be empty).'),
+    value: z
+      .union([z.string(), z.number(), z.boolean()])
+      .optional()
+      .describe('Value for key (may be empty); a number or boolean is stored as that JSON type.'),
     data: z
       .record(z.string(), z.unknown())
       .optional()

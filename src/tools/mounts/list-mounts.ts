@@ -20,7 +20,9 @@ export const listMounts = defineTool({
       structured: { mounts: mounts.map(describeMount) },
       text: mounts.length
         ? mounts.map(mountLine).join('\n')
-        : 'no secrets engines are visible to this token: []',
+        : context.vault.info.hasToken
+          ? 'no secrets engines are visible to this token: []'
+          : 'no secrets engines are visible: no Vault token is set (VAULT_TOKEN, ~/.vault-token, or an AppRole/JWT login), and Vault shows mounts only to a token with a capability under them: []',
     };
   },
 });

@@ -3,6 +3,11 @@ import { defineTool, READ } from '../../server/tool.js';
 import { resolveMount } from '../common.js';
 import { describeMount, mountSchema } from './shared.js';
 
+/** `3600s`, or Vault's meaning of 0: the system-wide default (tune_mount shows the value in force). */
+function ttlText(seconds: number | undefined): string {
+  return seconds ? `${seconds}s` : '0 (the system default)';
+}
+
 export const readMount = defineTool({
   name: 'read_mount',
   title: 'Read mount',
@@ -19,7 +24,7 @@ export const readMount = defineTool({
     const described = describeMount(info);
     return {
       structured: { mount: described },
-      text: `${described.path}/: ${described.kv_version ? `kv v${described.kv_version}` : described.type}, "${described.description}", default_lease_ttl ${described.default_lease_ttl ?? 0}s, max_lease_ttl ${described.max_lease_ttl ?? 0}s, options ${JSON.stringify(described.options)}`,
+      text: `${described.path}/: ${described.kv_version ? `kv v${described.kv_version}` : described.type}, "${described.description}", default_lease_ttl ${ttlText(described.default_lease_ttl)}, max_lease_ttl ${ttlText(described.max_lease_ttl)}, options ${JSON.stringify(described.options)}`,
     };
   },
 });
