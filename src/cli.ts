@@ -136,7 +136,8 @@ async function http(options: Options): Promise<void> {
   );
   const stop = async (signal: string): Promise<void> => {
     log.info({ signal }, 'shutting down: no new connections, closing sessions');
-    await handle.close();
+    await handle.close(); // also stops (and with VAULT_MCP_REVOKE_ON_EXIT revokes) `tokens`
+    await base.close();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

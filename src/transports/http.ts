@@ -138,7 +138,10 @@ export async function startHttpServer(
   config: Config,
   log: Logger,
   candidates: readonly Tool[],
-  /** The server's own token (started by the caller); created from config when absent. */
+  /**
+   * The server's own token (started by the caller); created from config when absent. Either way
+   * the handle's close() stops it and, with VAULT_MCP_REVOKE_ON_EXIT, revokes it.
+   */
   serverTokens?: TokenManager,
 ): Promise<HttpServerHandle> {
   const http = config.http;
