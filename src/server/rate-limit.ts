@@ -37,6 +37,15 @@ export class RateLimits {
   }
 
   /**
+   * Spend one token of the server-wide bucket only (HTTP mode: a token check of a new caller, so
+   * made-up tokens cannot make the server ask Vault without bound). Undefined when allowed, else
+   * the refusal text.
+   */
+  admitServerWide(what: string): string | undefined {
+    return this.#global ? this.admit(this.#global, what) : undefined;
+  }
+
+  /**
    * Spend one token. Returns undefined when the call may run, else the refusal text with the
    * wait in seconds.
    */

@@ -238,6 +238,8 @@ export async function startHttpServer(
     const key = caller.identity.toString('hex');
     let verdict = vetted.get(key);
     if (!verdict) {
+      const refusal = limits.admitServerWide('the token check of a new caller');
+      if (refusal) throw new HttpRefusal(429, refusal);
       try {
         const info = await lookupSelf(
           typeof caller.vault === 'function' ? caller.vault() : caller.vault,

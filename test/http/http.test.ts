@@ -445,6 +445,22 @@ describe('resource limits and failing closed', () => {
     await server.close();
   });
 
+  it('token checks of new callers spend the server-wide bucket: made-up tokens cannot flood Vault', async () => {
+    const server = await serve({ MCP_RATE_LIMIT_GLOBAL: '0.1:2' });
+    const statuses: number[] = [];
+    let last: unknown;
+    for (const token of ['made-up-1', 'made-up-2', 'made-up-3']) {
+      const answer = await initialize(server.url, { 'X-Vault-Token': token });
+      statuses.push(answer.status);
+      last = await answer.json();
+    }
+    expect(statuses).toEqual([401, 401, 429]);
+    expect((last as { error: { message: string } }).error.message).toMatch(
+      /^rate limit reached: the token check of a new caller was not run \(server-wide limit 0\.1 calls\/s, burst 2\)\. Retry in \d+\.\d s\.$/,
+    );
+    await server.close();
+  });
+
   it('refuses a compressed body with 415', async () => {
     const server = await serve();
     const answer = await fetch(server.url, {
@@ -585,7 +601,8 @@ describe('rate limits', () => {
   });
 
   it('the server-wide bucket limits all sessions together', async () => {
-    const server = await serve({ MCP_RATE_LIMIT_SESSION: 'off', MCP_RATE_LIMIT_GLOBAL: '1:2' });
+    // Burst 3: one token for the check of the (one) caller's token, two for calls.
+    const server = await serve({ MCP_RATE_LIMIT_SESSION: 'off', MCP_RATE_LIMIT_GLOBAL: '1:3' });
     const a = await mcpClient(server.url);
     const b = await mcpClient(server.url);
     const outcomes = [];
