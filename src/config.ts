@@ -369,7 +369,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: { syntax: '--max-sessions-per-caller <n>' },
     default: '50',
     description:
-      "Open sessions per caller (token, namespace and address); a caller's oldest idle session is closed to make room, so one caller cannot lock others out",
+      "Open sessions per caller (token, namespace and address); a caller's least recently used session is closed to make room, so one caller cannot lock others out. Local clients on the server's own token are not counted",
     group: 'HTTP mode',
   },
   {

@@ -81,6 +81,9 @@ describe('loadConfig', () => {
     expect(timeout({ VAULT_CLIENT_TIMEOUT: '1m30s' })).toBe(90_000);
     expect(timeout({ BAO_CLIENT_TIMEOUT: '120' })).toBe(120_000);
     expect(timeout({ VAULT_CLIENT_TIMEOUT: '1m30s', VAULT_MCP_TIMEOUT_S: '10' })).toBe(10_000);
+    expect(() => timeout({ VAULT_CLIENT_TIMEOUT: '30d' })).toThrow(
+      'VAULT_CLIENT_TIMEOUT="30d" is longer than an hour; use at most 3600 (1h)',
+    );
     expect(() => timeout({ VAULT_CLIENT_TIMEOUT: '1x' })).toThrow(
       'VAULT_CLIENT_TIMEOUT="1x" is not a positive duration; use e.g. 30, 30s or 1m30s',
     );

@@ -122,6 +122,12 @@ export function optionsFromEnv(env: Env = process.env): VaultClientOptions {
       throw new VaultConfigError(
         `VAULT_CLIENT_TIMEOUT=${JSON.stringify(timeout)} is not a positive duration; use e.g. 30, 30s or 1m30s`,
       );
+    // Node's timers cannot wait longer than ~24.8 days (a longer one fires at once); an hour is
+    // already far beyond any Vault request.
+    if (timeoutMs > 3_600_000)
+      throw new VaultConfigError(
+        `VAULT_CLIENT_TIMEOUT=${JSON.stringify(timeout)} is longer than an hour; use at most 3600 (1h)`,
+      );
   }
   if (retries !== undefined && !/^\d+$/.test(retries)) {
     throw new VaultConfigError(

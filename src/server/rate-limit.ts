@@ -21,6 +21,7 @@ function bucket(limit: RateLimit, parent?: TokenBucket): TokenBucket {
 
 export class RateLimits {
   readonly #global: TokenBucket | undefined;
+  readonly #checks: TokenBucket | undefined;
   readonly #globalLimit: RateLimit | undefined;
   readonly #sessionLimit: RateLimit | undefined;
 
@@ -28,6 +29,7 @@ export class RateLimits {
     this.#globalLimit = global;
     this.#sessionLimit = session;
     this.#global = global ? bucket(global) : undefined;
+    this.#checks = global ? bucket(global) : undefined;
   }
 
   /** A per-session (or per-caller) bucket chained to the global one; undefined when unlimited. */
@@ -37,12 +39,15 @@ export class RateLimits {
   }
 
   /**
-   * Spend one token of the server-wide bucket only (HTTP mode: a token check of a new caller, so
-   * made-up tokens cannot make the server ask Vault without bound). Undefined when allowed, else
+   * Spend one token of the bucket for token checks of new callers (HTTP mode), sized like the
+   * server-wide limit but separate from it: made-up tokens cannot make the server ask Vault
+   * without bound, nor use up the tool calls of accepted callers. Undefined when allowed, else
    * the refusal text.
    */
-  admitServerWide(what: string): string | undefined {
-    return this.#global ? this.admit(this.#global, what) : undefined;
+  admitTokenCheck(): string | undefined {
+    if (!this.#checks || this.#checks.tryRemoveTokens(1)) return undefined;
+    const waitMs = Math.max(this.#checks.getWaitTime(1), 1);
+    return `rate limit reached: too many new Vault tokens to check (${this.#globalLimit?.rps ?? '?'} checks/s, burst ${this.#globalLimit?.burst ?? '?'}). Retry in ${(waitMs / 1000).toFixed(1)} s.`;
   }
 
   /**

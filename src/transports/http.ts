@@ -163,6 +163,8 @@ export async function startHttpServer(
   const hasServerToken = Boolean(config.vault.token || config.login);
   // Verdicts on callers' tokens (root refused, invalid refused), by identity.
   const vetted = new LRUCache<string, 'ok' | 'root' | 'invalid'>({ max: 10_000, ttl: 10 * 60_000 });
+  // Identities once accepted: their periodic re-check never waits behind checks of new tokens.
+  const accepted = new LRUCache<string, true>({ max: 10_000, ttl: 24 * 3_600_000 });
   const otherVaults = new Map<string, VaultClient>();
   const limits = new RateLimits(http.rateLimitGlobal, http.rateLimitSession);
   const sessions = new Map<string, Session>();
@@ -238,7 +240,7 @@ export async function startHttpServer(
     const key = caller.identity.toString('hex');
     let verdict = vetted.get(key);
     if (!verdict) {
-      const refusal = limits.admitServerWide('the token check of a new caller');
+      const refusal = accepted.has(key) ? undefined : limits.admitTokenCheck();
       if (refusal) throw new HttpRefusal(429, refusal);
       try {
         const info = await lookupSelf(
@@ -258,7 +260,9 @@ export async function startHttpServer(
         }
         verdict = 'invalid';
       }
-      vetted.set(key, verdict);
+      // The server's own token may be mid-login (AppRole/JWT): a 403 then is not a verdict.
+      if (!(verdict === 'invalid' && caller.usesServerToken)) vetted.set(key, verdict);
+      if (verdict === 'ok') accepted.set(key, true);
     }
     if (verdict === 'root') {
       throw new HttpRefusal(
@@ -495,10 +499,12 @@ export async function startHttpServer(
           );
           return;
         }
-        // One caller may not hold every slot: beyond its share, its least recently used session goes.
-        const own = [...sessions.entries()].filter(([, s]) =>
-          sameIdentity(s.identity, caller.identity),
-        );
+        // One caller may not hold every slot: beyond its share, its least recently used session
+        // goes. Not for the server's own token: every local client shares that identity, and one
+        // must not close another's sessions (they are bounded by MCP_MAX_SESSIONS alone).
+        const own = caller.usesServerToken
+          ? []
+          : [...sessions.entries()].filter(([, s]) => sameIdentity(s.identity, caller.identity));
         if (own.length >= http.maxSessionsPerCaller) {
           const [oldest] = own.sort(([, a], [, b]) => a.lastSeen - b.lastSeen)[0] ?? [];
           drop(

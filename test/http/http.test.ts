@@ -445,19 +445,29 @@ describe('resource limits and failing closed', () => {
     await server.close();
   });
 
-  it('token checks of new callers spend the server-wide bucket: made-up tokens cannot flood Vault', async () => {
-    const server = await serve({ MCP_RATE_LIMIT_GLOBAL: '0.1:2' });
+  it("token checks of new callers have their own bucket: made-up tokens neither flood Vault nor use up accepted callers' calls", async () => {
+    const server = await serve({ MCP_RATE_LIMIT_GLOBAL: '0.1:2', MCP_RATE_LIMIT_SESSION: 'off' });
+    const accepted = await mcpClient(server.url); // the server token: one check
     const statuses: number[] = [];
     let last: unknown;
-    for (const token of ['made-up-1', 'made-up-2', 'made-up-3']) {
+    for (const token of ['made-up-1', 'made-up-2']) {
       const answer = await initialize(server.url, { 'X-Vault-Token': token });
       statuses.push(answer.status);
       last = await answer.json();
     }
-    expect(statuses).toEqual([401, 401, 429]);
+    expect(statuses).toEqual([401, 429]);
     expect((last as { error: { message: string } }).error.message).toMatch(
-      /^rate limit reached: the token check of a new caller was not run \(server-wide limit 0\.1 calls\/s, burst 2\)\. Retry in \d+\.\d s\.$/,
+      /^rate limit reached: too many new Vault tokens to check \(0\.1 checks\/s, burst 2\)\. Retry in \d+\.\d s\.$/,
     );
+    // The tool-call bucket is untouched: the accepted caller still has its burst of two.
+    for (let i = 0; i < 2; i++) {
+      const listed = (await accepted.client.callTool({
+        name: 'list_mounts',
+        arguments: {},
+      })) as CallToolResult;
+      expect(listed.isError, text(listed)).toBeFalsy();
+    }
+    await accepted.client.close();
     await server.close();
   });
 
@@ -484,10 +494,18 @@ describe('resource limits and failing closed', () => {
 
   it("closes a caller's least recently used session beyond MCP_MAX_SESSIONS_PER_CALLER", async () => {
     const server = await serve({ MCP_MAX_SESSIONS_PER_CALLER: '2' });
+    const mount = await mountEngine('percaller', 'kv-v2');
+    const token = await scopedToken(`path "${mount}/*" { capabilities = ["read"] }`);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++)
-      ids.push((await initialize(server.url)).headers.get('mcp-session-id') ?? '');
+      ids.push(
+        (await initialize(server.url, { 'X-Vault-Token': token })).headers.get('mcp-session-id') ??
+          '',
+      );
     expect(server.sessionCount()).toBe(2);
+    // Local clients on the server's own token share one identity: none closes another's session.
+    for (let i = 0; i < 3; i++) await initialize(server.url);
+    expect(server.sessionCount()).toBe(5);
     const use = (id: string | undefined) =>
       fetch(server.url, {
         method: 'POST',
@@ -495,6 +513,7 @@ describe('resource limits and failing closed', () => {
           ...MCP_HEADERS,
           'Mcp-Session-Id': id ?? '',
           'Mcp-Protocol-Version': '2025-06-18',
+          'X-Vault-Token': token,
         },
         body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
       });
@@ -601,8 +620,7 @@ describe('rate limits', () => {
   });
 
   it('the server-wide bucket limits all sessions together', async () => {
-    // Burst 3: one token for the check of the (one) caller's token, two for calls.
-    const server = await serve({ MCP_RATE_LIMIT_SESSION: 'off', MCP_RATE_LIMIT_GLOBAL: '1:3' });
+    const server = await serve({ MCP_RATE_LIMIT_SESSION: 'off', MCP_RATE_LIMIT_GLOBAL: '1:2' });
     const a = await mcpClient(server.url);
     const b = await mcpClient(server.url);
     const outcomes = [];

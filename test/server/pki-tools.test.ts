@@ -231,7 +231,7 @@ describe('PKI tools, in the order a user runs them', () => {
         alt_names: ['cdn.hashicups.test'],
       }),
     ).toBe(
-      `role 'web' on ${pki}/ signs with the CSR's names, so Vault would ignore common_name (use_csr_common_name=true) and alt_names/ip_sans/uri_sans (use_csr_sans=true); nothing was signed. Put the names in the CSR, or set use_csr_common_name / use_csr_sans to false on the role (create_pki_role).`,
+      `role 'web' on ${pki}/ takes names from the CSR, so Vault may ignore common_name (use_csr_common_name=true) and alt_names/ip_sans/uri_sans (use_csr_sans=true); nothing was signed. Put the names in the CSR, or set use_csr_common_name / use_csr_sans to false on the role (create_pki_role).`,
     );
     const after = (await adminRequest('GET', `${pki}/certs?list=true`)) as {
       data: { keys: string[] };

@@ -49,7 +49,7 @@ async function refuseIgnoredNames(
   ].filter(Boolean);
   if (ignored.length)
     throw new ToolInputError(
-      `role '${role}' on ${mount}/ signs with the CSR's names, so Vault would ignore ${ignored.join(' and ')}; nothing was signed. Put the names in the CSR, or set use_csr_common_name / use_csr_sans to false on the role (create_pki_role).`,
+      `role '${role}' on ${mount}/ takes names from the CSR, so Vault may ignore ${ignored.join(' and ')}; nothing was signed. Put the names in the CSR, or set use_csr_common_name / use_csr_sans to false on the role (create_pki_role).`,
     );
 }
 
