@@ -159,12 +159,14 @@ export async function kvWrite(
   }
   const result = await client.POST('/{kv_v2_mount_path}/data/{path}', {
     params: { path: { kv_v2_mount_path: m, path: p } },
-    body: {
-      data: { ...data },
-      ...(options.cas !== undefined ? { options: { cas: options.cas } } : {}),
-    },
+    body: v2Body(data, options.cas),
   });
   return result.data as KvVersionMetadata | undefined;
+}
+
+/** KV v2 write/patch body: `{ data, options: { cas } }` (cas only when given). */
+function v2Body(data: Readonly<Record<string, unknown>>, cas: number | undefined) {
+  return { data: { ...data }, ...(cas !== undefined ? { options: { cas } } : {}) };
 }
 
 /**
@@ -185,10 +187,7 @@ export async function kvPatch(
     params: {
       path: { kv_v2_mount_path: normalizePath('mount', mount), path: normalizePath('path', path) },
     },
-    body: {
-      data: { ...data },
-      ...(options.cas !== undefined ? { options: { cas: options.cas } } : {}),
-    },
+    body: v2Body(data, options.cas),
   });
   return result.data as KvVersionMetadata | undefined;
 }

@@ -72,7 +72,7 @@ const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
  * Any string anywhere in `value` that holds a PEM private key becomes {@link WITHHELD}, whatever
  * its field: `format: pem_bundle` puts the key inside `certificate` or `csr`. Paths go to `withheld`.
  */
-export function withholdPrivateKeys(value: unknown, path: string, withheld: string[]): unknown {
+function withholdPrivateKeys(value: unknown, path: string, withheld: string[]): unknown {
   if (typeof value === 'string') {
     if (!PRIVATE_KEY.test(value)) return value;
     withheld.push(path || '(body)');

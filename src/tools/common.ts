@@ -135,7 +135,7 @@ export async function resolveMount(
  * mount cache; `fresh` refreshes the cached entry first).
  * @throws ToolInputError when no mount is visible there (nothing mounted, or no capability under it).
  */
-export async function visibleMount(
+async function visibleMount(
   context: ToolContext,
   mount: string,
   options: { fresh?: boolean } = {},

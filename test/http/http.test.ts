@@ -24,7 +24,7 @@ import {
   type TutorialConnection,
 } from '../../scripts/lib/tutorial.js';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { candidateTools } from '../../src/server/server.js';
 import { startHttpServer, type HttpServerHandle } from '../../src/transports/http.js';
 import { adminRequest, devServer, mountEngine, scopedToken } from '../support/vault.js';
@@ -46,7 +46,11 @@ const MCP_HEADERS = {
   Accept: 'application/json, text/event-stream',
 };
 
-async function serve(env: Record<string, string> = {}): Promise<HttpServerHandle> {
+/** startHttpServer in-process against the shared dev server; `env` overrides, `log` for its lines. */
+async function serve(
+  env: Record<string, string> = {},
+  log: Logger = createLogger('silent'),
+): Promise<HttpServerHandle> {
   const { address, token } = devServer();
   const config = loadConfig(
     {
@@ -62,7 +66,7 @@ async function serve(env: Record<string, string> = {}): Promise<HttpServerHandle
     undefined,
     { transport: 'streamable-http' },
   );
-  return startHttpServer(config, createLogger('silent'), await candidateTools(config));
+  return startHttpServer(config, log, await candidateTools(config));
 }
 
 async function mcpClient(
@@ -524,19 +528,6 @@ describe('resource limits and failing closed', () => {
   });
 
   it("stateless mode probes a caller's capabilities once, not on every request", async () => {
-    const { address, token } = devServer();
-    const config = loadConfig(
-      {
-        VAULT_ADDR: address,
-        VAULT_TOKEN: token,
-        HOME: '/nonexistent',
-        TRANSPORT_PORT: '0',
-        VAULT_MCP_ALLOW_ROOT_TOKEN: 'true',
-        MCP_SESSION_MODE: 'stateless',
-      },
-      undefined,
-      { transport: 'streamable-http' },
-    );
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk, _encoding, done) {
@@ -544,11 +535,7 @@ describe('resource limits and failing closed', () => {
         done();
       },
     });
-    const server = await startHttpServer(
-      config,
-      createLogger('info', sink),
-      await candidateTools(config),
-    );
+    const server = await serve({ MCP_SESSION_MODE: 'stateless' }, createLogger('info', sink));
     for (let id = 1; id <= 5; id++) {
       const answer = await fetch(server.url, {
         method: 'POST',
@@ -562,22 +549,13 @@ describe('resource limits and failing closed', () => {
   });
 
   it('fails closed: a token Vault cannot check right now is refused with 503, not let in', async () => {
+    // A dev server of its own (it gets sealed), no server token, root tokens refused.
     const vault = await startDevServer();
-    const config = loadConfig(
-      {
-        VAULT_ADDR: vault.address,
-        HOME: '/nonexistent',
-        TRANSPORT_PORT: '0',
-        LOG_LEVEL: 'silent',
-      },
-      undefined,
-      { transport: 'streamable-http' },
-    );
-    const server = await startHttpServer(
-      config,
-      createLogger('silent'),
-      await candidateTools(config),
-    );
+    const server = await serve({
+      VAULT_ADDR: vault.address,
+      VAULT_TOKEN: '',
+      VAULT_MCP_ALLOW_ROOT_TOKEN: 'false',
+    });
     await vaultRequest(vault, 'POST', 'sys/seal');
     const answer = await initialize(server.url, { 'X-Vault-Token': vault.token });
     expect([answer.status, await answer.json()]).toEqual([

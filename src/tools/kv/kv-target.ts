@@ -25,7 +25,7 @@ export async function kvTarget(
   pathArg: string | undefined,
   options: { needPath: boolean },
 ): Promise<KvTarget & { cached: boolean }> {
-  cleanMount(mountArg);
+  cleanMount(mountArg); // an empty mount is reported before an empty path (resolveMount cleans again)
   const path = normalizePath('path', pathArg ?? '');
   if (options.needPath && !path)
     throw new ToolInputError(
