@@ -22,6 +22,7 @@ import {
   VaultInputError,
 } from './errors.js';
 import { serializeVaultPath } from './paths.js';
+import { tokenProblem } from './token.js';
 
 /** TLS settings for the connection to Vault (the CLI's VAULT_CACERT, VAULT_CLIENT_CERT, ...). */
 export interface VaultTlsOptions {
@@ -233,8 +234,14 @@ export class VaultClient {
   readonly #namespace: string | undefined;
   readonly #fetchClient: Client<Paths>;
 
-  /** @internal use {@link createVaultClient}. */
+  /**
+   * @internal use {@link createVaultClient}.
+   * @throws VaultConfigError when the token holds a character an HTTP header cannot carry (the
+   *   message never contains the token).
+   */
   constructor(transport: Transport, token: string | undefined, namespace: string | undefined) {
+    const problem = token ? tokenProblem(token, 'the Vault token') : undefined;
+    if (problem) throw new VaultConfigError(problem);
     this.#transport = transport;
     this.#token = token;
     this.#namespace = namespace?.replace(/^\/+|\/+$/g, '') || undefined;
@@ -259,7 +266,22 @@ export class VaultClient {
     };
   }
 
-  /** The same connection pool with another token (a per-caller token in HTTP mode). */
+  /**
+   * `text` with this client's token replaced by `replacement`: every occurrence for a token of 16
+   * characters or more, the whole text only for a shorter one (a dev token like `root` is also a
+   * policy name). For text from outside the client (a library's exception, a tool result).
+   */
+  redact(text: string, replacement = '<token withheld>'): string {
+    const token = this.#token;
+    if (!token) return text;
+    if (token.length < 16) return text === token ? replacement : text;
+    return text.includes(token) ? text.split(token).join(replacement) : text;
+  }
+
+  /**
+   * The same connection pool with another token (a per-caller token in HTTP mode).
+   * @throws VaultConfigError when the token holds a character an HTTP header cannot carry.
+   */
   withToken(token: string | undefined): VaultClient {
     return new VaultClient(this.#transport, token, this.#namespace);
   }
@@ -457,9 +479,9 @@ export class VaultClient {
         this.#transport.timeoutMs,
       );
     }
-    return new VaultConnectionError(this.#transport.address, code, errorDetail(error), {
-      cause: error,
-    });
+    // The HTTP layer's own messages may quote a header value ("Headers.set: <token> is an invalid
+    // header value"): nothing of it leaves without the token taken out.
+    return new VaultConnectionError(this.#transport.address, code, this.redact(errorDetail(error)));
   }
 }
 

@@ -13,6 +13,7 @@ import {
 } from './client.js';
 import { parseDurationMs } from './duration.js';
 import { VaultConfigError } from './errors.js';
+import { tokenProblem } from './token.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -46,22 +47,31 @@ function readFile(variable: string, file: string): string {
 /**
  * The token from `VAULT_TOKEN`/`BAO_TOKEN`, else the CLI's token file (`$HOME/.vault-token`, then
  * `$HOME/.bao-token`), else undefined. Surrounding whitespace is removed.
+ * @throws VaultConfigError when the token holds a character no HTTP header can carry (a line
+ *   break inside it, say); the message names where it came from, never the token.
  */
 export function tokenFromEnv(
   env: Env = process.env,
   home: string = env['HOME'] ?? homedir(),
 ): string | undefined {
   const direct = envValue(env, 'TOKEN');
-  if (direct) return direct.trim();
+  if (direct) return checked(direct.trim(), env['VAULT_TOKEN'] ? 'VAULT_TOKEN' : 'BAO_TOKEN');
   for (const file of ['.vault-token', '.bao-token']) {
+    let token: string;
     try {
-      const token = readFileSync(join(home, file), 'utf8').trim();
-      if (token) return token;
+      token = readFileSync(join(home, file), 'utf8').trim();
     } catch {
-      // No token file: try the next one.
+      continue; // No token file: try the next one.
     }
+    if (token) return checked(token, `~/${file}`);
   }
   return undefined;
+}
+
+function checked(token: string, source: string): string {
+  const problem = tokenProblem(token, source);
+  if (problem) throw new VaultConfigError(problem);
+  return token;
 }
 
 /**

@@ -2,6 +2,29 @@
 import type { VaultClient } from './client.js';
 import type { Capability } from '../../generated/operations.js';
 
+/**
+ * Why `token` cannot be sent as a Vault token, or undefined when it can. Vault tokens are printable
+ * ASCII without spaces; anything else (a line break pasted with it, a quote, a non-ASCII letter)
+ * would make the `X-Vault-Token` header invalid. The sentence never contains the token.
+ * @param source where the token came from, for the message (`VAULT_TOKEN`, `X-Vault-Token`).
+ */
+export function tokenProblem(token: string, source: string): string | undefined {
+  for (let i = 0; i < token.length; i++) {
+    const code = token.charCodeAt(i);
+    if (code > 0x20 && code < 0x7f) continue;
+    const what =
+      code === 0x0a || code === 0x0d
+        ? 'a line break'
+        : code < 0x20 || code === 0x7f
+          ? 'a control character'
+          : code === 0x20
+            ? 'a space'
+            : 'a non-ASCII character';
+    return `${source} holds ${what} at position ${i + 1} of ${token.length}: a Vault token is printable ASCII without spaces; set it again without the stray character (vault-mcp does not show the token)`;
+  }
+  return undefined;
+}
+
 /** What `GET /v1/auth/token/lookup-self` says about the token, without the token itself. */
 export interface TokenInfo {
   readonly accessor: string;

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { operations, type GeneratedOperation } from '../../generated/operations.js';
-import { resolveMount, type MountEngine } from '../tools/common.js';
+import { mountTableChanged, resolveMount, type MountEngine } from '../tools/common.js';
 import type { ToolContext } from './context.js';
+import { isKeyMaterial, redactValue, WITHHELD } from './redact.js';
 import type { Tool, ToolResult } from './tool.js';
 
 /** The engine each generated mount parameter belongs to. */
@@ -15,9 +16,6 @@ const ENGINES: Readonly<Record<string, MountEngine>> = {
   kv_v2_mount_path: 'kv2',
   pki_mount_path: 'pki',
 };
-
-/** The marker that replaces a withheld value. */
-export const WITHHELD = '<withheld>';
 
 const output = {
   status: z.number().int().describe('HTTP status Vault answered with.'),
@@ -32,62 +30,48 @@ const output = {
 
 /**
  * Replace secret values named by `fields` (`*`: every value; `data.*`: every value of `data`;
- * a name: that field) with {@link WITHHELD}. Returns the withheld field paths.
+ * a name: that field) with {@link WITHHELD}, then key material anywhere (see redactValue).
+ * Returns the withheld field paths, sorted.
  */
 export function withhold(
   data: unknown,
   fields: readonly string[],
+  token: (text: string) => string,
 ): { data: unknown; withheld: string[] } {
-  if (!data || typeof data !== 'object') {
-    const withheld: string[] = [];
-    return { data: withholdPrivateKeys(data, '', withheld), withheld };
-  }
-  const copy: Record<string, unknown> = { ...(data as Record<string, unknown>) };
   const withheld: string[] = [];
-  for (const field of fields) {
-    if (field === '*') {
-      for (const key of Object.keys(copy)) {
-        copy[key] = WITHHELD;
-        withheld.push(key);
-      }
-    } else if (field.endsWith('.*')) {
-      const parent = field.slice(0, -2);
-      const inner = copy[parent];
-      if (inner && typeof inner === 'object') {
-        copy[parent] = Object.fromEntries(Object.keys(inner).map((k) => [k, WITHHELD]));
-        withheld.push(...Object.keys(inner).map((k) => `${parent}.${k}`));
-      }
-    } else if (field in copy && copy[field] !== undefined && copy[field] !== '') {
-      copy[field] = WITHHELD;
-      withheld.push(field);
-    }
+  let copy = data;
+  if (data && typeof data === 'object' && !Array.isArray(data)) {
+    const record: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+    for (const field of fields) withholdField(record, field, withheld);
+    copy = record;
   }
-  const scrubbed = withholdPrivateKeys(copy, '', withheld);
+  const scrubbed = redactValue(copy, { keys: true, token }, withheld);
   return { data: scrubbed, withheld: withheld.sort() };
 }
 
-const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
-
-/**
- * Any string anywhere in `value` that holds a PEM private key becomes {@link WITHHELD}, whatever
- * its field: `format: pem_bundle` puts the key inside `certificate` or `csr`. Paths go to `withheld`.
- */
-function withholdPrivateKeys(value: unknown, path: string, withheld: string[]): unknown {
-  if (typeof value === 'string') {
-    if (!PRIVATE_KEY.test(value)) return value;
-    withheld.push(path || '(body)');
-    return WITHHELD;
+/** One entry of an operation's `secretFields` applied to `record` in place. */
+function withholdField(record: Record<string, unknown>, field: string, withheld: string[]): void {
+  if (field === '*') {
+    for (const key of Object.keys(record)) {
+      record[key] = WITHHELD;
+      withheld.push(key);
+    }
+  } else if (field.endsWith('.*')) {
+    const parent = field.slice(0, -2);
+    const inner = record[parent];
+    if (inner && typeof inner === 'object') {
+      record[parent] = Object.fromEntries(Object.keys(inner).map((k) => [k, WITHHELD]));
+      withheld.push(...Object.keys(inner).map((k) => `${parent}.${k}`));
+    }
+  } else if (field in record && record[field] !== undefined && record[field] !== '') {
+    record[field] = WITHHELD;
+    withheld.push(field);
   }
-  if (Array.isArray(value))
-    return value.map((item, i) => withholdPrivateKeys(item, `${path}[${i}]`, withheld));
-  if (value && typeof value === 'object')
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [
-        k,
-        withholdPrivateKeys(v, path ? `${path}.${k}` : k, withheld),
-      ]),
-    );
-  return value;
+}
+
+/** A write to the mount table (`sys/mounts/<path>`, its tune, `sys/remount`). */
+function changesMountTable(op: GeneratedOperation): boolean {
+  return op.write && /^sys\/(mounts\/|remount)/.test(op.acl.path);
 }
 
 async function call(
@@ -126,14 +110,23 @@ async function call(
   });
   if (result.data instanceof Uint8Array) {
     const base64 = Buffer.from(result.data).toString('base64');
+    if (!context.config.revealSecrets && isKeyMaterial(base64)) {
+      return {
+        structured: { status: result.status, warnings: [...result.warnings], withheld: ['(body)'] },
+        text: `${op.method} /v1/${op.acl.path}: ${result.status}, a DER private key (withheld; VAULT_MCP_REVEAL_SECRETS=true returns it)`,
+      };
+    }
     return {
       structured: { status: result.status, data_base64: base64, warnings: [...result.warnings] },
       text: `${op.method} /v1/${op.acl.path}: ${result.status}, ${result.data.length} bytes of DER (base64 in data_base64)`,
     };
   }
+  if (changesMountTable(op)) mountTableChanged(context);
+  const token = (text: string): string => context.vault.redact(text);
+  // Tokens go in every mode; secret values and key material only with reveal on.
   const { data, withheld } = context.config.revealSecrets
-    ? { data: result.data, withheld: [] }
-    : withhold(result.data, op.secretFields);
+    ? { data: redactValue(result.data, { keys: false, token }), withheld: [] }
+    : withhold(result.data, op.secretFields, token);
   const structured = {
     status: result.status,
     ...(data !== undefined ? { data } : {}),

@@ -11,6 +11,11 @@ export interface ToolContext {
   readonly config: Config;
   readonly mounts: MountCache;
   readonly log: Logger;
+  /**
+   * True while a write or credential-minting tool runs: its mount is looked up anew, never taken
+   * from the cache (a stale engine type must not decide where a write goes).
+   */
+  readonly freshMounts?: boolean;
   /** Per-tool verdicts of what the token may do (set by the server; whoami reports them). */
   capabilities?: () => Promise<Map<string, ToolVerdict>>;
   /** Re-probe those verdicts on next use (after a mount was created or removed). */

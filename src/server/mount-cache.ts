@@ -1,15 +1,28 @@
 /**
  * Mount facts (type, KV version) cached per mount path for a short TTL, so a KV read costs one
  * Vault request once the mount is known (the reference server reads `sys/mounts` before every call).
+ *
+ * Every cache in the process shares one mount-table generation: a call that changes the mount
+ * table (enable, disable, remount, tune; hand-written or raw) calls {@link forgetAllMounts}, and
+ * every session's and every HTTP caller's cached facts become stale at once. A cached engine type
+ * that outlived its mount would let a KV tool run against the PKI engine mounted there since.
  */
 import type { VaultClient } from '../client/client.js';
 import { readMountInfo, type MountInfo } from '../client/mounts.js';
 import { normalizePath } from '../client/paths.js';
 
+/** Bumped whenever this process changes the mount table; entries of older generations are stale. */
+let generation = 0;
+
+/** Forget the cached facts of every mount in every MountCache of this process. */
+export function forgetAllMounts(): void {
+  generation++;
+}
+
 export class MountCache {
   readonly #ttlMs: number;
   readonly #now: () => number;
-  readonly #entries = new Map<string, { info: MountInfo; expires: number }>();
+  readonly #entries = new Map<string, { info: MountInfo; expires: number; generation: number }>();
 
   /** @param ttlMs milliseconds an entry stays valid; `now` is for tests. */
   constructor(ttlMs: number, now: () => number = Date.now) {
@@ -19,15 +32,26 @@ export class MountCache {
 
   /**
    * The mount at `mount` (cached), from `GET /v1/sys/internal/ui/mounts/<mount>`.
+   * @param options.fresh skip the cache (write and credential-minting calls): the answer is
+   *   looked up and stored anew.
    * @returns the info and whether it came from the cache.
    * @throws VaultResponseError / VaultConnectionError from the lookup.
    */
-  async get(vault: VaultClient, mount: string): Promise<{ info: MountInfo; cached: boolean }> {
+  async get(
+    vault: VaultClient,
+    mount: string,
+    options: { fresh?: boolean } = {},
+  ): Promise<{ info: MountInfo; cached: boolean }> {
     const key = normalizePath('mount', mount);
-    const hit = this.#entries.get(key);
-    if (hit && hit.expires > this.#now()) return { info: hit.info, cached: true };
+    const hit = options.fresh ? undefined : this.#entries.get(key);
+    if (hit && hit.expires > this.#now() && hit.generation === generation)
+      return { info: hit.info, cached: true };
+    const seen = generation;
     const info = await readMountInfo(vault, key);
-    this.#entries.set(key, { info, expires: this.#now() + this.#ttlMs });
+    this.#entries.delete(key);
+    // A mount-table change while the lookup was in flight: the answer may predate it.
+    if (seen === generation)
+      this.#entries.set(key, { info, expires: this.#now() + this.#ttlMs, generation });
     // Bounded: a model probing many paths must not grow this without limit.
     if (this.#entries.size > 1000) {
       const oldest = this.#entries.keys().next().value;
@@ -36,7 +60,7 @@ export class MountCache {
     return { info, cached: false };
   }
 
-  /** Forget one mount (after a mount change, or a KV error that suggests the facts are stale). */
+  /** Forget one mount (after a KV error that suggests the facts are stale). */
   invalidate(mount: string): void {
     this.#entries.delete(normalizePath('mount', mount));
   }

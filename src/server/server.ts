@@ -16,6 +16,7 @@ import type { ToolContext } from './context.js';
 import { errorResult } from './errors.js';
 import { CapabilityCache, probeTools, type ToolVerdict } from './capabilities.js';
 import { MountCache } from './mount-cache.js';
+import { redactText, redactValue, type RedactOptions } from './redact.js';
 import type { Tool } from './tool.js';
 import { packageVersion } from './version.js';
 
@@ -157,16 +158,35 @@ export interface TokenState {
   relogin(): Promise<void>;
 }
 
-/** The result of a call, rendered for MCP: text plus structuredContent. */
+/** The result of a call, rendered for MCP and redacted (see redactResult). */
 async function run(
   tool: Tool,
   args: Record<string, unknown>,
   context: ToolContext,
   tokens: TokenState | undefined,
 ): Promise<CallToolResult> {
+  return redactResult(await callTool(tool, args, context, tokens), {
+    keys: !context.config.revealSecrets,
+    token: (text) => context.vault.redact(text),
+  });
+}
+
+/** The handler's result as text plus structuredContent, or its failure as an `isError` result. */
+async function callTool(
+  tool: Tool,
+  args: Record<string, unknown>,
+  context: ToolContext,
+  tokens: TokenState | undefined,
+): Promise<CallToolResult> {
   const started = performance.now();
+  // A write or credential-minting call resolves its mount anew (see ToolContext.freshMounts);
+  // the prototype keeps the context's getters live.
+  const callContext: ToolContext =
+    tool.write || tool.mintsCredentials
+      ? (Object.create(context, { freshMounts: { value: true } }) as ToolContext)
+      : context;
   const attempt = async (): Promise<CallToolResult> => {
-    const result = await tool.handler(args, context);
+    const result = await tool.handler(args, callContext);
     context.log.debug(
       { tool: tool.name, ms: Math.round(performance.now() - started) },
       'tool call',
@@ -208,6 +228,27 @@ async function run(
     }
     return outcome;
   }
+}
+
+/**
+ * The last guard before a result reaches the model: the token in use never (reveal or not), key
+ * material only with reveal on, in the text and in structuredContent alike.
+ */
+function redactResult(result: CallToolResult, options: RedactOptions): CallToolResult {
+  return {
+    ...result,
+    content: result.content.map((part) =>
+      part.type === 'text' ? { ...part, text: redactText(part.text, options) } : part,
+    ),
+    ...(result.structuredContent
+      ? {
+          structuredContent: redactValue(result.structuredContent, options) as Record<
+            string,
+            unknown
+          >,
+        }
+      : {}),
+  };
 }
 
 /**

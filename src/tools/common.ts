@@ -4,6 +4,7 @@ import { VaultResponseError } from '../client/errors.js';
 import { enableMount, type EnableMountOptions, type MountInfo } from '../client/mounts.js';
 import { normalizePath } from '../client/paths.js';
 import { ToolInputError, type ToolContext } from '../server/context.js';
+import { forgetAllMounts } from '../server/mount-cache.js';
 
 /** Text every tool uses when it withholds secret material. */
 export const WITHHELD_HINT =
@@ -39,6 +40,33 @@ export function durationField(description: string) {
 
 /** Go durations (`1h30m`), Vault's day suffix (`30d`) and plain seconds (`3600`). */
 const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d))+$|^\d+$/;
+
+/**
+ * Refuse `__proto__` as a key of a JSON object argument. JSON.parse keeps it as an ordinary key,
+ * but zod (and any plain object) drops it, so a secret or metadata map would be written without it
+ * and the call would still report success.
+ */
+export function withoutProtoKey<T extends z.ZodType>(schema: T, what: string) {
+  return z.preprocess((value, context) => {
+    if (value && typeof value === 'object' && Object.hasOwn(value, '__proto__'))
+      context.addIssue({
+        code: 'custom',
+        message: `'__proto__' cannot be a key of ${what} (JavaScript objects cannot hold it): rename that key`,
+      });
+    return value;
+  }, schema);
+}
+
+/** A key name of a secret or metadata map: any text but `__proto__` (see withoutProtoKey). */
+export function keyNameField(description: string) {
+  return z
+    .string()
+    .min(1)
+    .refine((key) => key !== '__proto__', {
+      message: "'__proto__' cannot be a key (JavaScript objects cannot hold it): rename that key",
+    })
+    .describe(description);
+}
 
 /** KV v2 version numbers. */
 export const versionsField = z
@@ -88,7 +116,8 @@ function engineMatches(info: MountInfo, engine: MountEngine): boolean {
  * through the mount cache.
  * @param options.path the path the caller gave inside the mount, used to suggest the right call.
  * @param options.refused appended to a refusal, e.g. `nothing was removed`.
- * @param options.fresh refresh the cached mount facts first.
+ * @param options.fresh look the mount up anew, bypassing the cache (also done for every call of a
+ *   write or credential-minting tool: `context.freshMounts`).
  * @throws ToolInputError when the mount is empty, not visible, inside another mount or of another engine.
  */
 export async function resolveMount(
@@ -107,8 +136,14 @@ export async function resolveMount(
   const { info, cached } = await visibleMount(context, mount, options);
   const root = info.path.replace(/\/$/, '');
   const tail = options.refused ? `; ${options.refused}` : '';
+  if (mount !== root && !mount.startsWith(`${root}/`)) {
+    // sys/internal/ui/mounts resolves auth methods too: `auth/token` answers with path `token/`.
+    throw new ToolInputError(
+      `'${mount}' is ${info.type ? `a ${info.type} ` : 'an '}auth method, not a secrets engine${tail}; list_mounts shows the secrets engines`,
+    );
+  }
   if (root !== mount) {
-    const rest = [mount.slice(root.length).replace(/^\//, ''), options.path]
+    const rest = [insideMount(info, mount.slice(root.length + 1)), options.path]
       .filter(Boolean)
       .join('/');
     const argument = options.argument ?? 'mount';
@@ -131,6 +166,16 @@ export async function resolveMount(
 }
 
 /**
+ * What a caller meant inside a mount when it put part of the path in `mount`: for KV v2 the API
+ * prefix (`data/`, `metadata/`, ...) the server adds itself is dropped, so `mount: 'secret/data'`
+ * suggests `path: 'myapp/db'`, not `data/myapp/db`.
+ */
+function insideMount(info: MountInfo, rest: string): string {
+  if (info.kvVersion !== 2) return rest;
+  return rest.replace(/^(data|metadata|delete|undelete|destroy)(\/|$)/, '');
+}
+
+/**
  * The mount at `mount` as this token sees it (`GET /v1/sys/internal/ui/mounts/<mount>`, through the
  * mount cache; `fresh` refreshes the cached entry first).
  * @throws ToolInputError when no mount is visible there (nothing mounted, or no capability under it).
@@ -140,9 +185,10 @@ async function visibleMount(
   mount: string,
   options: { fresh?: boolean } = {},
 ): Promise<{ info: MountInfo; cached: boolean }> {
-  if (options.fresh) context.mounts.invalidate(mount);
   try {
-    return await context.mounts.get(context.vault, mount);
+    return await context.mounts.get(context.vault, mount, {
+      fresh: options.fresh === true || context.freshMounts === true,
+    });
   } catch (error) {
     if (error instanceof VaultResponseError && [400, 403, 404].includes(error.status)) {
       throw new ToolInputError(
@@ -177,7 +223,15 @@ export async function mountNew(
     }
     throw error;
   }
-  context.mounts.invalidate(mount);
+  mountTableChanged(context);
+}
+
+/**
+ * After this server changed the mount table (enable, disable, tune, remount): forget the mount
+ * facts of every cache in the process and this caller's capability verdicts.
+ */
+export function mountTableChanged(context: ToolContext): void {
+  forgetAllMounts();
   context.forgetCapabilities?.();
 }
 

@@ -54,11 +54,14 @@ describe('mount tools', () => {
   });
 
   it("refuses Vault's own mounts and paths inside mounts", async () => {
-    for (const path of ['sys', 'identity/', 'cubbyhole', 'token', 'auth/token']) {
+    for (const path of ['sys', 'identity/', 'cubbyhole', 'token']) {
       expect(await mcp.fails('delete_mount', { path })).toBe(
         `'${path.replace(/\/$/, '')}' is one of Vault's own mounts (sys, identity, cubbyhole, token, auth); vault-mcp never removes them`,
       );
     }
+    expect(await mcp.fails('delete_mount', { path: 'auth/token' })).toBe(
+      "'auth/token' is an auth method, not a secrets engine; vault-mcp never removes auth methods (the mount tools manage secrets engines only)",
+    );
     const kv = unique('mnt-inner');
     await adminRequest('POST', `sys/mounts/${kv}`, { type: 'kv' });
     expect(await mcp.fails('delete_mount', { path: `${kv}/folder` })).toBe(

@@ -3,7 +3,7 @@ import { VaultResponseError } from '../../client/errors.js';
 import { kvList, kvRead, kvReadMetadata, kvSubkeys } from '../../client/kv.js';
 import { defineTool, READ } from '../../server/tool.js';
 import { listText, mountField, time } from '../common.js';
-import { withKvTarget, type KvTarget } from './kv-target.js';
+import { listInScope, withKvTarget, type KvTarget } from './kv-target.js';
 import type { ToolContext } from '../../server/context.js';
 
 const entrySchema = z.object({
@@ -188,7 +188,10 @@ export const auditSecrets = defineTool({
         const { folder, depth } = queue.shift() as { folder: string; depth: number };
         let keys: string[];
         try {
-          keys = await kvList(context.vault, target.mount, folder, target.version);
+          keys =
+            folder === target.path
+              ? await listInScope(context, target, folder)
+              : await kvList(context.vault, target.mount, folder, target.version);
         } catch (error) {
           // A folder the policy hides is reported, and the walk goes on; the start must list.
           if (folder === target.path || !(error instanceof VaultResponseError)) throw error;

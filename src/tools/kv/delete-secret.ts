@@ -53,7 +53,8 @@ export const deleteSecret = defineTool({
       }
       const base = { mount: target.mount, path: target.path, kv_version: target.version };
       if (key !== undefined) {
-        if (!(key in current.data)) {
+        // An own key only: `toString` or `constructor` are in every object, not in the secret.
+        if (!Object.hasOwn(current.data, key)) {
           throw new ToolInputError(
             `${target.display} has no key '${key}' (keys: ${listText(Object.keys(current.data).sort())})`,
           );

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { kvList } from '../../client/kv.js';
 import { defineTool, READ } from '../../server/tool.js';
 import { mountField } from '../common.js';
-import { withKvTarget } from './kv-target.js';
+import { listInScope, withKvTarget } from './kv-target.js';
 
 export const listSecrets = defineTool({
   name: 'list_secrets',
@@ -28,7 +27,7 @@ export const listSecrets = defineTool({
   },
   handler: async ({ mount, path }, context) =>
     withKvTarget(context, mount, path, { needPath: false }, async (target) => {
-      const keys = await kvList(context.vault, target.mount, target.path, target.version);
+      const keys = await listInScope(context, target, target.path);
       const where = `${target.display}/`;
       return {
         structured: { mount: target.mount, path: target.path, kv_version: target.version, keys },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { kvPatch } from '../../client/kv.js';
 import { defineTool, ADDITIVE } from '../../server/tool.js';
-import { listText, mountField, secretPathField, time } from '../common.js';
+import { listText, mountField, secretPathField, time, withoutProtoKey } from '../common.js';
 import { requireV2, withKvTarget } from './kv-target.js';
 
 export const patchSecret = defineTool({
@@ -16,9 +16,9 @@ export const patchSecret = defineTool({
   input: {
     mount: mountField('secret', 'KV v2 secrets engine'),
     path: secretPathField,
-    data: z
-      .record(z.string(), z.unknown())
-      .describe('Keys to set (null removes a key), e.g. {"password": "..."}.'),
+    data: withoutProtoKey(z.record(z.string(), z.unknown()), 'a secret').describe(
+      'Keys to set (null removes a key), e.g. {"password": "..."}.',
+    ),
     cas: z
       .number()
       .int()
@@ -34,7 +34,7 @@ export const patchSecret = defineTool({
     created_time: z.string().optional(),
   },
   handler: async ({ mount, path, data, cas }, context) =>
-    withKvTarget(context, mount, path, { needPath: true }, async (target) => {
+    withKvTarget(context, mount, path, { needPath: true, creates: true }, async (target) => {
       requireV2(target, 'patch_secret');
       const written = await kvPatch(context.vault, target.mount, target.path, 2, data, { cas });
       const keys = Object.keys(data).sort();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { kvWriteMetadata } from '../../client/kv.js';
 import { ToolInputError } from '../../server/context.js';
 import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
-import { durationField, mountField, secretPathField } from '../common.js';
+import { durationField, mountField, secretPathField, withoutProtoKey } from '../common.js';
 import { requireV2, withKvTarget } from './kv-target.js';
 
 export const writeSecretMetadata = defineTool({
@@ -27,8 +27,7 @@ export const writeSecretMetadata = defineTool({
     delete_version_after: durationField(
       'Delete versions this long after they are written, e.g. 768h; 0 disables.',
     ).optional(),
-    custom_metadata: z
-      .record(z.string(), z.string())
+    custom_metadata: withoutProtoKey(z.record(z.string(), z.string()), 'custom_metadata')
       .optional()
       .describe('String key/value pairs, e.g. {"owner": "team-a"}; replaces the whole map.'),
   },
@@ -43,7 +42,7 @@ export const writeSecretMetadata = defineTool({
         'nothing to change: give at least one of max_versions, cas_required, delete_version_after, custom_metadata',
       );
     }
-    return withKvTarget(context, mount, path, { needPath: true }, async (target) => {
+    return withKvTarget(context, mount, path, { needPath: true, creates: true }, async (target) => {
       requireV2(target, 'write_secret_metadata');
       await kvWriteMetadata(context.vault, target.mount, target.path, 2, settings);
       return {

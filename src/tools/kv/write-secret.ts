@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { kvRead, kvWrite } from '../../client/kv.js';
 import { ToolInputError } from '../../server/context.js';
 import { defineTool, DESTRUCTIVE } from '../../server/tool.js';
-import { listText, mountField, secretPathField, time } from '../common.js';
+import {
+  keyNameField,
+  listText,
+  mountField,
+  secretPathField,
+  time,
+  withoutProtoKey,
+} from '../common.js';
 import { withKvTarget } from './kv-target.js';
 
 export const writeSecret = defineTool({
@@ -17,13 +24,12 @@ export const writeSecret = defineTool({
   input: {
     mount: mountField('secret', 'KV secrets engine'),
     path: secretPathField,
-    key: z.string().min(1).optional().describe("Key to set, e.g. 'password'. Use with value."),
+    key: keyNameField("Key to set, e.g. 'password'. Use with value.").optional(),
     value: z
       .union([z.string(), z.number(), z.boolean()])
       .optional()
       .describe('Value for key (may be empty); a number or boolean is stored as that JSON type.'),
-    data: z
-      .record(z.string(), z.unknown())
+    data: withoutProtoKey(z.record(z.string(), z.unknown()), 'a secret')
       .optional()
       .describe('The whole secret as a JSON object; replaces every key. Use instead of key/value.'),
     cas: z
@@ -54,7 +60,7 @@ export const writeSecret = defineTool({
       );
     if (single && (key === undefined || value === undefined))
       throw new ToolInputError('key and value go together: give both');
-    return withKvTarget(context, mount, path, { needPath: true }, async (target) => {
+    return withKvTarget(context, mount, path, { needPath: true, creates: true }, async (target) => {
       let payload: Record<string, unknown>;
       let guard = cas;
       if (data !== undefined) {

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { disableMount } from '../../client/mounts.js';
-import { ToolInputError } from '../../server/context.js';
 import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
-import { cleanMount, resolveMount } from '../common.js';
-import { PROTECTED_MOUNTS } from './shared.js';
+import { cleanMount, mountTableChanged, resolveMount } from '../common.js';
+import { refuseProtectedMount } from './shared.js';
 
 export const deleteMount = defineTool({
   name: 'delete_mount',
@@ -18,20 +17,14 @@ export const deleteMount = defineTool({
   output: { path: z.string(), type: z.string() },
   handler: async ({ path }, context) => {
     const mount = cleanMount(path);
-    const first = mount.split('/')[0] ?? '';
-    if ((PROTECTED_MOUNTS as readonly string[]).includes(first)) {
-      throw new ToolInputError(
-        `'${mount}' is one of Vault's own mounts (${PROTECTED_MOUNTS.join(', ')}); vault-mcp never removes them`,
-      );
-    }
+    refuseProtectedMount(mount, 'removes');
     const { info } = await resolveMount(context, mount, {
       fresh: true,
       refused: 'nothing was removed',
       argument: 'path',
     });
     await disableMount(context.vault, mount);
-    context.mounts.invalidate(mount);
-    context.forgetCapabilities?.();
+    mountTableChanged(context);
     return {
       structured: { path: mount, type: info.type },
       text: `unmounted ${info.type} at ${mount}/ and deleted everything under it`,

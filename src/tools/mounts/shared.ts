@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { MountInfo } from '../../client/mounts.js';
+import { ToolInputError } from '../../server/context.js';
 
 /** How the mount tools describe one mount. */
 export const mountSchema = z.object({
@@ -36,5 +37,23 @@ export function mountLine(info: MountInfo): string {
   return `${info.path.padEnd(20)} ${kind.padEnd(10)} ${info.description}`.trimEnd();
 }
 
-/** Mounts Vault needs to work; never disabled through this server. */
+/** Mounts Vault needs to work; never disabled or tuned through this server. */
 export const PROTECTED_MOUNTS = ['sys', 'identity', 'cubbyhole', 'token', 'auth'] as const;
+
+/**
+ * Refuse Vault's own mounts and auth methods (`auth/...`) before any request: the mount tools
+ * manage secrets engines only.
+ * @param action what the tool would have done, e.g. `removes` or `tunes`.
+ * @throws ToolInputError naming the protected mounts.
+ */
+export function refuseProtectedMount(mount: string, action: string): void {
+  const first = mount.split('/')[0] ?? '';
+  if (first === 'auth')
+    throw new ToolInputError(
+      `'${mount}' is an auth method, not a secrets engine; vault-mcp never ${action} auth methods (the mount tools manage secrets engines only)`,
+    );
+  if ((PROTECTED_MOUNTS as readonly string[]).includes(first))
+    throw new ToolInputError(
+      `'${mount}' is one of Vault's own mounts (${PROTECTED_MOUNTS.join(', ')}); vault-mcp never ${action} them`,
+    );
+}

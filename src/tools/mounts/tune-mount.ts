@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { readMountTune, tuneMount as tune } from '../../client/mounts.js';
 import { ToolInputError } from '../../server/context.js';
 import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
-import { cleanMount, durationField } from '../common.js';
+import { cleanMount, durationField, mountTableChanged, resolveMount } from '../common.js';
+import { refuseProtectedMount } from './shared.js';
 
 export const tuneMount = defineTool({
   name: 'tune_mount',
@@ -12,7 +13,7 @@ export const tuneMount = defineTool({
   toolset: 'mounts',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
-  operations: ['mounts_tune', 'mounts_read_tune'],
+  operations: ['ui_mounts_read', 'mounts_tune', 'mounts_read_tune'],
   input: {
     path: z.string().describe("Mount path, e.g. 'pki'."),
     default_lease_ttl: durationField('Default lease TTL, e.g. 768h.').optional(),
@@ -30,6 +31,7 @@ export const tuneMount = defineTool({
   },
   handler: async ({ path, ...settings }, context) => {
     const mount = cleanMount(path);
+    refuseProtectedMount(mount, 'tunes');
     const updated = Object.entries(settings)
       .filter(([, v]) => v !== undefined)
       .map(([k]) => k)
@@ -38,8 +40,13 @@ export const tuneMount = defineTool({
       throw new ToolInputError(
         'nothing to tune: give default_lease_ttl, max_lease_ttl, description or options',
       );
+    await resolveMount(context, mount, {
+      fresh: true,
+      refused: 'nothing was changed',
+      argument: 'path',
+    });
     await tune(context.vault, mount, settings);
-    context.mounts.invalidate(mount);
+    mountTableChanged(context);
     // The tune is done; reading it back is informative only and must not turn success into an error.
     const after = await readMountTune(context.vault, mount).catch(
       () => ({}) as Record<string, unknown>,

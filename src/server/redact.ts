@@ -1,0 +1,111 @@
+/**
+ * What never reaches the model, whatever a tool or Vault returns: the Vault token in use (reveal
+ * or not), and private key material unless the operator enabled reveal. Key material is found by
+ * field name (`private_key`, `pem_bundle`, ...) and by value (PEM private keys, and base64 DER that
+ * Node's crypto parses as a PKCS#1, PKCS#8 or SEC1 private key), so `format: der` or a raw KV tool
+ * pointed at a PKI path cannot carry a key out in a field nobody listed.
+ */
+import { createPrivateKey } from 'node:crypto';
+
+/** The marker that replaces a withheld value. */
+export const WITHHELD = '<withheld>';
+
+/** The marker that replaces a token. */
+export const TOKEN_REDACTED = '<token withheld>';
+
+/** Field names whose value is key material (not `private_key_type`, which names an algorithm). */
+const KEY_FIELDS = /^(private_key|.+_private_key|private_keys|pem_bundle|key_bundle)$/;
+
+/** Field names whose value is a token; never returned, even with reveal on. */
+const TOKEN_FIELDS = /^(client_token|token|wrapping_token)$/;
+
+const PEM_PRIVATE_KEY =
+  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
+const BASE64_RUN = /[A-Za-z0-9+/]{64,}={0,2}/g;
+
+/**
+ * True when `value` is, or holds, a private key: PEM text, or base64 DER that parses as a
+ * PKCS#8 (encrypted or not), PKCS#1 or SEC1 private key.
+ */
+export function isKeyMaterial(value: string): boolean {
+  PEM_PRIVATE_KEY.lastIndex = 0;
+  if (PEM_PRIVATE_KEY.test(value)) return true;
+  const compact = value.replace(/\s+/g, '');
+  return compact.length >= 64 && /^[A-Za-z0-9+/]+={0,2}$/.test(compact) && isDerKey(compact);
+}
+
+/** A base64 DER private key, as Node's crypto (OpenSSL) reads it. */
+function isDerKey(base64: string): boolean {
+  const der = Buffer.from(base64, 'base64');
+  // Every DER private key is an ASN.1 SEQUENCE.
+  if (der[0] !== 0x30) return false;
+  for (const type of ['pkcs8', 'pkcs1', 'sec1'] as const) {
+    try {
+      createPrivateKey({ key: der, format: 'der', type });
+      return true;
+    } catch (error) {
+      // An encrypted PKCS#8 key parses far enough to ask for its passphrase.
+      if ((error as { code?: string }).code === 'ERR_MISSING_PASSPHRASE') return true;
+    }
+  }
+  return false;
+}
+
+/** What {@link redactValue} removes. */
+export interface RedactOptions {
+  /** Withhold key material (reveal is off). */
+  readonly keys: boolean;
+  /** Replaces the token in use wherever it appears in a string (VaultClient.redact). */
+  readonly token: (text: string) => string;
+}
+
+/**
+ * A copy of `value` with tokens and (with `options.keys`) key material replaced; the dotted paths
+ * of replaced fields are pushed to `withheld`.
+ */
+export function redactValue(
+  value: unknown,
+  options: RedactOptions,
+  withheld: string[] = [],
+  path = '',
+): unknown {
+  if (typeof value === 'string') {
+    if (options.keys && isKeyMaterial(value)) {
+      withheld.push(path || '(body)');
+      return WITHHELD;
+    }
+    return options.token(value);
+  }
+  if (Array.isArray(value))
+    return value.map((item, i) => redactValue(item, options, withheld, `${path}[${i}]`));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      const named =
+        typeof inner === 'string' && inner !== '' && inner !== WITHHELD
+          ? TOKEN_FIELDS.test(key)
+            ? TOKEN_REDACTED
+            : options.keys && KEY_FIELDS.test(key)
+              ? WITHHELD
+              : undefined
+          : undefined;
+      if (named !== undefined) {
+        withheld.push(at);
+        out[key] = named;
+      } else {
+        out[key] = redactValue(inner, options, withheld, at);
+      }
+    }
+    return out;
+  }
+  return value;
+}
+
+/** `text` with tokens and (with `options.keys`) PEM or base64 DER private keys replaced. */
+export function redactText(text: string, options: RedactOptions): string {
+  let out = options.token(text);
+  if (!options.keys) return out;
+  out = out.replace(PEM_PRIVATE_KEY, WITHHELD);
+  return out.replace(BASE64_RUN, (run) => (isDerKey(run) ? WITHHELD : run));
+}

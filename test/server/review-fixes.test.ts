@@ -1,0 +1,311 @@
+/**
+ * The outside review's findings (issue 9), each reproduced against the real OpenBao dev server
+ * through the SDK client: the stale mount cache that let a raw KV tool mint a DER private key on a
+ * PKI mount, the token handed to the model, wrong hints and silent no-op writes.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createVaultClient } from '../../src/client/client.js';
+import { VaultConfigError } from '../../src/client/errors.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { withhold } from '../../src/server/api-tools.js';
+import { isKeyMaterial, WITHHELD } from '../../src/server/redact.js';
+import { connect, textOf, type McpHarness } from '../support/mcp.js';
+import { adminRequest, devServer, mountEngine, scopedToken, unique } from '../support/vault.js';
+
+let all: McpHarness;
+beforeAll(async () => {
+  all = await connect({ VAULT_MCP_TOOLSETS: 'all' });
+});
+afterAll(() => all.close());
+
+describe('item 1: a mount re-created as another engine is never used with the old engine type', () => {
+  it('the review sequence: raw mount changes forget cached facts, and no key comes back', async () => {
+    const swap = unique('swap');
+    await all.ok('mounts_enable', { path: swap, type: 'kv' });
+    // An empty KV v1 mount answers LIST with 404; the mount facts are cached all the same.
+    expect(textOf(await all.call('kv_v1_list', { mount: swap, path: '' }))).toBe(
+      `Vault answered 404 to LIST /v1/${swap}/: nothing exists at that path (no message).`,
+    );
+    await all.ok('mounts_disable', { path: swap });
+    await all.ok('mounts_enable', { path: swap, type: 'pki' });
+    const refusal = `'${swap}' is a pki mount, not a KV version 1 mount; list_mounts shows the mounts and their types`;
+    expect(
+      await all.fails('kv_v1_write', {
+        mount: swap,
+        path: 'root/generate/internal',
+        data: { common_name: 'rt', ttl: '24h' },
+      }),
+    ).toBe(refusal);
+    // A read after the change is refused too: the raw disable/enable forgot the cached KV facts.
+    expect(await all.fails('kv_v1_list', { mount: swap, path: '' })).toBe(refusal);
+    // Nothing was generated on the PKI mount.
+    expect(await all.ok('list_pki_issuers', { mount: swap })).toMatchObject({ issuers: [] });
+  });
+
+  it('a write resolves its mount fresh even when the mount table changed outside vault-mcp', async () => {
+    const swap = unique('swap');
+    await adminRequest('POST', `sys/mounts/${swap}`, { type: 'kv', options: { version: '1' } });
+    await all.call('kv_v1_list', { mount: swap, path: '' }); // caches swap as KV v1
+    await adminRequest('DELETE', `sys/mounts/${swap}`);
+    await adminRequest('POST', `sys/mounts/${swap}`, { type: 'pki' });
+    expect(
+      await all.fails('kv_v1_write', {
+        mount: swap,
+        path: 'root/generate/internal',
+        data: { common_name: 'rt', ttl: '24h' },
+      }),
+    ).toBe(
+      `'${swap}' is a pki mount, not a KV version 1 mount; list_mounts shows the mounts and their types`,
+    );
+    expect(await all.ok('list_pki_issuers', { mount: swap })).toMatchObject({ issuers: [] });
+  });
+
+  it('the raw PKI issue with format der withholds the base64 DER private key', async () => {
+    const pki = await mountEngine('derpki', 'pki');
+    await adminRequest('POST', `${pki}/root/generate/internal`, { common_name: 'rt', ttl: '24h' });
+    await adminRequest('POST', `${pki}/roles/any`, { allow_any_name: true, max_ttl: '1h' });
+    const result = await all.call('pki_issue_with_role', {
+      mount: pki,
+      role: 'any',
+      common_name: 'leak.example',
+      format: 'der',
+      private_key_format: 'der',
+      ttl: '10m',
+    });
+    expect(result.isError).toBeFalsy();
+    const data = (result.structuredContent as { data: Record<string, unknown> }).data;
+    expect(data['private_key']).toBe(WITHHELD);
+    expect(data['private_key_type']).toBe('rsa');
+    expect(textOf(result)).not.toMatch(/MII[A-Za-z0-9+/]{20,}AgEAAo/);
+  });
+
+  it('key material is withheld by field name and by value, whatever the operation lists', () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+    const sec1 = privateKey.export({ format: 'der', type: 'sec1' }).toString('base64');
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+    const pkcs1 = rsa.export({ format: 'der', type: 'pkcs1' }).toString('base64');
+    const encrypted = rsa
+      .export({ format: 'der', type: 'pkcs8', cipher: 'aes-128-cbc', passphrase: 'x' })
+      .toString('base64');
+    const given = {
+      private_key: 'anything',
+      private_key_type: 'ec',
+      nested: { under_another_name: pkcs8, list: [sec1, pkcs1, encrypted] },
+      pem_bundle: 'bundle text',
+      serial_number: '1a:2b',
+    };
+    expect(withhold(given, [], (text) => text)).toEqual({
+      data: {
+        private_key: WITHHELD,
+        private_key_type: 'ec',
+        nested: { under_another_name: WITHHELD, list: [WITHHELD, WITHHELD, WITHHELD] },
+        pem_bundle: WITHHELD,
+        serial_number: '1a:2b',
+      },
+      withheld: [
+        'nested.list[0]',
+        'nested.list[1]',
+        'nested.list[2]',
+        'nested.under_another_name',
+        'pem_bundle',
+        'private_key',
+      ],
+    });
+    // A public key or a certificate is not key material.
+    const spki = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(0, 40);
+    expect(isKeyMaterial(spki.toString('base64').padEnd(80, 'A'))).toBe(false);
+    expect(isKeyMaterial(pkcs1)).toBe(true);
+  });
+});
+
+describe('item 2: no tool returns the token, reveal or not', () => {
+  it('token_lookup_self with reveal on: the id is withheld in text and structured content', async () => {
+    const token = await scopedToken('path "auth/token/lookup-self" { capabilities = ["read"] }');
+    const mcp = await connect({
+      VAULT_TOKEN: token,
+      VAULT_MCP_TOOLSETS: 'all',
+      VAULT_MCP_REVEAL_SECRETS: 'true',
+      ENABLE_VAULT_OPERATIONS: 'false',
+    });
+    try {
+      const result = await mcp.call('token_lookup_self');
+      expect(result.isError).toBeFalsy();
+      const data = (result.structuredContent as { data: Record<string, unknown> }).data;
+      expect(data['id']).toBe('<token withheld>');
+      expect(data['policies']).toEqual(['default', expect.stringMatching(/^policy-/)]);
+      expect(JSON.stringify(result)).not.toContain(token);
+    } finally {
+      await mcp.close();
+    }
+  });
+});
+
+describe('item 3: a token with a control character is refused, never echoed', () => {
+  it('at start-up, from VAULT_TOKEN', () => {
+    const { address } = devServer();
+    let error: unknown;
+    try {
+      loadConfig({ VAULT_ADDR: address, VAULT_TOKEN: 'hvs.PART1\nPART2', HOME: '/nonexistent' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'VAULT_TOKEN holds a line break at position 10 of 15: a Vault token is printable ASCII without spaces; set it again without the stray character (vault-mcp does not show the token)',
+    ]);
+    expect(String((error as Error).message)).not.toContain('PART');
+  });
+
+  it('by the client, for any token given to it', () => {
+    const client = createVaultClient({ address: devServer().address });
+    expect(() => client.withToken('hvs.PART1\u0007PART2')).toThrow(
+      new VaultConfigError(
+        'the Vault token holds a control character at position 10 of 15: a Vault token is printable ASCII without spaces; set it again without the stray character (vault-mcp does not show the token)',
+      ),
+    );
+  });
+
+  it("the client's redact() takes the token out of foreign text", () => {
+    const token = 'hvs.CAESIJ-redact-test-0123456789';
+    const client = createVaultClient({ address: devServer().address, token });
+    expect(client.redact(`Headers.set: "${token}" is an invalid header value`)).toBe(
+      'Headers.set: "<token withheld>" is an invalid header value',
+    );
+    // A short dev token like `root` is also a policy name: only a whole-text match is replaced.
+    const dev = createVaultClient({ address: devServer().address, token: 'root' });
+    expect(dev.redact('policies: root')).toBe('policies: root');
+    expect(dev.redact('root')).toBe('<token withheld>');
+  });
+});
+
+describe('item 7: tune_mount tunes secrets engines only', () => {
+  it('refuses auth methods and Vault’s own mounts, and paths inside a mount', async () => {
+    expect(await all.fails('tune_mount', { path: 'auth/token', max_lease_ttl: '8760h' })).toBe(
+      "'auth/token' is an auth method, not a secrets engine; vault-mcp never tunes auth methods (the mount tools manage secrets engines only)",
+    );
+    expect(await all.fails('tune_mount', { path: 'sys', max_lease_ttl: '8760h' })).toBe(
+      "'sys' is one of Vault's own mounts (sys, identity, cubbyhole, token, auth); vault-mcp never tunes them",
+    );
+    expect(await all.fails('tune_mount', { path: 'secret/data', max_lease_ttl: '1h' })).toBe(
+      "'secret/data' is not a mount: it is inside the mount 'secret'; nothing was changed. Call again with path='secret'.",
+    );
+    const tune = (await adminRequest('GET', 'sys/auth/token/tune')) as {
+      data: { max_lease_ttl: number };
+    };
+    expect(tune.data.max_lease_ttl).not.toBe(8760 * 3600);
+  });
+});
+
+describe('item 9: keys are own keys; __proto__ is refused, never dropped', () => {
+  let kv = '';
+  beforeAll(async () => {
+    kv = await mountEngine('ownkeys', 'kv-v2');
+    await adminRequest('POST', `${kv}/data/app/db`, { data: { user: 'u', pass: 'p' } });
+  });
+
+  it('delete_secret of toString or constructor is "not found" and writes no version', async () => {
+    for (const key of ['toString', 'constructor'])
+      expect(await all.fails('delete_secret', { mount: kv, path: 'app/db', key })).toBe(
+        `${kv}/app/db has no key '${key}' (keys: pass, user)`,
+      );
+    const metadata = (await adminRequest('GET', `${kv}/metadata/app/db`)) as {
+      data: { current_version: number };
+    };
+    expect(metadata.data.current_version).toBe(1);
+  });
+
+  it('__proto__ as a key of write_secret, patch_secret and custom_metadata is refused', async () => {
+    const proto = JSON.parse('{"__proto__": "x", "ok": "y"}') as Record<string, unknown>;
+    const calls: Array<[string, Record<string, unknown>]> = [
+      ['write_secret', { mount: kv, path: 'app/p', key: '__proto__', value: 'x' }],
+      ['write_secret', { mount: kv, path: 'app/p', data: proto }],
+      ['patch_secret', { mount: kv, path: 'app/db', data: proto }],
+      ['write_secret_metadata', { mount: kv, path: 'app/db', custom_metadata: proto }],
+    ];
+    const texts = [];
+    for (const [name, args] of calls) texts.push(await all.fails(name, args));
+    expect(texts[0]).toContain(
+      "'__proto__' cannot be a key (JavaScript objects cannot hold it): rename that key",
+    );
+    expect(texts[1]).toContain(
+      "'__proto__' cannot be a key of a secret (JavaScript objects cannot hold it): rename that key",
+    );
+    expect(texts[2]).toContain(
+      "'__proto__' cannot be a key of a secret (JavaScript objects cannot hold it): rename that key",
+    );
+    expect(texts[3]).toContain(
+      "'__proto__' cannot be a key of custom_metadata (JavaScript objects cannot hold it): rename that key",
+    );
+    const after = (await adminRequest('GET', `${kv}/metadata/app/db`)) as {
+      data: { current_version: number; custom_metadata: unknown };
+    };
+    expect(after.data).toMatchObject({ current_version: 1, custom_metadata: null });
+    await expect(adminRequest('GET', `${kv}/data/app/p`)).rejects.toThrow(/404/);
+  });
+});
+
+describe('item 10: a write whose path repeats the mount or data/ is refused with the path meant', () => {
+  let kv = '';
+  beforeAll(async () => {
+    kv = await mountEngine('repeat', 'kv-v2');
+  });
+
+  it('refuses secret/secret/... and data/..., writes nothing', async () => {
+    expect(
+      await all.fails('write_secret', { mount: kv, path: `${kv}/myapp/x`, key: 'a', value: 'b' }),
+    ).toBe(
+      `path '${kv}/myapp/x' starts with the mount's own name '${kv}/' (paths are relative to the mount), so this would write ${kv}/${kv}/myapp/x; nothing was written. Call again with mount='${kv}' and path='myapp/x'. (A path under '${kv}/' is accepted as given once a folder '${kv}/' exists in ${kv}/.)`,
+    );
+    expect(
+      await all.fails('write_secret', { mount: kv, path: 'data/myapp/x', key: 'a', value: 'b' }),
+    ).toBe(
+      `path 'data/myapp/x' starts with 'data/', which the server adds itself on KV v2, so this would write ${kv}/data/myapp/x; nothing was written. Call again with mount='${kv}' and path='myapp/x'. (A path under 'data/' is accepted as given once a folder 'data/' exists in ${kv}/.)`,
+    );
+    expect(await all.ok('list_secrets', { mount: kv })).toMatchObject({ keys: [] });
+  });
+
+  it('accepts the path once that folder exists', async () => {
+    await adminRequest('POST', `${kv}/data/metadata/existing`, { data: { k: 'v' } });
+    expect(
+      await all.ok('write_secret', { mount: kv, path: 'metadata/new', key: 'a', value: 'b' }),
+    ).toMatchObject({ path: 'metadata/new', keys: ['a'], version: 1 });
+  });
+});
+
+describe('item 11: hints that work when followed', () => {
+  it('mount secret/data suggests the path without data/', async () => {
+    const hint = await all.fails('read_secret', { mount: 'secret/data', path: 'myapp/database' });
+    expect(hint).toBe(
+      "'secret/data' is not a mount: it is inside the mount 'secret'. Call again with mount='secret' and path='myapp/database'.",
+    );
+  });
+
+  it('an auth method is named as such, not as a mount to call again with', async () => {
+    expect(await all.fails('read_secret', { mount: 'auth/token', path: 'x' })).toBe(
+      "'auth/token' is a token auth method, not a secrets engine; list_mounts shows the secrets engines",
+    );
+  });
+});
+
+describe('item 12: a prefix-scoped server says where it may list', () => {
+  it('list_secrets and audit_secrets on the whole mount name the prefix', async () => {
+    const kv = await mountEngine('scoped', 'kv-v2');
+    await adminRequest('POST', `${kv}/data/myapp/db`, { data: { user: 'u' } });
+    const token = await scopedToken(
+      `path "${kv}/metadata/myapp/*" { capabilities = ["list", "read"] }\npath "${kv}/data/myapp/*" { capabilities = ["read"] }\npath "sys/internal/ui/mounts/*" { capabilities = ["read"] }`,
+    );
+    const mcp = await connect({ VAULT_TOKEN: token, VAULT_MCP_KV_PREFIX: 'myapp/' });
+    try {
+      const hint = `Vault denied listing ${kv}/ (403): this server is scoped to 'myapp/' (VAULT_MCP_KV_PREFIX), and its token may only list under it. Call again with path='myapp/'.`;
+      expect(await mcp.fails('list_secrets', { mount: kv })).toBe(hint);
+      expect(await mcp.fails('audit_secrets', { mount: kv })).toBe(hint);
+      expect(await mcp.ok('list_secrets', { mount: kv, path: 'myapp/' })).toMatchObject({
+        keys: ['db'],
+      });
+    } finally {
+      await mcp.close();
+    }
+  });
+});
