@@ -43,6 +43,22 @@ describe('item 1: a mount re-created as another engine is never used with the ol
     expect(await all.ok('list_pki_issuers', { mount: swap })).toMatchObject({ issuers: [] });
   });
 
+  it("one session's mount change is seen by every other session of the process", async () => {
+    const swap = unique('swap');
+    const other = await connect({ VAULT_MCP_TOOLSETS: 'all' });
+    try {
+      await adminRequest('POST', `sys/mounts/${swap}`, { type: 'kv', options: { version: '1' } });
+      await other.call('kv_v1_list', { mount: swap, path: '' }); // the other session caches KV v1
+      await all.ok('delete_mount', { path: swap });
+      await all.ok('create_mount', { path: swap, type: 'pki' });
+      expect(await other.fails('kv_v1_list', { mount: swap, path: '' })).toBe(
+        `'${swap}' is a pki mount, not a KV version 1 mount; list_mounts shows the mounts and their types`,
+      );
+    } finally {
+      await other.close();
+    }
+  });
+
   it('a write resolves its mount fresh even when the mount table changed outside vault-mcp', async () => {
     const swap = unique('swap');
     await adminRequest('POST', `sys/mounts/${swap}`, { type: 'kv', options: { version: '1' } });
