@@ -82,7 +82,7 @@ describe('HTTP under load', () => {
       15,
     );
     await server.close();
-  }, 180_000);
+  }, 400_000);
 
   it('with low limits the only errors are rate-limit answers', async () => {
     // Refills of one token per 100 s: every machine, however fast or busy, runs out. The global
