@@ -369,7 +369,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: { syntax: '--max-sessions-per-caller <n>' },
     default: '50',
     description:
-      "Open sessions per caller (token, namespace and address); a caller's least recently used session is closed to make room, so one caller cannot lock others out. Local clients on the server's own token are not counted",
+      "Open sessions per caller (token, namespace and address), and never all of MCP_MAX_SESSIONS: a caller's least recently used session is closed to make room, so one caller cannot lock others out. Local clients on the server's own token share one such share and are refused beyond it",
     group: 'HTTP mode',
   },
   {
@@ -384,7 +384,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: { syntax: '--rate-limit-session <rps:burst>' },
     default: '5:10',
     description:
-      'Tool calls per second and burst per session (per caller token when stateless), or off',
+      "Tool calls per second and burst per session (per caller token when stateless), or off; a caller's new sessions and capability probes spend from a bucket of the same size per caller",
     group: 'HTTP mode',
   },
   {

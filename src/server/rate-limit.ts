@@ -51,15 +51,39 @@ export class RateLimits {
   }
 
   /**
-   * Spend one token. Returns undefined when the call may run, else the refusal text with the
-   * wait in seconds.
+   * Spend one token for a tool call. Returns undefined when the call may run, else the refusal
+   * text with the wait in seconds.
    */
   admit(session: TokenBucket | undefined, tool: string): string | undefined {
-    if (!session || session.tryRemoveTokens(1)) return undefined;
-    const waitMs = Math.max(session.getWaitTime(1), 1);
+    return this.#spend(session, `${tool} was not run`, 'per-session')?.message;
+  }
+
+  /**
+   * Spend one token of a caller's bucket (see forSession) for work that is not a tool call but
+   * costs the server or Vault as much: opening a session, a capability probe. `what` says what
+   * was refused (`no session was opened`). Undefined when allowed, else the refusal text and
+   * the whole seconds to wait (for a Retry-After header).
+   */
+  admitForCaller(
+    caller: TokenBucket | undefined,
+    what: string,
+  ): { message: string; retryAfterS: number } | undefined {
+    return this.#spend(caller, what, 'per-caller');
+  }
+
+  #spend(
+    bucket: TokenBucket | undefined,
+    what: string,
+    scope: 'per-session' | 'per-caller',
+  ): { message: string; retryAfterS: number } | undefined {
+    if (!bucket || bucket.tryRemoveTokens(1)) return undefined;
+    const waitMs = Math.max(bucket.getWaitTime(1), 1);
     const globalEmpty = this.#global !== undefined && this.#global.getWaitTime(1) > 0;
     const limit = globalEmpty ? this.#globalLimit : this.#sessionLimit;
-    const which = globalEmpty ? 'server-wide' : 'per-session';
-    return `rate limit reached: ${tool} was not run (${which} limit ${limit?.rps ?? '?'} calls/s, burst ${limit?.burst ?? '?'}). Retry in ${(waitMs / 1000).toFixed(1)} s.`;
+    const which = globalEmpty ? 'server-wide' : scope;
+    return {
+      message: `rate limit reached: ${what} (${which} limit ${limit?.rps ?? '?'} calls/s, burst ${limit?.burst ?? '?'}). Retry in ${(waitMs / 1000).toFixed(1)} s.`,
+      retryAfterS: Math.ceil(waitMs / 1000),
+    };
   }
 }

@@ -1,9 +1,10 @@
 /**
  * `vault-mcp http`: the SDK's streamable-HTTP transport behind the controls a shared service
  * needs. Loopback by default and HTTPS for anything else; Host-header (DNS rebinding) and Origin
- * checks; per-caller Vault tokens in X-Vault-Token (never the query string); sessions bound to the
- * token that opened them and closed when idle; token-bucket rate limits on tool calls; a body size
- * limit; /healthz and /readyz; graceful shutdown. A stateless mode serves every request on its own
+ * checks; per-caller Vault tokens in X-Vault-Token or Authorization: Bearer (never the query
+ * string), namespaces in one spelling; sessions bound to the token that opened them, capped per
+ * caller and closed when idle; token-bucket rate limits on tool calls, new sessions and capability
+ * probes; a body size limit; /healthz and /readyz; graceful shutdown. A stateless mode serves every request on its own
  * so replicas can sit behind a load balancer.
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
@@ -22,7 +23,7 @@ import { LRUCache } from 'lru-cache';
 import { TokenManager } from '../auth/token-manager.js';
 import { createVaultClient, type VaultClient } from '../client/client.js';
 import { lookupSelf } from '../client/token.js';
-import { VaultResponseError } from '../client/errors.js';
+import { VaultConnectionError, VaultError, VaultResponseError } from '../client/errors.js';
 import { isLoopback, type Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { MountCache } from '../server/mount-cache.js';
@@ -51,6 +52,8 @@ interface Caller {
   /** sha256 of address, namespace and token: compared, never the token itself. */
   readonly identity: Buffer;
   readonly usesServerToken: boolean;
+  /** `text` with the caller's token (when this server knows it) replaced by `[token]`. */
+  readonly scrub: (text: string) => string;
 }
 
 interface Session {
@@ -120,10 +123,77 @@ function identityOf(
     .digest();
 }
 
-/** `/a//b/` → `a/b`; empty → undefined (the root namespace). */
-function cleanNamespace(namespace: string | undefined): string | undefined {
-  const clean = (namespace ?? '').split('/').filter(Boolean).join('/');
-  return clean || undefined;
+/** Printable ASCII without spaces: every token Vault issues (`hvs.…`, `s.…`, batch tokens) is. */
+const TOKEN_TEXT = /^[\x21-\x7e]+$/;
+
+/**
+ * The caller's Vault token: X-Vault-Token, or `Authorization: Bearer <token>` as Vault's own API
+ * accepts it. Undefined when neither is sent.
+ * @throws HttpRefusal 400 when both carry different tokens, or the token holds characters no Vault
+ *   token has (control characters, spaces, non-ASCII); the message never quotes the token.
+ */
+function callerToken(req: Request): string | undefined {
+  const direct = header(req, 'x-vault-token', 'vault_token');
+  const bearer = /^Bearer[ \t]+(.+)$/i.exec(header(req, 'authorization') ?? '')?.[1]?.trim();
+  if (direct && bearer && direct !== bearer) {
+    throw new HttpRefusal(
+      400,
+      'X-Vault-Token and Authorization: Bearer carry different tokens: send the Vault token in one of them',
+    );
+  }
+  const token = direct ?? bearer;
+  if (token !== undefined && !TOKEN_TEXT.test(token)) {
+    throw new HttpRefusal(
+      400,
+      'the Vault token (X-Vault-Token or Authorization: Bearer) holds characters no Vault token has (control characters, spaces or non-ASCII): send it exactly as Vault issued it',
+    );
+  }
+  return token;
+}
+
+/**
+ * The namespace in one spelling, so that it keys sessions and rate buckets once: slashes
+ * normalised (`/a//b/` → `a/b`), `root` and empty → undefined (the root namespace).
+ * @throws HttpRefusal 400 for `.` or `..` segments and characters a header cannot carry to Vault.
+ */
+export function canonicalNamespace(namespace: string | undefined): string | undefined {
+  const segments = (namespace ?? '').split('/').filter(Boolean);
+  if (segments.some((s) => s === '.' || s === '..')) {
+    throw new HttpRefusal(
+      400,
+      `namespace ${JSON.stringify(namespace)} has a '.' or '..' segment: name the namespace path plainly (e.g. team-a/app), or send no X-Vault-Namespace for the root namespace`,
+    );
+  }
+  if (segments.some((s) => !TOKEN_TEXT.test(s))) {
+    throw new HttpRefusal(
+      400,
+      `namespace ${JSON.stringify(namespace)} holds spaces, control characters or non-ASCII: Vault namespace names have none`,
+    );
+  }
+  const path = segments.join('/');
+  return path === '' || path === 'root' ? undefined : path;
+}
+
+/**
+ * Error text that may go into a response body or a log: the Vault client's typed errors (which
+ * name paths and Vault's messages) with `scrub` applied; anything else (a TypeError of the HTTP
+ * client may quote a header value, the token) by its class name only.
+ */
+function safeErrorText(error: unknown, scrub: (text: string) => string): string {
+  if (error instanceof VaultResponseError)
+    return scrub(`${error.status}: ${error.errors.join('; ') || 'no message'}`);
+  // Its detail is the HTTP client's exception text: the address and the code only.
+  if (error instanceof VaultConnectionError)
+    return `cannot reach Vault at ${error.address}${error.code ? ` (${error.code})` : ''}`;
+  if (error instanceof VaultError) return scrub(error.message);
+  const name = error instanceof Error ? error.name : typeof error;
+  return `${name} (details withheld: they may quote a token)`;
+}
+
+/** A scrubber replacing each of `secrets` (the empty string excepted) by `[token]`. */
+function scrubberOf(...secrets: Array<string | undefined>): (text: string) => string {
+  const known = secrets.filter((s): s is string => Boolean(s));
+  return (text) => known.reduce((out, secret) => out.split(secret).join('[token]'), text);
 }
 
 function sameIdentity(a: Buffer, b: Buffer): boolean {
@@ -161,6 +231,7 @@ export async function startHttpServer(
     );
   if (!serverTokens && (config.vault.token || config.login)) void ownTokens.start();
   const hasServerToken = Boolean(config.vault.token || config.login);
+  const serverScrub = scrubberOf(config.vault.token);
   // Verdicts on callers' tokens (root refused, invalid refused), by identity.
   const vetted = new LRUCache<string, 'ok' | 'root' | 'invalid'>({ max: 10_000, ttl: 10 * 60_000 });
   // Identities once accepted: their periodic re-check never waits behind checks of new tokens.
@@ -168,6 +239,49 @@ export async function startHttpServer(
   const otherVaults = new Map<string, VaultClient>();
   const limits = new RateLimits(http.rateLimitGlobal, http.rateLimitSession);
   const sessions = new Map<string, Session>();
+  // Stateful mode: each caller's bucket for opening sessions and probing capabilities (a new
+  // session must not come with a fresh bucket), by identity.
+  const callerBuckets = new LRUCache<string, { bucket: TokenBucket | undefined }>({
+    max: 10_000,
+    ttl: http.sessionIdleMs,
+    updateAgeOnGet: true,
+  });
+  const callerBucket = (caller: Caller): TokenBucket | undefined => {
+    const key = caller.identity.toString('hex');
+    let entry = callerBuckets.get(key);
+    if (!entry) {
+      entry = { bucket: limits.forSession() };
+      callerBuckets.set(key, entry);
+    }
+    return entry.bucket;
+  };
+  // A session holds at most this many slots of one identity (the server's own included), and
+  // never the whole table.
+  const perIdentity = Math.min(http.maxSessionsPerCaller, Math.max(1, http.maxSessions - 1));
+  /**
+   * The caller's capability verdicts: each probe (a mounts lookup and sys/capabilities-self)
+   * spends a token of `bucket`; a refused probe leaves the tools listed as they are.
+   */
+  const chargedCapabilities = (caller: Caller, bucket: TokenBucket | undefined): CapabilityCache =>
+    capabilityCache({
+      config,
+      vault: () => {
+        const refusal = limits.admitForCaller(bucket, 'the capability probe was not run');
+        if (refusal) throw new HttpRefusal(429, refusal.message);
+        return typeof caller.vault === 'function' ? caller.vault() : caller.vault;
+      },
+      log,
+      candidates,
+    });
+  /** Refuse an initialize over the caller's bucket (429 with Retry-After). */
+  const admitOpening = (res: Response, bucket: TokenBucket | undefined): boolean => {
+    const refusal = limits.admitForCaller(bucket, 'no session was opened');
+    if (!refusal) return true;
+    res.setHeader('Retry-After', String(refusal.retryAfterS));
+    log.warn({ status: 429 }, refusal.message);
+    rpcError(res, 429, refusal.message);
+    return false;
+  };
   // Stateless mode: per-caller rate bucket and mount cache, bounded in count and idle time.
   const callers = new LRUCache<
     string,
@@ -179,8 +293,10 @@ export async function startHttpServer(
   });
 
   const resolveCaller = (req: Request): Caller => {
-    const token = header(req, 'x-vault-token', 'vault_token');
-    const namespace = cleanNamespace(header(req, 'x-vault-namespace') ?? config.vault.namespace);
+    const token = callerToken(req);
+    const namespace = canonicalNamespace(
+      header(req, 'x-vault-namespace') ?? config.vault.namespace,
+    );
     const requested = header(req, 'x-vault-addr', 'vault_addr')?.replace(/\/+$/, '');
     let vault: VaultClient;
 
@@ -213,6 +329,8 @@ export async function startHttpServer(
         tokens: ownTokens,
         identity: identityOf('server', address, namespace, ''),
         usesServerToken: true,
+        // A token from a login (AppRole, JWT) is unknown here: safeErrorText withholds foreign text.
+        scrub: scrubberOf(config.vault.token),
       };
     } else {
       throw new HttpRefusal(
@@ -227,6 +345,7 @@ export async function startHttpServer(
       tokens: undefined,
       identity: identityOf('caller', address, namespace, token),
       usesServerToken: false,
+      scrub: scrubberOf(token, config.vault.token),
     };
   };
 
@@ -249,13 +368,9 @@ export async function startHttpServer(
         verdict = info.policies.includes('root') && !config.allowRootToken ? 'root' : 'ok';
       } catch (error) {
         if (!(error instanceof VaultResponseError && error.status === 403)) {
-          const why =
-            error instanceof VaultResponseError
-              ? `${error.status}: ${error.errors.join('; ') || 'no message'}`
-              : (error as Error).message;
           throw new HttpRefusal(
             503,
-            `cannot check this token with Vault (auth/token/lookup-self: ${why}); retry when Vault answers`,
+            `cannot check this token with Vault (auth/token/lookup-self: ${safeErrorText(error, caller.scrub)}); retry when Vault answers`,
           );
         }
         verdict = 'invalid';
@@ -461,7 +576,7 @@ export async function startHttpServer(
           rpcError(res, error.status, error.message);
           return;
         }
-        log.error({ err: error }, 'MCP request failed');
+        log.error({ error: safeErrorText(error, caller.scrub) }, 'MCP request failed');
         rpcError(res, 500, 'internal error', -32603);
       }
     };
@@ -499,17 +614,27 @@ export async function startHttpServer(
           );
           return;
         }
-        // One caller may not hold every slot: beyond its share, its least recently used session
-        // goes. Not for the server's own token: every local client shares that identity, and one
-        // must not close another's sessions (they are bounded by MCP_MAX_SESSIONS alone).
-        const own = caller.usesServerToken
-          ? []
-          : [...sessions.entries()].filter(([, s]) => sameIdentity(s.identity, caller.identity));
-        if (own.length >= http.maxSessionsPerCaller) {
+        // One identity may not hold every slot. The server's own token is refused beyond its
+        // share: every local client shares that identity, and one must not close another's
+        // sessions. A caller with its own token loses its least recently used session instead.
+        const own = [...sessions.entries()].filter(([, s]) =>
+          sameIdentity(s.identity, caller.identity),
+        );
+        if (caller.usesServerToken && own.length >= perIdentity) {
+          rpcError(
+            res,
+            503,
+            `the server's own token already holds ${own.length} sessions, its share (MCP_MAX_SESSIONS_PER_CALLER, and less than MCP_MAX_SESSIONS): close one, or send your own token in X-Vault-Token`,
+          );
+          return;
+        }
+        const bucket = callerBucket(caller);
+        if (!admitOpening(res, bucket)) return;
+        if (own.length >= perIdentity) {
           const [oldest] = own.sort(([, a], [, b]) => a.lastSeen - b.lastSeen)[0] ?? [];
           drop(
             oldest,
-            `the caller opened more than ${http.maxSessionsPerCaller} sessions (MCP_MAX_SESSIONS_PER_CALLER)`,
+            `the caller opened more than ${perIdentity} sessions (MCP_MAX_SESSIONS_PER_CALLER, and less than MCP_MAX_SESSIONS)`,
           );
         }
         if (sessions.size >= http.maxSessions) {
@@ -520,9 +645,14 @@ export async function startHttpServer(
           );
           return;
         }
-        const bucket = limits.forSession();
         const mounts = new MountCache(config.mountCacheTtlMs);
-        const server = newServer(caller, mounts, bucket, log);
+        const server = newServer(
+          caller,
+          mounts,
+          limits.forSession(),
+          log,
+          chargedCapabilities(caller, bucket),
+        );
         const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
           // Plain JSON answers to POSTs: this server sends no progress or notifications on them,
@@ -565,13 +695,15 @@ export async function startHttpServer(
         let state = callers.get(key);
         if (!state) {
           // One capability probe per caller and TTL, not one per request.
+          const bucket = limits.forSession();
           state = {
-            bucket: limits.forSession(),
+            bucket,
             mounts: new MountCache(config.mountCacheTtlMs),
-            capabilities: capabilityCache({ config, vault: caller.vault, log, candidates }),
+            capabilities: chargedCapabilities(caller, bucket),
           };
           callers.set(key, state);
         }
+        if (isInitializeRequest(req.body) && !admitOpening(res, state.bucket)) return;
         const server = newServer(caller, state.mounts, state.bucket, log, state.capabilities);
         // No sessionIdGenerator: the SDK's stateless mode (no Mcp-Session-Id, one request, JSON answer).
         const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
@@ -603,6 +735,8 @@ export async function startHttpServer(
       next: NextFunction,
     ) => {
       void next;
+      // Set when the caller was settled; narrow cast from express's untyped locals.
+      const scrub = (res.locals['caller'] as Caller | undefined)?.scrub ?? serverScrub;
       if (error.type === 'entity.too.large') {
         rpcError(
           res,
@@ -616,9 +750,9 @@ export async function startHttpServer(
       } else if (error.status && error.status >= 400 && error.status < 500) {
         // The client's mistake (aborted upload, bad charset): not an error of this server.
         log.warn({ status: error.status, type: error.type }, 'HTTP request refused');
-        rpcError(res, error.status, error.message ?? 'bad request');
+        rpcError(res, error.status, scrub(error.message ?? 'bad request'));
       } else {
-        log.error({ err: error }, 'HTTP request failed');
+        log.error({ error: safeErrorText(error, scrub) }, 'HTTP request failed');
         rpcError(
           res,
           error.status && error.status >= 400 && error.status < 600 ? error.status : 500,

@@ -52,7 +52,8 @@ describe('stdio', () => {
   });
 
   async function until(check: () => boolean): Promise<void> {
-    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
+    // Up to 30 s: a busy machine may be slow to start the child.
+    for (let i = 0; i < 1200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
     expect(check()).toBe(true);
   }
 
