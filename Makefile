@@ -26,9 +26,10 @@ $(BAO):
 spec: setup
 	$(TSX) scripts/spec.ts
 
-## generate: normalize + filter the spec and emit generated/ (SPEC=... OUT=... to override)
+## generate: normalize + filter the spec and emit generated/ (SPEC=... OUT=... to override); reports changes per operation and per hand-written tool
 generate: node_modules/.installed
-	$(TSX) codegen/main.ts --spec $(SPEC) --out $(OUT)
+	@mkdir -p .tmp && $(TSX) scripts/tool-operations.ts > .tmp/tool-operations.json
+	$(TSX) codegen/main.ts --spec $(SPEC) --out $(OUT) --tools .tmp/tool-operations.json
 
 ## check-generated: fail when the committed generated/ differs from a fresh generation
 check-generated: generate

@@ -22,7 +22,7 @@ import {
 import { loadSpec } from './load.js';
 import { normalize } from './normalize.js';
 import { applyOverlay } from './overlay.js';
-import { compare, renderReport } from './report.js';
+import { compare, renderReport, renderToolReport, type ToolOperations } from './report.js';
 import { select } from './select.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,11 +41,16 @@ export interface GenerateResult {
   readonly report: string;
 }
 
-/** Run the whole pipeline in memory. `specFile` is the path shown in headers (repo-relative). */
+/**
+ * Run the whole pipeline in memory. `previous` is the last generation's manifest (`baseline` names
+ * it in the report); `tools` maps each hand-written tool to the operations it names, for the
+ * per-tool section of the report (left out when undefined).
+ */
 export async function generate(
   specPath: string,
   previous: Manifest | undefined,
   baseline: string,
+  tools?: ToolOperations,
 ): Promise<GenerateResult> {
   const spec = loadSpec(specPath);
   const specFile = relative(repoRoot, resolve(specPath)) || specPath;
@@ -60,13 +65,15 @@ export async function generate(
     emitOperations(selection.operations, provenance),
     emitManifest(manifest),
   ]);
-  const report = renderReport(manifest, compare(previous, manifest), baseline, [
+  const change = compare(previous, manifest);
+  const summary = renderReport(manifest, change, baseline, [
     `spec: ${specFile} (${spec.product}, ${spec.bytes} bytes, sha256 ${spec.sha256.slice(0, 16)}...)`,
     `normalized: ${stats.regexPathsDropped} regex paths dropped, ${stats.listOperationsSplit} LIST operations canonicalized, ` +
       `${stats.operationIdsRenamed} duplicate operationIds renamed, ${stats.openMaps} open maps, ${stats.durations} durations, ` +
       `${stats.exportedEnumsFixed} {exported} enums fixed, ${stats.mountDefaultsDropped} mount defaults dropped, ${overlayAdded} overlay parameters`,
     `excluded by the allowlist: ${selection.excluded.length} operations`,
   ]);
+  const report = tools ? `${summary}\n${renderToolReport(change, tools, baseline)}` : summary;
   return {
     files: {
       'vault-api.ts': types,
@@ -88,12 +95,25 @@ function readManifest(file: string): Manifest | undefined {
   }
 }
 
+/** The tool -> operations map written by scripts/tool-operations.ts; undefined when unreadable. */
+function readToolOperations(file: string): ToolOperations | undefined {
+  try {
+    const tools = JSON.parse(readFileSync(file, 'utf8')) as ToolOperations;
+    return Object.keys(tools).length ? tools : undefined;
+  } catch {
+    process.stderr.write(`make generate: no per-tool report (cannot read ${file})\n`);
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   const { values } = parseArgs({
     options: {
       spec: { type: 'string', default: 'spec/openapi.json' },
       out: { type: 'string', default: 'generated' },
+      // JSON {tool: [operation, ...]} of the hand-written tools (scripts/tool-operations.ts).
+      tools: { type: 'string' },
     },
   });
   const specPath = resolve(values.spec);
@@ -106,6 +126,7 @@ async function main(): Promise<void> {
     specPath,
     readManifest(previousFile),
     relative(repoRoot, previousFile),
+    values.tools ? readToolOperations(values.tools) : undefined,
   );
   // Write to a sibling folder, then swap it in with two renames (the old one moved aside first):
   // a failed run never leaves OUT half-written or missing.

@@ -1,6 +1,6 @@
 /**
  * What Vault's document leaves out but the server does (SPEC-NOTES §3.3, §3.5, §6 step 6): query
- * parameters the HTTP layer accepts, request bodies OpenBao leaves out, the raw PEM/DER answers of PKI fetch endpoints, and the
+ * parameters the HTTP layer accepts, request bodies OpenBao leaves out, PATCH operations Vault 1.15's document leaves out, the raw PEM/DER answers of PKI fetch endpoints, and the
  * merge-patch content type PATCH requires. Applied after normalization, before selection.
  */
 import type { OpenApiDocument, Parameter, Schema } from './openapi.js';
@@ -57,6 +57,27 @@ const bodyAdditions: ReadonlyArray<{ method: 'post'; path: string; schema: Schem
   },
 ];
 
+/**
+ * PATCH operations older documents leave out although the server serves them: Vault 1.15's
+ * generator emitted no PATCH at all, while KV v2 data and metadata (Vault 1.9+) and PKI issuers
+ * and roles (Vault 1.12+) answer PATCH with a JSON merge patch. Each is derived from the POST on
+ * the same path (same fields, same answer) under the operationId later documents give it.
+ */
+const patchAdditions: ReadonlyArray<{ path: string; operationId: string; summary: string }> = [
+  { path: `${KV2}/data/{path}`, operationId: 'kv-v2-patch', summary: 'Patch a secret (merge).' },
+  {
+    path: `${KV2}/metadata/{path}`,
+    operationId: 'kv-v2-patch-metadata-path',
+    summary: 'Patch the metadata of a secret (merge).',
+  },
+  {
+    path: `${PKI}/issuer/{issuer_ref}`,
+    operationId: 'pki-patch-issuer',
+    summary: 'Patch an issuer (merge).',
+  },
+  { path: `${PKI}/roles/{name}`, operationId: 'pki-patch-role', summary: 'Patch a role (merge).' },
+];
+
 /** Raw (non-JSON) 2xx bodies of PKI fetch endpoints, by normalized path. */
 const rawResponses: ReadonlyArray<[RegExp, ResponseFormat]> = [
   [new RegExp(`^\\${PKI}/(ca|cert/\\{serial\\}/raw|issuer/\\{issuer_ref\\}/der)$`), 'der'],
@@ -89,7 +110,7 @@ export function requestContentType(
   return method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
 }
 
-/** Add the query parameters and request bodies the document lacks; returns how many were added. */
+/** Add the PATCH operations, query parameters and request bodies the document lacks; returns how many were added. */
 export function applyOverlay(doc: OpenApiDocument): number {
   let added = 0;
   for (const addition of bodyAdditions) {
@@ -98,6 +119,17 @@ export function applyOverlay(doc: OpenApiDocument): number {
     op.requestBody = {
       required: true,
       content: { 'application/json': { schema: structuredClone(addition.schema) } },
+    };
+    added++;
+  }
+  for (const addition of patchAdditions) {
+    const item = doc.paths[addition.path];
+    if (!item?.post || item.patch) continue;
+    item.patch = {
+      ...structuredClone(item.post),
+      operationId: addition.operationId,
+      summary: addition.summary,
+      description: addition.summary,
     };
     added++;
   }

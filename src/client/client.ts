@@ -22,6 +22,7 @@ import {
   VaultInputError,
 } from './errors.js';
 import { serializeVaultPath } from './paths.js';
+import type { NarrowOf, Refine } from './responses.js';
 import { tokenProblem } from './token.js';
 
 /** TLS settings for the connection to Vault (the CLI's VAULT_CACERT, VAULT_CLIENT_CERT, ...). */
@@ -87,7 +88,7 @@ type OperationOf<P extends keyof Paths, M extends HttpMethod> =
 type InitOf<P extends keyof Paths, M extends HttpMethod> = MaybeOptionalInit<Paths[P], M>;
 type InitArgs<I> = undefined extends I ? [init?: I] : [init: I];
 /** The inner `data` type the document declares for a 2xx answer (unknown where it declares none). */
-export type ResponseData<P extends keyof Paths, M extends HttpMethod> =
+export type DocumentData<P extends keyof Paths, M extends HttpMethod> =
   OperationOf<P, M> extends Record<string | number, unknown>
     ? NonNullable<
         FetchResponse<OperationOf<P, M>, object, 'application/json'>['data']
@@ -99,6 +100,15 @@ export type ResponseData<P extends keyof Paths, M extends HttpMethod> =
           : D
       : unknown
     : unknown;
+
+/**
+ * The answer type a typed call returns: the document's, refined by the client's narrow type where
+ * the document leaves fields untyped (src/client/responses.ts).
+ */
+export type ResponseData<P extends keyof Paths, M extends HttpMethod> = Refine<
+  DocumentData<P, M>,
+  NarrowOf<P, M>
+>;
 
 /** Options of an untyped call (the generated `api` tools, whose paths are only known at run time). */
 export interface RawRequest {

@@ -70,7 +70,7 @@ export async function kvList(
         : await client.GET('/{kv_v1_mount_path}/{path}/', {
             params: { path: { kv_v1_mount_path: m, path: p }, query: { list: 'true' } },
           });
-    const keys = (result.data as { keys?: unknown } | undefined)?.keys;
+    const keys: readonly unknown[] | undefined = result.data?.keys;
     return Array.isArray(keys) ? keys.map(String).sort() : [];
   } catch (error) {
     if (isNotFound(error)) return [];
@@ -114,11 +114,7 @@ export async function kvRead(
         ...(options.version !== undefined ? { query: { version: options.version } } : {}),
       },
     });
-    const body = (result.data ?? {}) as {
-      data?: Record<string, unknown> | null;
-      metadata?: KvVersionMetadata;
-    };
-    return { data: body.data ?? null, metadata: body.metadata };
+    return { data: result.data?.data ?? null, metadata: result.data?.metadata };
   } catch (error) {
     // A deleted or destroyed version answers 404 with its metadata.
     if (isNotFound(error)) {
@@ -161,7 +157,7 @@ export async function kvWrite(
     params: { path: { kv_v2_mount_path: m, path: p } },
     body: v2Body(data, options.cas),
   });
-  return result.data as KvVersionMetadata | undefined;
+  return result.data;
 }
 
 /** KV v2 write/patch body: `{ data, options: { cas } }` (cas only when given). */
@@ -189,7 +185,7 @@ export async function kvPatch(
     },
     body: v2Body(data, options.cas),
   });
-  return result.data as KvVersionMetadata | undefined;
+  return result.data;
 }
 
 /**
@@ -263,8 +259,7 @@ export async function kvSubkeys(
         query: { depth: 1 },
       },
     });
-    const subkeys = (result.data as { subkeys?: Record<string, unknown> | null } | undefined)
-      ?.subkeys;
+    const subkeys = result.data?.subkeys;
     return subkeys ? Object.keys(subkeys).sort() : undefined;
   } catch (error) {
     if (isNotFound(error)) return undefined;

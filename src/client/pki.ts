@@ -101,7 +101,7 @@ export async function pkiListRoles(client: VaultClient, mount: string): Promise<
     const result = await client.GET('/{pki_mount_path}/roles/', {
       params: { path: { pki_mount_path: normalizePath('mount', mount) }, query: { list: 'true' } },
     });
-    const keys = (result.data as { keys?: unknown } | undefined)?.keys;
+    const keys: readonly unknown[] | undefined = result.data?.keys;
     return Array.isArray(keys) ? keys.map(String).sort() : [];
   } catch (error) {
     if (isNotFound(error)) return [];
