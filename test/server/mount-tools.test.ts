@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, textOf, type McpHarness } from '../support/mcp.js';
 import { adminRequest, unique } from '../support/vault.js';
 
+/** The dev server's system default lease TTL (32 days), on Vault and OpenBao alike. */
+const SYSTEM_DEFAULT = 2764800;
+
 let mcp: McpHarness;
 beforeAll(async () => {
   mcp = await connect();
@@ -25,7 +28,7 @@ describe('mount tools', () => {
       mount: { path: kv, type: 'kv', kv_version: 2, description: 'team secrets' },
     });
     expect(textOf(read)).toBe(
-      `${kv}/: kv v2, "team secrets", default_lease_ttl 0 (the system default), max_lease_ttl 0 (the system default), options {"version":"2"}`,
+      `${kv}/: kv v2, "team secrets", default_lease_ttl 0 (the system default: ${SYSTEM_DEFAULT}s), max_lease_ttl 0 (the system default: ${SYSTEM_DEFAULT}s), options {"version":"2"}`,
     );
     expect(
       await mcp.ok('tune_mount', { path: kv, max_lease_ttl: '2h', description: 'tuned' }),
@@ -71,4 +74,65 @@ describe('mount tools', () => {
       'nothing to tune: give default_lease_ttl, max_lease_ttl, description or options',
     );
   });
+
+  it('state what a TTL means the same way when the server reports effective TTLs, as Vault does', async () => {
+    const kv = unique('mnt-ttl');
+    await adminRequest('POST', `sys/mounts/${kv}`, { type: 'kv', config: { max_lease_ttl: '2h' } });
+    const expected = {
+      path: kv,
+      default_lease_ttl: 0,
+      effective_default_lease_ttl: SYSTEM_DEFAULT,
+      max_lease_ttl: 7200,
+      effective_max_lease_ttl: 7200,
+    };
+    const text = `${kv}/: kv v1, "", default_lease_ttl 0 (the system default: ${SYSTEM_DEFAULT}s), max_lease_ttl 7200s, options {}`;
+    // OpenBao as it is: sys/internal/ui/mounts reports the raw settings (0 = none).
+    const raw = await mcp.call('read_mount', { path: kv });
+    expect(raw.structuredContent).toMatchObject({ mount: expected });
+    expect(textOf(raw)).toBe(text);
+    // Vault's shape of the same answers: a TTL the mount does not set is reported as the system
+    // default (vault/logical_system.go mountInfo). Same meaning, same words.
+    const vaultShaped = await connect({}, { fetch: effectiveTtls });
+    try {
+      const effective = await vaultShaped.call('read_mount', { path: kv });
+      expect(effective.structuredContent).toMatchObject({ mount: expected });
+      expect(textOf(effective)).toBe(text);
+      for (const harness of [mcp, vaultShaped]) {
+        const { mounts } = await harness.ok<{ mounts: Array<Record<string, unknown>> }>(
+          'list_mounts',
+        );
+        expect(mounts.find((m) => m['path'] === kv)).toMatchObject({
+          default_lease_ttl: 0,
+          max_lease_ttl: 7200,
+        });
+      }
+    } finally {
+      await vaultShaped.close();
+    }
+  });
 });
+
+/**
+ * A fetch to the real dev server that rewrites `sys/internal/ui/mounts` answers the way Vault
+ * (not OpenBao) computes them: a TTL of 0 becomes the system default.
+ */
+async function effectiveTtls(request: Request): Promise<Response> {
+  const response = await fetch(request);
+  if (!new URL(request.url).pathname.startsWith('/v1/sys/internal/ui/mounts')) return response;
+  const body = (await response.json()) as {
+    data?: {
+      config?: Record<string, number>;
+      secret?: Record<string, { config?: Record<string, number> }>;
+    };
+  };
+  const configs = [
+    body.data?.config,
+    ...Object.values(body.data?.secret ?? {}).map((m) => m.config),
+  ];
+  for (const config of configs) {
+    for (const name of ['default_lease_ttl', 'max_lease_ttl']) {
+      if (config && config[name] === 0) config[name] = SYSTEM_DEFAULT;
+    }
+  }
+  return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
+}

@@ -16,8 +16,10 @@ export const listMounts = defineTool({
   output: { mounts: z.array(mountSchema) },
   handler: async (_args, context) => {
     const mounts = await listVisibleMounts(context.vault);
+    // The sys/ mount, as this server reports it, tells what "no TTL of its own" looks like here.
+    const system = mounts.find((m) => m.path === 'sys/');
     return {
-      structured: { mounts: mounts.map(describeMount) },
+      structured: { mounts: mounts.map((m) => describeMount(m, system)) },
       text: mounts.length
         ? mounts.map(mountLine).join('\n')
         : context.vault.info.hasToken
