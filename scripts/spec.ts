@@ -150,7 +150,7 @@ function sourceMarkdown(input: {
     '`make spec` (scripts/spec.ts):',
     '',
     cli
-      ? `1. started \`${cli} server -dev\` (${productLabel(product)}) on a free loopback port;`
+      ? `1. started \`${cli} server -dev\` on a free loopback port; it reported ${productLabel(product)};`
       : "1. used the running server named by VAULT_ADDR/VAULT_TOKEN (it had no mounts beyond a dev server's, or SPEC_KEEP_MOUNTS=1);",
     t.owned ? '2. disabled `secret/`;' : '2. left existing mounts alone;',
     '3. ensured KV v1 at `kv-v1/`, KV v2 at `kv-v2/` and PKI at `pki/` (so the document names',
@@ -160,10 +160,10 @@ function sourceMarkdown(input: {
     '',
     ...(product.name === 'OpenBao'
       ? [
-          'Known instability of the server (not of this script): OpenBao 2.7.2 names the operation on',
-          '`GET /sys/workflows/manage` either `workflows-list-workflows-manage` or',
-          '`workflows-scan-workflows-manage` from run to run. That path is outside the allowlist, so',
-          '`generated/` does not change with it.',
+          'Known instability of the server (not of this script): OpenBao 2.7.2 names the operations on',
+          '`GET /sys/workflows/manage` and `GET /sys/namespaces` either `...-list-...` or `...-scan-...`',
+          '(e.g. `namespaces-list-namespaces` or `namespaces-scan-namespaces`) from run to run. Those',
+          'paths are outside the allowlist, so `generated/` does not change with them.',
           '',
         ]
       : []),

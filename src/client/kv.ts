@@ -101,7 +101,7 @@ export async function kvRead(
       const result = await client.GET('/{kv_v1_mount_path}/{path}', {
         params: { path: { kv_v1_mount_path: m, path: p } },
       });
-      return { data: (result.data ?? {}) as Record<string, unknown>, metadata: undefined };
+      return { data: result.data ?? {}, metadata: undefined };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -284,7 +284,7 @@ export async function kvReadMetadata(
         },
       },
     });
-    return result.data as KvMetadata;
+    return result.data;
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;

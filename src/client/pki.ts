@@ -69,10 +69,7 @@ export async function pkiListIssuers(
     const result = await client.GET('/{pki_mount_path}/issuers/', {
       params: { path: { pki_mount_path: normalizePath('mount', mount) }, query: { list: 'true' } },
     });
-    const data = (result.data ?? {}) as {
-      keys?: string[];
-      key_info?: Record<string, Record<string, unknown>>;
-    };
+    const data = result.data ?? {};
     return (data.keys ?? [])
       .map((id) => {
         const info = data.key_info?.[id] ?? {};

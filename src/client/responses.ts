@@ -13,7 +13,7 @@
  * A document that types a field in a way the client cannot use fails the type-check of src/,
  * which is the point: the maintainer sees it in `make generate`'s tree, not at run time.
  */
-import type { KvVersionMetadata } from './kv.js';
+import type { KvMetadata, KvVersionMetadata } from './kv.js';
 
 /** Answer `data` of `GET /v1/<mount>/data/<path>` (KV v2 read). */
 export interface KvV2ReadData {
@@ -36,12 +36,17 @@ export interface NarrowResponses {
     post: KvVersionMetadata;
     patch: KvVersionMetadata;
   };
+  '/{kv_v2_mount_path}/metadata/{path}': { get: KvMetadata };
   '/{kv_v2_mount_path}/metadata/{path}/': { get: ListData };
+  '/{kv_v1_mount_path}/{path}': { get: Record<string, unknown> };
   '/{kv_v1_mount_path}/{path}/': { get: ListData };
   '/{kv_v2_mount_path}/subkeys/{path}': {
     get: { readonly subkeys?: Record<string, unknown> | null };
   };
   '/{pki_mount_path}/roles/': { get: ListData };
+  '/{pki_mount_path}/issuers/': {
+    get: ListData & { readonly key_info?: Record<string, Record<string, unknown>> };
+  };
 }
 
 /** True for "the document says nothing": `unknown`, `{}`, or an open map of `unknown`. */
