@@ -35,8 +35,11 @@ export interface KvMetadata {
   readonly oldest_version: number;
   readonly max_versions: number;
   readonly cas_required: boolean;
-  /** Vault duration string, `0s` when unset. */
-  readonly delete_version_after: string;
+  /**
+   * Vault duration string, `0s` when unset. Documents declare it a duration, which the codegen
+   * types as a string or integer seconds, so a caller must accept both.
+   */
+  readonly delete_version_after: string | number;
   readonly custom_metadata: Readonly<Record<string, string>> | null;
   /** By version number (as a string key). */
   readonly versions: Readonly<

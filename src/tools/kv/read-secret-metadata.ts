@@ -58,7 +58,7 @@ export const readSecretMetadata = defineTool({
         ...(time(meta.updated_time) ? { updated_time: time(meta.updated_time) } : {}),
         max_versions: meta.max_versions,
         cas_required: meta.cas_required,
-        delete_version_after: meta.delete_version_after,
+        delete_version_after: String(meta.delete_version_after),
         custom_metadata: meta.custom_metadata ?? null,
         versions,
       };
