@@ -40,6 +40,7 @@ function treeWith(label: string, result: GenerateResult): string {
   for (const name of GENERATED_FILES)
     writeFileSync(join(tree, 'generated', name), result.files[name]);
   symlinkSync(join(repoRoot, 'node_modules'), join(tree, 'node_modules'));
+  symlinkSync(join(repoRoot, '.tools'), join(tree, '.tools'));
   return tree;
 }
 
@@ -77,6 +78,32 @@ async function policyOf(tree: string): Promise<string> {
   return stdout;
 }
 
+/**
+ * Tests whose expectations do not depend on which document generated the tree (the client and
+ * the KV, mount and PKI tools against a real OpenBao). Not the snapshot, gate and capability
+ * tests: they pin the committed document's operation count, schemas and capabilities.
+ */
+const UNIT_TESTS = [
+  'test/client',
+  'test/server/kv-tools.test.ts',
+  'test/server/mount-tools.test.ts',
+  'test/server/pki-tools.test.ts',
+];
+
+/** Run {@link UNIT_TESTS} in the copied tree (its own vitest, its own dev server); the summary line. */
+async function unitTests(tree: string): Promise<string> {
+  try {
+    const { stdout } = await run(
+      join(repoRoot, 'node_modules', '.bin', 'vitest'),
+      ['run', '--reporter=dot', ...UNIT_TESTS],
+      { cwd: tree, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } },
+    );
+    return /Tests\s+(.*)/.exec(stdout)?.[1]?.trim() ?? stdout;
+  } catch (error) {
+    return String((error as { stdout?: string }).stdout ?? error);
+  }
+}
+
 const DOCUMENTS = [
   {
     label: 'openbao',
@@ -105,7 +132,7 @@ const DOCUMENTS = [
 ] as const;
 
 describe.each(DOCUMENTS)('make generate with $label', ({ label, file, product, counts }) => {
-  it('gives a tree where the whole project type-checks and the policy generator covers every tool', async () => {
+  it('gives a tree where the whole project type-checks, the client and tool tests pass and the policy generator covers every tool', async () => {
     const result = await generate(file, committed, 'generated/manifest.json', toolOperations);
     const perToolset: Record<string, number> = {};
     for (const op of result.manifest.operations)
@@ -129,7 +156,8 @@ describe.each(DOCUMENTS)('make generate with $label', ({ label, file, product, c
     const hcl = await policyOf(tree);
     expect(hcl).toContain('path "secret/data/*" {');
     expect(hcl).toContain('path "pki/sign/+" {');
-  }, 600_000);
+    expect(await unitTests(tree)).toMatch(/^\d+ passed \(\d+\)$/);
+  }, 900_000);
 });
 
 describe('the per-tool change report', () => {
