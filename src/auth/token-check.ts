@@ -1,5 +1,5 @@
 /** The start-up look at the token: what to warn the operator about. */
-import type { VaultClient } from '../client/client.js';
+import { MIN_REDACTABLE_TOKEN, type VaultClient } from '../client/client.js';
 import { VaultConnectionError, VaultResponseError, VaultTimeoutError } from '../client/errors.js';
 import { lookupSelf, type TokenInfo } from '../client/token.js';
 import type { Logger } from '../log.js';
@@ -18,6 +18,11 @@ export async function checkToken(vault: VaultClient, log: Logger): Promise<Token
     );
     return undefined;
   }
+  if (vault.tokenTooShort)
+    log.warn(
+      { address },
+      `the Vault token is shorter than ${MIN_REDACTABLE_TOKEN} characters (a dev token like 'root'): vault-mcp withholds it only where a value equals it, not inside other text. Use a token Vault issued (vault token create).`,
+    );
   try {
     const token = await lookupSelf(vault);
     if (token.policies.includes('root')) {

@@ -131,6 +131,12 @@ export interface VaultClientInfo {
 }
 
 /**
+ * Tokens at least this long are taken out of any text; shorter ones (dev tokens like `root`) only
+ * where a whole string equals them. Every token Vault issues is far longer (`hvs.` + 91, `s.` + 24).
+ */
+export const MIN_REDACTABLE_TOKEN = 8;
+
+/**
  * Statuses worth retrying: gateway and availability errors. Not 500: Vault answers many
  * deterministic failures with 500 (e.g. an unknown PKI issuer), and retrying those only adds delay.
  */
@@ -277,15 +283,21 @@ export class VaultClient {
   }
 
   /**
-   * `text` with this client's token replaced by `replacement`: every occurrence for a token of 16
-   * characters or more, the whole text only for a shorter one (a dev token like `root` is also a
-   * policy name). For text from outside the client (a library's exception, a tool result).
+   * `text` with this client's token replaced by `replacement`: every occurrence for a token of
+   * {@link MIN_REDACTABLE_TOKEN} characters or more, the whole text only for a shorter one (a dev
+   * token like `root` is also a policy name and a word; {@link VaultClient.tokenTooShort} tells the
+   * operator). For text from outside the client (a library's exception, a tool result).
    */
   redact(text: string, replacement = '<token withheld>'): string {
     const token = this.#token;
     if (!token) return text;
-    if (token.length < 16) return text === token ? replacement : text;
+    if (token.length < MIN_REDACTABLE_TOKEN) return text === token ? replacement : text;
     return text.includes(token) ? text.split(token).join(replacement) : text;
+  }
+
+  /** True when the token is too short for {@link VaultClient.redact} to find it inside text. */
+  get tokenTooShort(): boolean {
+    return this.#token !== undefined && this.#token.length < MIN_REDACTABLE_TOKEN;
   }
 
   /**

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { operations, type GeneratedOperation } from '../../generated/operations.js';
 import { mountTableChanged, resolveMount, type MountEngine } from '../tools/common.js';
-import type { ToolContext } from './context.js';
+import { normalizePath } from '../client/paths.js';
+import { ToolInputError, type ToolContext } from './context.js';
 import { isKeyMaterial, redactValue, WITHHELD } from './redact.js';
 import type { Tool, ToolResult } from './tool.js';
 
@@ -90,13 +91,25 @@ async function call(
     else if (field.name === '*') body = { ...(value as Record<string, unknown>) };
     else (body ??= {})[field.name] = value;
   }
+  for (const field of op.fields) {
+    // An empty name (`/` cleans to '') would aim a non-LIST call at the mount itself.
+    if (field.in !== 'path' || field.name === op.mountParam || op.method === 'LIST') continue;
+    if (normalizePath(field.input, String(path[field.name] ?? '')) === '')
+      throw new ToolInputError(
+        `${field.input} is empty (slashes alone count as empty): give the ${field.input} this call acts on`,
+      );
+  }
   if (op.mountParam) {
     // The mount must be a mount root of the operation's engine: `kv_v1_write` with mount 'sys'
     // and path 'policies/acl/x' would otherwise write a policy.
     const engine = ENGINES[op.mountParam];
     if (!engine) throw new Error(`no engine known for mount parameter ${op.mountParam}`);
     const given = path[op.mountParam];
-    path[op.mountParam] = (await resolveMount(context, String(given ?? ''), { engine })).mount;
+    // PKI reads withhold nothing: a PKI mount re-created as KV since it was cached would hand
+    // out secret values, so PKI operations look their mount up anew (KV reads withhold values).
+    path[op.mountParam] = (
+      await resolveMount(context, String(given ?? ''), { engine, fresh: engine === 'pki' })
+    ).mount;
   }
   if (op.requestContentType && body === undefined) body = {};
   const parseAs =

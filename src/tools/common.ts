@@ -130,6 +130,11 @@ export async function resolveMount(
     refused?: string;
     /** The tool's name for the mount argument (`mount`, or `path` for the mount tools). */
     argument?: string;
+    /**
+     * What to suggest when the argument is a path inside mount `root` (`rest` is the part inside
+     * it); by default, calling again with the mount root.
+     */
+    inside?: (root: string, rest: string, info: MountInfo) => string;
   } = {},
 ): Promise<{ mount: string; info: MountInfo; cached: boolean }> {
   const mount = cleanMount(mountArg);
@@ -147,8 +152,9 @@ export async function resolveMount(
       .filter(Boolean)
       .join('/');
     const argument = options.argument ?? 'mount';
-    const retry =
-      options.path === undefined
+    const retry = options.inside
+      ? options.inside(root, rest, info)
+      : options.path === undefined
         ? `Call again with ${argument}='${root}'`
         : `Call again with ${argument}='${root}' and path='${rest}'`;
     throw new ToolInputError(

@@ -68,7 +68,7 @@ describe('mount tools', () => {
     const kv = unique('mnt-inner');
     await adminRequest('POST', `sys/mounts/${kv}`, { type: 'kv' });
     expect(await mcp.fails('delete_mount', { path: `${kv}/folder` })).toBe(
-      `'${kv}/folder' is not a mount: it is inside the mount '${kv}'; nothing was removed. Call again with path='${kv}'.`,
+      `'${kv}/folder' is not a mount: it is inside the mount '${kv}'; nothing was removed. To delete that secret, use delete_secret (or delete_secret_metadata for every version) with mount='${kv}' and path='folder'; delete_mount with path='${kv}' would delete everything in the mount.`,
     );
     expect(await mcp.fails('tune_mount', { path: kv })).toBe(
       'nothing to tune: give default_lease_ttl, max_lease_ttl, description or options',

@@ -325,3 +325,81 @@ describe('item 12: a prefix-scoped server says where it may list', () => {
     }
   });
 });
+
+describe('outside attack, second round', () => {
+  it('a PKI tool never reads a PKI mount that was re-created as KV since it was cached', async () => {
+    const pk = unique('pk2');
+    await adminRequest('POST', `sys/mounts/${pk}`, { type: 'pki' });
+    expect(await all.fails('read_pki_role', { mount: pk, role_name: 'x' })).toBe(
+      `no role 'x' on ${pk}/; list_pki_roles shows the roles`,
+    );
+    await adminRequest('DELETE', `sys/mounts/${pk}`);
+    await adminRequest('POST', `sys/mounts/${pk}`, { type: 'kv', options: { version: '1' } });
+    await adminRequest('POST', `${pk}/roles/x`, { password: 'CANARY-VALUE-stale' });
+    const refusal = `'${pk}' is a KV version 1 mount, not a PKI mount; list_mounts shows the mounts and their types`;
+    expect(await all.fails('read_pki_role', { mount: pk, role_name: 'x' })).toBe(refusal);
+    expect(await all.fails('pki_read_role', { mount: pk, name: 'x' })).toBe(refusal);
+  });
+
+  it('a token of 8 characters or more is taken out of secret values, key names and metadata', async () => {
+    const kv = await mountEngine('shorttok', 'kv-v2');
+    const token = `CANTOK-${unique('s').slice(2, 8)}`; // 13 characters, as in the report
+    await adminRequest('POST', 'auth/token/create', { id: token, policies: ['root'], ttl: '1h' });
+    await adminRequest('POST', `${kv}/data/leak`, { data: { v: `export VAULT_TOKEN=${token}` } });
+    await adminRequest('POST', `${kv}/metadata/leak`, {
+      custom_metadata: { note: `tok ${token}` },
+    });
+    await adminRequest('POST', `${kv}/data/keys/${token}-x`, { data: { a: 'b' } });
+    const mcp = await connect({ VAULT_TOKEN: token, VAULT_MCP_REVEAL_SECRETS: 'true' });
+    try {
+      const results = [
+        await mcp.call('read_secret', { mount: kv, path: 'leak' }),
+        await mcp.call('read_secret_metadata', { mount: kv, path: 'leak' }),
+        await mcp.call('list_secrets', { mount: kv, path: 'keys' }),
+        await mcp.call('audit_secrets', { mount: kv }),
+      ];
+      expect(results.map((r) => r.isError ?? false)).toEqual([false, false, false, false]);
+      expect(JSON.stringify(results)).not.toContain(token);
+      expect(results[0]?.structuredContent).toMatchObject({
+        data: { v: 'export VAULT_TOKEN=<token withheld>' },
+      });
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it('a token shorter than 8 characters draws a start-up warning', async () => {
+    const token = unique('t').slice(0, 7);
+    await adminRequest('POST', 'auth/token/create', {
+      id: token,
+      policies: ['default'],
+      ttl: '1h',
+    });
+    const mcp = await connect({ VAULT_TOKEN: token });
+    try {
+      await mcp.ready;
+      expect(mcp.logs.join('')).toContain(
+        "the Vault token is shorter than 8 characters (a dev token like 'root'): vault-mcp withholds it only where a value equals it, not inside other text. Use a token Vault issued (vault token create).",
+      );
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it("delete_mount on a secret's path never suggests deleting the whole mount", async () => {
+    const kv = await mountEngine('delhint', 'kv-v2');
+    expect(await all.fails('delete_mount', { path: `${kv}/data/app/db` })).toBe(
+      `'${kv}/data/app/db' is not a mount: it is inside the mount '${kv}'; nothing was removed. To delete that secret, use delete_secret (or delete_secret_metadata for every version) with mount='${kv}' and path='app/db'; delete_mount with path='${kv}' would delete everything in the mount.`,
+    );
+  });
+
+  it('a raw tool refuses an empty name instead of aiming the call at the mount', async () => {
+    const pki = await mountEngine('emptyname', 'pki');
+    expect(await all.fails('pki_delete_role', { mount: pki, name: '/' })).toBe(
+      'name is empty (slashes alone count as empty): give the name this call acts on',
+    );
+    expect(await all.fails('kv_v2_delete_metadata', { mount: 'secret', path: '/' })).toBe(
+      'path is empty (slashes alone count as empty): give the path this call acts on',
+    );
+  });
+});

@@ -22,6 +22,9 @@ export const deleteMount = defineTool({
       fresh: true,
       refused: 'nothing was removed',
       argument: 'path',
+      // Never "call again with the mount": that would delete every secret in it.
+      inside: (root, rest, info) =>
+        `${info.kvVersion ? `To delete that secret, use delete_secret (or delete_secret_metadata for every version) with mount='${root}' and path='${rest}'; ` : ''}delete_mount with path='${root}' would delete everything in the mount`,
     });
     await disableMount(context.vault, mount);
     mountTableChanged(context);

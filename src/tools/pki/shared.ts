@@ -12,9 +12,11 @@ export const pkiMountField = z
   .describe("Mount path of the PKI secrets engine; defaults to 'pki'.");
 
 /**
- * A PKI tool's `mount`, cleaned and checked to be a visible PKI mount root (cached
- * `GET /v1/sys/internal/ui/mounts/<mount>`), so a PKI tool never reads or writes another
- * engine's paths (`read_pki_role` on `secret/data` would return a KV secret).
+ * A PKI tool's `mount`, cleaned and checked to be a visible PKI mount root
+ * (`GET /v1/sys/internal/ui/mounts/<mount>`, looked up anew on every call), so a PKI tool never
+ * reads or writes another engine's paths (`read_pki_role` on `secret/data`, or on a PKI mount that
+ * was re-created as KV since it was cached, would return KV secret values: PKI reads withhold
+ * nothing). PKI calls are rare; the one extra request buys that certainty.
  * @throws ToolInputError when it is empty, not visible, inside a mount or not a PKI mount.
  */
 export async function pkiMount(
@@ -22,7 +24,7 @@ export async function pkiMount(
   mount: string,
   argument = 'mount',
 ): Promise<string> {
-  return (await resolveMount(context, mount, { engine: 'pki', argument })).mount;
+  return (await resolveMount(context, mount, { engine: 'pki', argument, fresh: true })).mount;
 }
 
 /**
