@@ -24,7 +24,7 @@ export function needsConfirmation(tool: Tool, mode: ConfirmMode): boolean {
 
 /** The refusal when a confirmation is required and the client has no way to ask. */
 export function cannotAskMessage(tool: Tool, mode: ConfirmMode): string {
-  return `${tool.name} was not run: it needs the user's confirmation (VAULT_MCP_CONFIRM=${mode}), and this client cannot ask the user (it does not declare the elicitation capability). Nothing was changed. Use a client that supports elicitation, or the operator can restart vault-mcp with VAULT_MCP_CONFIRM=never to allow such calls without asking.`;
+  return `${tool.name} was not run: it needs the user's confirmation (VAULT_MCP_CONFIRM=${mode}), and the user cannot be asked in this session (the client does not declare the elicitation capability, or the server runs in stateless HTTP mode). Nothing was changed. Use a client that supports elicitation, or the operator can restart vault-mcp with VAULT_MCP_CONFIRM=never to allow such calls without asking.`;
 }
 
 type Args = Readonly<Record<string, unknown>>;

@@ -103,7 +103,7 @@ describe('confirmation of destructive calls (VAULT_MCP_CONFIRM)', () => {
     expect(
       await mcp.fails('destroy_secret_versions', { mount, path: 'closed', versions: [1] }),
     ).toBe(
-      "destroy_secret_versions was not run: it needs the user's confirmation (VAULT_MCP_CONFIRM=destructive), and this client cannot ask the user (it does not declare the elicitation capability). Nothing was changed. Use a client that supports elicitation, or the operator can restart vault-mcp with VAULT_MCP_CONFIRM=never to allow such calls without asking.",
+      "destroy_secret_versions was not run: it needs the user's confirmation (VAULT_MCP_CONFIRM=destructive), and the user cannot be asked in this session (the client does not declare the elicitation capability, or the server runs in stateless HTTP mode). Nothing was changed. Use a client that supports elicitation, or the operator can restart vault-mcp with VAULT_MCP_CONFIRM=never to allow such calls without asking.",
     );
     expect(await versionOne('closed')).toEqual({ password: 'pw-closed' });
     await mcp.close();
