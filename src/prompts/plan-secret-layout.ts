@@ -54,7 +54,9 @@ export const planSecretLayout: PromptDefinition = {
       .optional()
       .describe("Comma list of components, e.g. 'database,payments-api'."),
   }),
-  text: async ({ mount = 'secret', app = '', components }, deps) => {
+  text: async ({ mount = 'secret', app: typed = '', components }, deps) => {
+    // A completed folder ends in '/': the application is its name.
+    const app = typed.replace(/\/+$/, '');
     const write = served(deps, 'write_secret');
     const metadata = served(deps, 'read_secret_metadata');
     return lines(

@@ -4,8 +4,13 @@
  * Messages are built from names only (mounts, paths, key names, versions, roles, serials), never
  * from a value argument: they are shown to the person and may be logged by the client.
  */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { callContext, type ToolContext } from './context.js';
 import type { Tool } from './tool.js';
+import type { Extra } from './tool-calls.js';
 
 /** How a call is gated before it runs. */
 export type ConfirmMode = 'destructive' | 'all' | 'never';
@@ -120,4 +125,71 @@ export function revealMessage(tool: Tool, args: Args, names: readonly string[]):
   return names.length
     ? `The assistant asks to see the values of ${names.join(', ')} of ${target}${version} (${tool.name}). They will be sent to the AI model. Allow for this call only?`
     : `The assistant runs ${tool.name} on ${target}, which returns secret material (e.g. a private key). Send it to the AI model for this call only?`;
+}
+
+/** How long the person has to answer (milliseconds). */
+const ELICITATION_TIMEOUT_MS = 10 * 60_000;
+
+/** The person's answer to one question. */
+export type Ask = (message: string) => Promise<'accept' | 'decline' | 'cancel'>;
+
+/**
+ * Ask the person through the client (`elicitation/create`, a form with no fields: accept, decline
+ * or cancel), on the stream of the call `extra` belongs to and cancelled with it. A failed or
+ * timed-out question counts as cancel.
+ */
+export function askPerson(server: Server, extra: Extra, log: Logger): Ask {
+  return async (message) => {
+    try {
+      const answer = await server.elicitInput(
+        { mode: 'form', message, requestedSchema: { type: 'object', properties: {} } },
+        {
+          relatedRequestId: extra.requestId,
+          signal: extra.signal,
+          timeout: ELICITATION_TIMEOUT_MS,
+        },
+      );
+      return answer.action;
+    } catch (error) {
+      log.warn({ error: (error as Error).message }, 'elicitation failed; treated as cancel');
+      return 'cancel';
+    }
+  };
+}
+
+/**
+ * VAULT_MCP_REVEAL_SECRETS=ask: values only when the person accepts, for this call only. A read
+ * runs with reveal off first; when it withheld values, the person is asked naming them, and on
+ * accept it runs again, pinned to the version they were asked about, with reveal on. A write that
+ * mints a key is asked about before it runs (running it twice would mint twice).
+ */
+export async function runWithRevealAsk(
+  tool: Tool,
+  args: Record<string, unknown>,
+  context: ToolContext,
+  ask: Ask,
+  run: (args: Record<string, unknown>, context: ToolContext) => Promise<CallToolResult>,
+): Promise<CallToolResult> {
+  const revealing = callContext(context, { config: { ...context.config, revealSecrets: true } });
+  if (!tool.annotations.readOnlyHint) {
+    const mintsKey =
+      'private_key' in tool.output || (tool.toolset === 'api' && tool.mintsCredentials);
+    if (!mintsKey) return run(args, context);
+    const action = await ask(revealMessage(tool, args, []));
+    return run(args, action === 'accept' ? revealing : context);
+  }
+  const first = await run(args, context);
+  const structured = first.structuredContent;
+  const names = first.isError || !structured ? [] : withheldNames(structured);
+  if (names.length === 0) return first;
+  const pinned =
+    'version' in tool.input && typeof structured?.['version'] === 'number'
+      ? { ...args, version: structured['version'] }
+      : args;
+  const action = await ask(revealMessage(tool, pinned, names));
+  if (action !== 'accept') {
+    const note = `The user did not allow the values to be shown (${action}); they stay withheld.`;
+    return { ...first, content: [...first.content, { type: 'text', text: note }] };
+  }
+  return run(pinned, revealing);
 }

@@ -29,6 +29,14 @@ export interface ToolContext {
   signal?: AbortSignal;
 }
 
+/**
+ * A view of `base` for one call with `extras` set (signal, progress, a reveal-on config); the
+ * prototype keeps `vault` the base's live getter (renewal replaces the client).
+ */
+export function callContext(base: ToolContext, extras: Partial<ToolContext>): ToolContext {
+  return Object.assign(Object.create(base) as ToolContext, extras);
+}
+
 /** Thrown by a handler that stopped because its call was cancelled. */
 export class CallCancelledError extends Error {
   override name = 'CallCancelledError';

@@ -22,20 +22,21 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { CapabilityCache, ToolVerdict } from './capabilities.js';
 import {
+  askPerson,
   cannotAskMessage,
   confirmationMessage,
   confirmMode,
   declinedMessage,
   needsConfirmation,
-  revealMessage,
-  withheldNames,
+  runWithRevealAsk,
 } from './confirm.js';
-import { CallCancelledError, type ToolContext } from './context.js';
+import { CallCancelledError, callContext, type ToolContext } from './context.js';
 import { errorResult } from './errors.js';
 import { redactText, redactValue, type RedactOptions } from './redact.js';
 import type { Tool } from './tool.js';
 
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/** What the SDK passes a request handler (signal, progress token, sendNotification). */
+export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /** What the token's lifecycle offers a call (see TokenManager). */
 export interface TokenState {
@@ -61,8 +62,6 @@ export interface ToolServing {
 
 /** Arguments with more array elements and object members than this are refused unparsed. */
 export const MAX_TOOL_INPUT_ELEMENTS = 10_000;
-/** How long the person has to answer a confirmation (milliseconds). */
-const ELICITATION_TIMEOUT_MS = 10 * 60_000;
 
 interface Schemas {
   readonly input: z.ZodObject;
@@ -143,11 +142,6 @@ function issuesText(error: z.ZodError): string {
 
 function textResult(text: string): CallToolResult {
   return { content: [{ type: 'text', text }], isError: true };
-}
-
-/** A view of the server's context for one call; `vault` stays the base's live getter. */
-function callContext(base: ToolContext, extras: Partial<ToolContext>): ToolContext {
-  return Object.assign(Object.create(base) as ToolContext, extras);
 }
 
 /** The result of a call, rendered for MCP and redacted (see redactResult). */
@@ -252,6 +246,48 @@ async function callTool(
   }
 }
 
+/** `notifications/progress` for the call `extra` belongs to; a failed send is not the call's failure. */
+function progressReporter(
+  extra: Extra,
+  progressToken: string | number,
+): NonNullable<ToolContext['progress']> {
+  return async (progress, total, message) => {
+    await extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress, ...(total !== undefined ? { total } : {}), message },
+      })
+      .catch(() => undefined);
+  };
+}
+
+/** The arguments parsed with the tool's strict schema, or the SDK-worded error result. */
+async function validate(
+  tool: Tool,
+  raw: Record<string, unknown>,
+): Promise<{ args: Record<string, unknown> } | { error: CallToolResult }> {
+  if (elementCount(raw, MAX_TOOL_INPUT_ELEMENTS) > MAX_TOOL_INPUT_ELEMENTS)
+    return {
+      error: textResult(
+        new McpError(
+          ErrorCode.InvalidParams,
+          `Invalid arguments for tool ${tool.name}: arguments contain more than the maximum of ${MAX_TOOL_INPUT_ELEMENTS} elements`,
+        ).message,
+      ),
+    };
+  const parsed = await schemasOf(tool).input.safeParseAsync(raw);
+  if (!parsed.success)
+    return {
+      error: textResult(
+        new McpError(
+          ErrorCode.InvalidParams,
+          `Input validation error: Invalid arguments for tool ${tool.name}: ${issuesText(parsed.error)}`,
+        ).message,
+      ),
+    };
+  return { args: parsed.data };
+}
+
 /** Install tools/list and tools/call on `server` and declare `tools: { listChanged: true }`. */
 export function serveTools(server: Server, deps: ToolServing): void {
   const { config, enabled, refused, capabilities } = deps;
@@ -281,61 +317,6 @@ export function serveTools(server: Server, deps: ToolServing): void {
   };
 
   const canElicit = (): boolean => Boolean(server.getClientCapabilities()?.elicitation?.form);
-  /** The person's answer; a failed or timed-out question counts as cancel. */
-  const ask = async (message: string, extra: Extra): Promise<'accept' | 'decline' | 'cancel'> => {
-    try {
-      const answer = await server.elicitInput(
-        { mode: 'form', message, requestedSchema: { type: 'object', properties: {} } },
-        {
-          relatedRequestId: extra.requestId,
-          signal: extra.signal,
-          timeout: ELICITATION_TIMEOUT_MS,
-        },
-      );
-      return answer.action;
-    } catch (error) {
-      deps.context.log.warn(
-        { error: (error as Error).message },
-        'elicitation failed; treated as cancel',
-      );
-      return 'cancel';
-    }
-  };
-
-  /** VAULT_MCP_REVEAL_SECRETS=ask: values only when the person accepts, for this call only. */
-  const runWithReveal = async (
-    tool: Tool,
-    args: Record<string, unknown>,
-    context: ToolContext,
-    extra: Extra,
-  ): Promise<CallToolResult> => {
-    const revealing = callContext(context, { config: { ...config, revealSecrets: true } });
-    if (!tool.annotations.readOnlyHint) {
-      // A write returns secret material only when it mints a key (issue_pki_certificate, raw ops).
-      const mintsKey =
-        'private_key' in tool.output || (tool.toolset === 'api' && tool.mintsCredentials);
-      if (!mintsKey) return run(tool, args, context, deps.tokens);
-      // Asked before: running it twice would mint twice.
-      const action = await ask(revealMessage(tool, args, []), extra);
-      return run(tool, args, action === 'accept' ? revealing : context, deps.tokens);
-    }
-    const first = await run(tool, args, context, deps.tokens);
-    const structured = first.structuredContent;
-    const names = first.isError || !structured ? [] : withheldNames(structured);
-    if (names.length === 0) return first;
-    // The values revealed are those of the version the person was asked about.
-    const pinned =
-      'version' in tool.input && typeof structured?.['version'] === 'number'
-        ? { ...args, version: structured['version'] }
-        : args;
-    const action = await ask(revealMessage(tool, pinned, names), extra);
-    if (action !== 'accept') {
-      const note = `The user did not allow the values to be shown (${action}); they stay withheld.`;
-      return { ...first, content: [...first.content, { type: 'text', text: note }] };
-    }
-    return run(tool, pinned, revealing, deps.tokens);
-  };
-
   const call = async (
     tool: Tool,
     args: Record<string, unknown>,
@@ -344,11 +325,12 @@ export function serveTools(server: Server, deps: ToolServing): void {
     const refusal = deps.admit?.(tool.name);
     if (refusal) return textResult(refusal);
     await deps.ready;
+    const ask = askPerson(server, extra, deps.context.log);
     const mode = confirmMode(config, canElicit());
     if (needsConfirmation(tool, mode)) {
       // Only the client's elicitation answer counts: no argument or _meta can stand in for it.
       if (!canElicit()) return textResult(cannotAskMessage(tool, mode));
-      const action = await ask(confirmationMessage(tool, args), extra);
+      const action = await ask(confirmationMessage(tool, args));
       if (action !== 'accept') return textResult(declinedMessage(tool, action));
     }
     if (extra.signal.aborted) return textResult(`${tool.name} was cancelled before it started.`);
@@ -360,28 +342,14 @@ export function serveTools(server: Server, deps: ToolServing): void {
         forgot = true;
         deps.context.forgetCapabilities?.();
       },
-      ...(token !== undefined
-        ? {
-            progress: async (progress: number, total: number | undefined, message: string) => {
-              await extra
-                .sendNotification({
-                  method: 'notifications/progress',
-                  params: {
-                    progressToken: token,
-                    progress,
-                    ...(total !== undefined ? { total } : {}),
-                    message,
-                  },
-                })
-                .catch(() => undefined);
-            },
-          }
-        : {}),
+      ...(token !== undefined ? { progress: progressReporter(extra, token) } : {}),
     });
+    const runner = (a: Record<string, unknown>, c: ToolContext): Promise<CallToolResult> =>
+      run(tool, a, c, deps.tokens);
     const result =
       config.revealAsk && !config.revealSecrets && canElicit()
-        ? await runWithReveal(tool, args, context, extra)
-        : await run(tool, args, context, deps.tokens);
+        ? await runWithRevealAsk(tool, args, context, ask, runner)
+        : await runner(args, context);
     if (forgot && listedSignature !== undefined) void announceChanges();
     return result;
   };
@@ -414,22 +382,7 @@ export function serveTools(server: Server, deps: ToolServing): void {
           `${name} is hidden because ${missing} (VAULT_MCP_HIDE_UNAUTHORIZED=true).`,
         );
     }
-    const raw = request.params.arguments ?? {};
-    if (elementCount(raw, MAX_TOOL_INPUT_ELEMENTS) > MAX_TOOL_INPUT_ELEMENTS)
-      return textResult(
-        new McpError(
-          ErrorCode.InvalidParams,
-          `Invalid arguments for tool ${name}: arguments contain more than the maximum of ${MAX_TOOL_INPUT_ELEMENTS} elements`,
-        ).message,
-      );
-    const parsed = await schemasOf(tool).input.safeParseAsync(raw);
-    if (!parsed.success)
-      return textResult(
-        new McpError(
-          ErrorCode.InvalidParams,
-          `Input validation error: Invalid arguments for tool ${name}: ${issuesText(parsed.error)}`,
-        ).message,
-      );
-    return call(tool, parsed.data, extra);
+    const parsed = await validate(tool, request.params.arguments ?? {});
+    return 'error' in parsed ? parsed.error : call(tool, parsed.args, extra);
   });
 }

@@ -276,6 +276,13 @@ describe('completions', () => {
     expect(await complete(mcp, issuer, 'issuer', '', { mount: pki })).toEqual(['root-2026']);
     const plan = { type: 'ref/prompt' as const, name: 'plan_secret_layout' };
     expect(await complete(mcp, plan, 'app', 'oth', { mount: kv })).toEqual(['other/']);
+    // The completed folder works as the application name.
+    expect(await promptText(mcp, 'plan_secret_layout', { mount: kv, app: 'other/' })).toContain(
+      'Under other/: no folders; secrets:\n  - other/x (keys: k)',
+    );
+    expect(await promptText(mcp, 'plan_secret_layout', { mount: kv, app: 'other/' })).toContain(
+      'Recommend one path per component under other/ (e.g. other/<component>)',
+    );
   });
 
   it('are empty, not an error, when the token cannot list', async () => {
