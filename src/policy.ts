@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { normalizePath } from './client/paths.js';
 import { selectTools } from './server/server.js';
 import type { Tool } from './server/tool.js';
+import { packageVersion } from './server/version.js';
 
 export interface PolicyOptions {
   /** KV mount the KV tools work on (`secret`). */
@@ -153,4 +154,45 @@ export function policyOptions(raw: {
       normalizePath('manage-mounts', m),
     ),
   };
+}
+
+/**
+ * The `vault-mcp policy` command line that reproduces `options` under `config`; `given` says
+ * which optional flags were given explicitly (they are repeated only then).
+ */
+export function policyCommand(
+  config: Pick<Config, 'tools' | 'toolsets' | 'excludeTools' | 'readOnly'>,
+  options: PolicyOptions,
+  given: { manageMounts: boolean; toolsets: boolean },
+): string {
+  return [
+    'vault-mcp policy',
+    `--kv-mount ${options.kvMount}`,
+    ...(options.kvVersion === 1 ? ['--kv-version 1'] : []),
+    `--pki-mount ${options.pkiMount}`,
+    ...(options.prefix ? [`--kv-prefix ${options.prefix}`] : []),
+    ...(given.manageMounts ? [`--manage-mounts ${options.manageMounts.join(',')}`] : []),
+    ...(given.toolsets ? [`--toolsets ${config.toolsets.join(',')}`] : []),
+    ...(config.tools ? [`--tools ${config.tools.join(',')}`] : []),
+    ...(config.excludeTools.length ? [`--exclude-tools ${config.excludeTools.join(',')}`] : []),
+    ...(config.readOnly ? ['--read-only'] : []),
+  ].join(' ');
+}
+
+/** The whole HCL document `vault-mcp policy` prints: a header saying how it was made, then the stanzas. */
+export function policyDocument(
+  config: Pick<Config, 'tools' | 'toolsets' | 'excludeTools' | 'readOnly'>,
+  candidates: readonly Tool[],
+  options: PolicyOptions,
+  command: string,
+): string {
+  const tools = selectTools(config, candidates).enabled;
+  const header = [
+    `Vault policy for vault-mcp ${packageVersion()}, made by: ${command}`,
+    `KV mount "${options.kvMount}" (KV v${options.kvVersion})${options.prefix ? `, paths under "${options.prefix}" only` : ''}; PKI mount "${options.pkiMount}"; mounts managed: ${options.manageMounts.join(', ')}`,
+    `toolsets ${config.toolsets.join(',')}${config.readOnly ? ', read-only' : ''}: ${tools.length} tools`,
+    "Also attach Vault's default policy (tokens get it unless created with -no-default-policy):",
+    'whoami uses auth/token/lookup-self and sys/capabilities-self from it.',
+  ];
+  return renderHcl(buildPolicy(config, candidates, options), header);
 }

@@ -20,6 +20,31 @@ export interface ToolContext {
   capabilities?: () => Promise<Map<string, ToolVerdict>>;
   /** Re-probe those verdicts on next use (after a mount was created or removed). */
   forgetCapabilities?: () => void;
+  /**
+   * Report progress of a long call (`notifications/progress`); set only for a call whose request
+   * carried a progress token. `done` and `total` count the call's own units (e.g. secrets).
+   */
+  progress?: (done: number, total: number | undefined, message: string) => Promise<void>;
+  /** Aborted when the client cancels the call (`notifications/cancelled`): stop before the next Vault call. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A view of `base` for one call with `extras` set (signal, progress, a reveal-on config); the
+ * prototype keeps `vault` the base's live getter (renewal replaces the client).
+ */
+export function callContext(base: ToolContext, extras: Partial<ToolContext>): ToolContext {
+  return Object.assign(Object.create(base) as ToolContext, extras);
+}
+
+/** Thrown by a handler that stopped because its call was cancelled. */
+export class CallCancelledError extends Error {
+  override name = 'CallCancelledError';
+}
+
+/** @throws CallCancelledError when the call's signal is aborted. */
+export function stopIfCancelled(context: Pick<ToolContext, 'signal'>): void {
+  if (context.signal?.aborted) throw new CallCancelledError('the client cancelled the call');
 }
 
 /** A problem with the arguments that the model can fix; becomes an `isError` result as it is. */

@@ -1,23 +1,22 @@
 /**
- * Building the MCP server: choose the tools (toolsets, tool lists, read-only gate), register them
- * on an McpServer with strict zod input, an output schema and honest annotations, and turn every
- * failure into an `isError` result.
+ * Building the MCP server: choose the tools (toolsets, tool lists, read-only gate), serve them
+ * (tool-calls.ts), and register the prompts and resources on one McpServer per session.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
 import type { VaultClient } from '../client/client.js';
 import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
+import { teeLogger, type Logger } from '../log.js';
+import { registerPrompts } from '../prompts/index.js';
+import { registerResources } from '../resources/index.js';
 import { TOOLS } from '../tools/index.js';
 import { apiToolNames, loadApiTools } from './api-tools.js';
 import type { ToolContext } from './context.js';
-import { errorResult } from './errors.js';
-import { CapabilityCache, probeTools, type ToolVerdict } from './capabilities.js';
+import { CapabilityCache, probeTools } from './capabilities.js';
 import { MountCache } from './mount-cache.js';
-import { redactText, redactValue, type RedactOptions } from './redact.js';
 import type { Tool } from './tool.js';
+import { serveTools, type TokenState } from './tool-calls.js';
+
+export type { TokenState } from './tool-calls.js';
 import { packageVersion } from './version.js';
 
 /** Every tool name this build knows (hand-written and raw), for validating VAULT_MCP_TOOLS. */
@@ -134,126 +133,11 @@ export function capabilityCache(
   );
 }
 
-const schemaCache = new WeakMap<Tool, { input: z.ZodObject; output: z.ZodObject }>();
-
-type ListResult = { tools: Array<{ name: string; description?: string }> };
-/** tools/list results by tool selection (see wrapList). */
-const listCache = new Map<string, ListResult>();
-
-/** zod objects of a tool, built once per process (HTTP mode builds a server per session or request). */
-function schemasOf(tool: Tool): { input: z.ZodObject; output: z.ZodObject } {
-  let schemas = schemaCache.get(tool);
-  if (!schemas) {
-    schemas = { input: z.object(tool.input).strict(), output: z.object(tool.output) };
-    schemaCache.set(tool, schemas);
-  }
-  return schemas;
-}
-
-/** What the server needs to know about a token that can expire or be replaced (see TokenManager). */
-export interface TokenState {
-  /** A sentence when the token is known to have expired; undefined otherwise. */
-  expiredMessage(): string | undefined;
-  readonly canLogin: boolean;
-  relogin(): Promise<void>;
-}
-
-/** The result of a call, rendered for MCP and redacted (see redactResult). */
-async function run(
-  tool: Tool,
-  args: Record<string, unknown>,
-  context: ToolContext,
-  tokens: TokenState | undefined,
-): Promise<CallToolResult> {
-  return redactResult(await callTool(tool, args, context, tokens), {
-    keys: !context.config.revealSecrets,
-    token: (text) => context.vault.redact(text),
-  });
-}
-
-/** The handler's result as text plus structuredContent, or its failure as an `isError` result. */
-async function callTool(
-  tool: Tool,
-  args: Record<string, unknown>,
-  context: ToolContext,
-  tokens: TokenState | undefined,
-): Promise<CallToolResult> {
-  const started = performance.now();
-  // A write or credential-minting call resolves its mount anew (see ToolContext.freshMounts);
-  // the prototype keeps the context's getters live.
-  const callContext: ToolContext =
-    tool.write || tool.mintsCredentials
-      ? (Object.create(context, { freshMounts: { value: true } }) as ToolContext)
-      : context;
-  const attempt = async (): Promise<CallToolResult> => {
-    const result = await tool.handler(args, callContext);
-    context.log.debug(
-      { tool: tool.name, ms: Math.round(performance.now() - started) },
-      'tool call',
-    );
-    return { content: [{ type: 'text', text: result.text }], structuredContent: result.structured };
-  };
-  try {
-    return await attempt();
-  } catch (error) {
-    // A token known to have run out explains any failure (a 403, or a mount that "vanished").
-    let expired = tokens?.expiredMessage();
-    if (expired && tokens?.canLogin) {
-      // The token ran out (a laptop asleep past the renewal, say): log in again and retry once.
-      try {
-        await tokens.relogin();
-        return await attempt();
-      } catch (retryError) {
-        expired = tokens.expiredMessage();
-        if (!expired)
-          return errorResult(retryError, context.vault.info, (unexpected) =>
-            context.log.error({ tool: tool.name, err: unexpected }, 'unexpected error in tool'),
-          );
-      }
-    }
-    const outcome = errorResult(error, context.vault.info, (unexpected) =>
-      context.log.error({ tool: tool.name, err: unexpected }, 'unexpected error in tool'),
-    );
-    context.log.info(
-      {
-        tool: tool.name,
-        ms: Math.round(performance.now() - started),
-        error: (error as Error).name,
-      },
-      'tool call failed',
-    );
-    if (expired) {
-      const first = outcome.content[0];
-      if (first?.type === 'text') first.text = `${first.text} Note: ${expired}.`;
-    }
-    return outcome;
-  }
-}
-
 /**
- * The last guard before a result reaches the model: the token in use never (reveal or not), key
- * material only with reveal on, in the text and in structuredContent alike.
- */
-function redactResult(result: CallToolResult, options: RedactOptions): CallToolResult {
-  return {
-    ...result,
-    content: result.content.map((part) =>
-      part.type === 'text' ? { ...part, text: redactText(part.text, options) } : part,
-    ),
-    ...(result.structuredContent
-      ? {
-          structuredContent: redactValue(result.structuredContent, options) as Record<
-            string,
-            unknown
-          >,
-        }
-      : {}),
-  };
-}
-
-/**
- * An McpServer with the selected tools registered. One per client session (stdio: one per
- * process); cheap to build because tool definitions are created once per process.
+ * An McpServer with the selected tools (on its low-level Server, see serveTools), the prompts and
+ * the resources registered, and its log records copied to the client (`notifications/message`).
+ * One per client session (stdio: one per process); cheap to build because tool definitions are
+ * created once per process.
  */
 export function createMcpServer(deps: ServerDependencies): {
   server: McpServer;
@@ -263,10 +147,13 @@ export function createMcpServer(deps: ServerDependencies): {
   const selection = selectTools(config, deps.candidates);
   const server = new McpServer(
     { name: 'vault-mcp', title: 'Vault MCP', version: packageVersion() },
-    // No `capabilities` here: declaring tools would make McpServer install its tools/call
-    // handler in the constructor, before the wrapper below.
-    { instructions: instructions(config), maxToolInputElements: 10_000 },
+    // Declared here so the SDK installs logging/setLevel; tools are served by serveTools.
+    { instructions: instructions(config), capabilities: { logging: {} } },
   );
+  const log = teeLogger(deps.log, ({ level, data }) => {
+    if (!server.isConnected()) return;
+    void server.sendLoggingMessage({ level, logger: 'vault-mcp', data }).catch(() => undefined);
+  });
   const vault = deps.vault;
   const context: ToolContext = {
     // A function when the token can change (renewal, re-login): read it at every call.
@@ -275,111 +162,23 @@ export function createMcpServer(deps: ServerDependencies): {
     },
     config,
     mounts: deps.mounts ?? new MountCache(config.mountCacheTtlMs),
-    log: deps.log,
+    log,
   };
-  const registered = new Set(selection.enabled.map((t) => t.name));
   const capabilities = deps.capabilities ?? capabilityCache(deps);
   context.capabilities = () => capabilities.get();
   context.forgetCapabilities = () => capabilities.invalidate();
-  const denial = (verdict: ToolVerdict | undefined): string | undefined =>
-    verdict?.usable === false
-      ? `this token lacks ${verdict.missing ?? 'the capabilities it needs'}`
-      : undefined;
-
-  // tools/list and tools/call are wrapped: the list says (or hides, with
-  // VAULT_MCP_HIDE_UNAUTHORIZED) what the token cannot do, and calls to tools that are not served
-  // get a specific answer instead of the SDK's "not found". The wrapper is installed before the
-  // first registerTool, which is when McpServer installs its handlers.
-  const lowLevel = server.server;
-  const install = lowLevel.setRequestHandler.bind(lowLevel);
-  type Handler = (request: { params: Record<string, unknown> }, extra: unknown) => Promise<unknown>;
-  const wrapList =
-    (handler: Handler): Handler =>
-    async (request, extra) => {
-      // The SDK converts every zod schema to JSON Schema on each tools/list (36 ms for 34 tools,
-      // measured); the list of a given tool selection never changes, so it is built once per process.
-      const key = selection.enabled.map((t) => t.name).join(',');
-      let result = listCache.get(key);
-      if (!result) {
-        result = (await handler(request, extra)) as ListResult;
-        listCache.set(key, result);
-      }
-      const verdicts = await capabilities.get();
-      const tools = result.tools
-        .filter((tool) => !(config.hideUnauthorized && verdicts.get(tool.name)?.usable === false))
-        .map((tool) => {
-          const missing = denial(verdicts.get(tool.name));
-          return missing
-            ? {
-                ...tool,
-                description: `${tool.description ?? ''} [Not allowed for this token: ${missing}; calls will be denied.]`,
-              }
-            : tool;
-        });
-      return { ...result, tools };
-    };
-  const wrapCall =
-    (handler: Handler): Handler =>
-    async (request, extra) => {
-      const name = String(request.params['name']);
-      const refusal = selection.refused.get(name);
-      if (refusal) return { content: [{ type: 'text', text: refusal }], isError: true };
-      if (!registered.has(name)) {
-        return {
-          content: [
-            {
-              type: 'text',
-              text: `unknown tool '${name}': tools/list shows the tools this server offers`,
-            },
-          ],
-          isError: true,
-        };
-      }
-      if (config.hideUnauthorized) {
-        const missing = denial((await capabilities.get()).get(name));
-        if (missing)
-          return {
-            content: [
-              {
-                type: 'text',
-                text: `${name} is hidden because ${missing} (VAULT_MCP_HIDE_UNAUTHORIZED=true).`,
-              },
-            ],
-            isError: true,
-          };
-      }
-      return handler(request, extra);
-    };
-  // Narrow cast: the same generic signature, with two handlers wrapped.
-  lowLevel.setRequestHandler = ((schema: typeof CallToolRequestSchema, handler: Handler) => {
-    // Compared by method name: test runners may load the SDK's types module twice.
-    const method = (schema as { shape?: { method?: { value?: unknown } } }).shape?.method?.value;
-    if (method === 'tools/call') return install(schema, wrapCall(handler) as never);
-    if (method === 'tools/list') return install(schema, wrapList(handler) as never);
-    return install(schema, handler as never);
-  }) as unknown as typeof lowLevel.setRequestHandler;
-
-  for (const tool of selection.enabled) {
-    server.registerTool(
-      tool.name,
-      {
-        title: tool.title,
-        description: tool.description,
-        inputSchema: schemasOf(tool).input,
-        outputSchema: schemasOf(tool).output,
-        annotations: { title: tool.title, ...tool.annotations },
-      },
-      // The SDK parsed the arguments with inputSchema. Read-only mode never reaches here for a
-      // write tool: selectTools leaves it out of `enabled`, and wrapCall answers it first.
-      (async (args: Record<string, unknown>) => {
-        const refusal = deps.admit?.(tool.name);
-        if (refusal) return { content: [{ type: 'text', text: refusal }], isError: true };
-        await deps.ready;
-        return run(tool, args, context, deps.tokens);
-      }) as never,
-    );
-  }
-  // The tool list never changes during a session.
-  server.server.registerCapabilities({ tools: { listChanged: false } });
+  serveTools(server.server, {
+    config,
+    enabled: selection.enabled,
+    refused: selection.refused,
+    context,
+    capabilities,
+    tokens: deps.tokens,
+    ready: deps.ready,
+    admit: deps.admit,
+  });
+  const served = new Set(selection.enabled.map((t) => t.name));
+  registerPrompts(server, { context, served, candidates: deps.candidates });
+  registerResources(server, { context, candidates: deps.candidates });
   return { server, selection };
 }

@@ -655,9 +655,9 @@ export async function startHttpServer(
         );
         const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
-          // Plain JSON answers to POSTs: this server sends no progress or notifications on them,
-          // and an event stream per call costs throughput (measured in bench/).
-          enableJsonResponse: true,
+          // Event-stream answers to POSTs: a call may ask the user (elicitation/create) and send
+          // progress and log notifications before its result, which a plain JSON answer cannot carry.
+          enableJsonResponse: false,
           onsessioninitialized: (sessionId) => {
             sessions.set(sessionId, {
               transport,
@@ -705,7 +705,9 @@ export async function startHttpServer(
         }
         if (isInitializeRequest(req.body) && !admitOpening(res, state.bucket)) return;
         const server = newServer(caller, state.mounts, state.bucket, log, state.capabilities);
-        // No sessionIdGenerator: the SDK's stateless mode (no Mcp-Session-Id, one request, JSON answer).
+        // No sessionIdGenerator: the SDK's stateless mode (no Mcp-Session-Id, one request, JSON
+        // answer). Without a session the user's answer to an elicitation could not come back: the
+        // server never asks here, and calls VAULT_MCP_CONFIRM requires confirming are refused.
         const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
         res.on('close', () => {
           void transport.close().catch(() => undefined);

@@ -1,8 +1,14 @@
 /**
  * No leaks: every tool runs with known secret values and known tokens, debug logging on, plus the
  * error paths; neither the values nor the tokens appear in any tool result or log line unless the
- * operator turned reveal on (and then only in results, never in logs).
+ * operator turned reveal on (and then only in results, never in logs). With reveal off they are in
+ * no prompt, resource, completion, log notification or elicitation message either.
  */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import {
+  ElicitRequestSchema,
+  LoggingMessageNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, vaultRequest, type DevServer } from '../../scripts/lib/openbao.js';
 import { callEveryTool } from '../support/every-tool.js';
@@ -77,6 +83,38 @@ async function run(mcp: McpHarness): Promise<string> {
   return JSON.stringify(results);
 }
 
+/** Everything the rest of MCP shows: every prompt, every listed resource, the KV tree, completions. */
+async function surface(client: Client): Promise<string> {
+  const out: unknown[] = [];
+  const { prompts } = await client.listPrompts();
+  const args: Record<string, Record<string, string>> = {
+    plan_secret_layout: { mount: 'secret', app: 'myapp' },
+    pre_release_audit: { mount: 'secret', prefix: 'myapp/' },
+    least_privilege_policy: { kv_mount: 'secret', prefix: 'myapp/', pki_mount: 'pki' },
+    issue_tls_certificate: { mount: 'pki', role: 'web', common_name: 'app.example.com' },
+  };
+  for (const prompt of prompts)
+    out.push(await client.getPrompt({ name: prompt.name, arguments: args[prompt.name] ?? {} }));
+  const { resources } = await client.listResources();
+  const uris = [
+    ...resources.map((r) => r.uri),
+    'vault://kv/secret/myapp/',
+    'vault://kv/secret/myapp/db',
+  ];
+  for (const uri of uris)
+    out.push(await client.readResource({ uri }).catch((e: unknown) => String(e)));
+  const tree = { type: 'ref/resource' as const, uri: 'vault://kv/{mount}/{+path}' };
+  for (const value of ['', 'myapp/', 'myapp/d'])
+    out.push(
+      await client.complete({
+        ref: tree,
+        argument: { name: 'path', value },
+        context: { arguments: { mount: 'secret' } },
+      }),
+    );
+  return JSON.stringify(out);
+}
+
 describe('secret values and tokens never leak', () => {
   let vault: DevServer;
   beforeAll(async () => {
@@ -84,16 +122,52 @@ describe('secret values and tokens never leak', () => {
   });
   afterAll(() => vault.stop());
 
-  it('with reveal off: not in results, not in logs (debug level)', async () => {
-    const mcp = await connect({ VAULT_ADDR: vault.address, VAULT_TOKEN: ROOT, LOG_LEVEL: 'trace' });
+  it('with reveal off: not in results, logs, log notifications, confirmations, prompts, resources or completions', async () => {
+    const asked: string[] = [];
+    const notified: unknown[] = [];
+    const mcp = await connect(
+      { VAULT_ADDR: vault.address, VAULT_TOKEN: ROOT, LOG_LEVEL: 'trace' },
+      {
+        capabilities: { elicitation: {} },
+        setup: (client) => {
+          // The person accepts every confirmation (default VAULT_MCP_CONFIRM=destructive).
+          client.setRequestHandler(ElicitRequestSchema, async (request) => {
+            asked.push(request.params.message);
+            return { action: 'accept', content: {} };
+          });
+          client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+            notified.push(n.params);
+          });
+        },
+      },
+    );
+    await mcp.client.setLoggingLevel('debug');
     const results = await run(mcp);
+    // The tool run cleaned up after itself: the secret the other surfaces describe, again.
+    await vaultRequest(vault, 'POST', 'secret/data/myapp/db', { data: VALUES });
+    const rest = await surface(mcp.client);
     const logs = mcp.logs.join('');
     expect(logs.length).toBeGreaterThan(1000);
-    for (const secret of [...Object.values(VALUES), ROOT]) {
-      expect(results, `result contains ${secret}`).not.toContain(secret);
-      expect(logs, `logs contain ${secret}`).not.toContain(secret);
-    }
+    // The controls: each channel carried something.
+    expect(asked.length).toBeGreaterThan(5);
+    expect(asked.join('\n')).toContain(
+      'Write secret/myapp/db with the key user (values not shown)',
+    );
+    expect(notified.length).toBeGreaterThan(20);
+    expect(rest).toContain('myapp/db (keys: pass, port, user)');
+    expect(rest).toContain('"values":["myapp/db"]');
+    const channels = {
+      results,
+      logs,
+      notifications: JSON.stringify(notified),
+      confirmations: JSON.stringify(asked),
+      'prompts, resources and completions': rest,
+    };
+    for (const secret of [...Object.values(VALUES), ROOT])
+      for (const [channel, text] of Object.entries(channels))
+        expect(text, `${channel} contain ${secret}`).not.toContain(secret);
     expect(results).not.toContain('PRIVATE KEY');
+    expect(rest).not.toContain('PRIVATE KEY');
     await mcp.close();
   });
 

@@ -820,6 +820,8 @@ describe('callers: token headers, namespaces, session shares, opening limits', (
         },
         body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
       });
+      // The answer is an event stream: its end, not its status line, says the probe is done.
+      await list.text();
       return [init.status, list.status];
     };
     // Round 1: the session (1) and its probe (2); round 2: the session (3), its probe refused.

@@ -4,7 +4,7 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { Writable } from 'node:stream';
 import { createVaultClient } from '../../src/client/client.js';
 import { TokenManager } from '../../src/auth/token-manager.js';
@@ -32,10 +32,18 @@ export function textOf(result: CallToolResult): string {
   return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 }
 
-/** A connected client; `env` adds/overrides settings (VAULT_TOKEN defaults to the root token). */
+/**
+ * A connected client; `env` adds/overrides settings (VAULT_TOKEN defaults to the root token).
+ * `capabilities` are the client's (e.g. `{ elicitation: {} }`), and `setup` installs its handlers
+ * (e.g. the elicitation handler) before it connects.
+ */
 export async function connect(
   env: Record<string, string> = {},
-  options: { fetch?: (r: Request) => Promise<Response> } = {},
+  options: {
+    fetch?: (r: Request) => Promise<Response>;
+    capabilities?: ClientCapabilities;
+    setup?: (client: Client) => void;
+  } = {},
 ): Promise<McpHarness> {
   const { address, token } = devServer();
   const config = loadConfig(
@@ -67,7 +75,11 @@ export async function connect(
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
-  const client = new Client({ name: 'vault-mcp-tests', version: '1.0.0' });
+  const client = new Client(
+    { name: 'vault-mcp-tests', version: '1.0.0' },
+    { capabilities: options.capabilities ?? {} },
+  );
+  options.setup?.(client);
   await client.connect(clientSide);
   const call = async (name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> =>
     (await client.callTool({ name, arguments: args })) as CallToolResult;

@@ -4,7 +4,7 @@ import { kvList, kvRead, kvReadMetadata, kvSubkeys } from '../../client/kv.js';
 import { defineTool, READ } from '../../server/tool.js';
 import { listText, mountField, time } from '../common.js';
 import { listInScope, withKvTarget, type KvTarget } from './kv-target.js';
-import type { ToolContext } from '../../server/context.js';
+import { stopIfCancelled, type ToolContext } from '../../server/context.js';
 
 const entrySchema = z.object({
   path: z.string().describe('Path inside the mount.'),
@@ -21,6 +21,8 @@ type Entry = z.infer<typeof entrySchema>;
 
 /** Workers that fetch secret details at once. */
 const CONCURRENCY = 8;
+/** A progress notification every this many secrets read. */
+const PROGRESS_EVERY = 25;
 
 function problem(error: unknown): string {
   if (error instanceof VaultResponseError)
@@ -126,7 +128,7 @@ export const auditSecrets = defineTool({
   name: 'audit_secrets',
   title: 'Audit secrets tree',
   description:
-    'Walk a KV mount (or a folder of it) and report every secret with its key names, current version and created/updated times (KV v2), never values, as a list and a tree. Bounded by max_depth and max_secrets; the result says when it was truncated.',
+    'Walk a KV mount (or a folder of it) and report every secret with its key names, current version and created/updated times (KV v2), never values, as a list and a tree. Bounded by max_depth and max_secrets; the result says when it was truncated. Reports progress when asked and stops when cancelled.',
   toolset: 'kv',
   write: false,
   annotations: READ,
@@ -157,7 +159,7 @@ export const auditSecrets = defineTool({
       .number()
       .int()
       .min(1)
-      .max(1000)
+      .max(10_000)
       .default(200)
       .describe('Stop after this many secrets.'),
   },
@@ -186,6 +188,7 @@ export const auditSecrets = defineTool({
       // Too deep: note it and keep walking the rest. Too many secrets: stop.
       while (queue.length > 0 && !full) {
         const { folder, depth } = queue.shift() as { folder: string; depth: number };
+        stopIfCancelled(context);
         let keys: string[];
         try {
           keys =
@@ -199,6 +202,12 @@ export const auditSecrets = defineTool({
           continue;
         }
         folders++;
+        // Progress counts folders listed, then secrets read; the total is known once the walk ends.
+        await context.progress?.(
+          folders,
+          undefined,
+          `listed ${folders} folders, found ${found.length} secrets`,
+        );
         for (const key of keys) {
           const child = [folder, key].filter(Boolean).join('/').replace(/\/+/g, '/');
           if (key.endsWith('/')) {
@@ -217,11 +226,19 @@ export const auditSecrets = defineTool({
       const state = { keysFrom: 'subkeys' as 'subkeys' | 'data' };
       const entries: Entry[] = new Array(found.length);
       let next = 0;
+      let detailed = 0;
       await Promise.all(
         Array.from({ length: Math.min(CONCURRENCY, found.length) }, async () => {
           while (next < found.length) {
             const index = next++;
+            stopIfCancelled(context);
             entries[index] = await details(context, target, found[index] as string, state);
+            if (++detailed % PROGRESS_EVERY === 0 || detailed === found.length)
+              await context.progress?.(
+                folders + detailed,
+                folders + found.length,
+                `read the metadata of ${detailed} of ${found.length} secrets`,
+              );
           }
         }),
       );

@@ -1,0 +1,111 @@
+/**
+ * Completions for every argument that names a mount, a KV path, a PKI role or an issuer, shared by
+ * the resource templates and the prompts. Bounded: at most {@link MAX_COMPLETIONS} values and
+ * {@link COMPLETION_TIMEOUT_MS} of waiting; a token that cannot list (403), a missing mount or a
+ * slow Vault gives an empty list, never an error.
+ */
+import { kvList } from '../client/kv.js';
+import { listVisibleMounts } from '../client/mounts.js';
+import { normalizePath } from '../client/paths.js';
+import { pkiListIssuers, pkiListRoles } from '../client/pki.js';
+import type { ToolContext } from '../server/context.js';
+import { resolveMount } from '../tools/common.js';
+
+/** Values returned at most (the SDK sends at most 100 and sets `hasMore`). */
+export const MAX_COMPLETIONS = 100;
+/** Milliseconds a completion waits for Vault before answering with nothing. */
+export const COMPLETION_TIMEOUT_MS = 2_000;
+
+/** Other arguments already chosen (MCP `context.arguments`). */
+export type Chosen = { arguments?: Record<string, string> } | undefined;
+/** One completer: the typed prefix and the other arguments, to matching values. */
+export type Completer = (value: string | undefined, chosen?: Chosen) => Promise<string[]>;
+
+/** `work()`'s values starting with `prefix`, sorted and bounded; [] on any failure or timeout. */
+async function bounded(
+  prefix: string | undefined,
+  work: () => Promise<string[]>,
+): Promise<string[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string[]>((resolve) => {
+    timer = setTimeout(() => resolve([]), COMPLETION_TIMEOUT_MS);
+  });
+  try {
+    const values = await Promise.race([work().catch(() => []), timeout]);
+    return values.filter((v) => v.startsWith(prefix ?? '')).slice(0, MAX_COMPLETIONS);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The completers for one server context (the caller's token). */
+export interface Completers {
+  /** KV or PKI mount paths the token can see (`sys/internal/ui/mounts`), without slashes. */
+  mounts(engine: 'kv' | 'pki'): Completer;
+  /**
+   * Folders (ending in `/`) and secrets under the folder typed so far, by LIST on the mount named
+   * by the argument `mountArgument` (default `mount`).
+   */
+  kvPath(mountArgument?: string): Completer;
+  /** Role names of the PKI mount in `mountArgument` (LIST `<mount>/roles`). */
+  role(mountArgument?: string): Completer;
+  /** Issuer names (ids for unnamed issuers) of the PKI mount in `mountArgument` (LIST `<mount>/issuers`). */
+  issuer(mountArgument?: string): Completer;
+}
+
+const mountOf = (chosen: Chosen, argument: string, fallback: string): string =>
+  chosen?.arguments?.[argument] ?? fallback;
+
+/** Completers reading Vault with `context`'s token. */
+export function completers(context: ToolContext): Completers {
+  return {
+    mounts: (engine) => (value) =>
+      bounded(value, async () =>
+        (await listVisibleMounts(context.vault))
+          .filter((m) => (engine === 'kv' ? m.kvVersion !== undefined : m.type === 'pki'))
+          .map((m) => m.path.replace(/\/$/, '')),
+      ),
+    kvPath:
+      (mountArgument = 'mount') =>
+      (value, chosen) => {
+        const typed = value ?? '';
+        const folder = typed.slice(0, typed.lastIndexOf('/') + 1);
+        return bounded(value, async () => {
+          const { mount, info } = await resolveMount(
+            context,
+            mountOf(chosen, mountArgument, 'secret'),
+            {
+              engine: 'kv',
+            },
+          );
+          const keys = await kvList(
+            context.vault,
+            mount,
+            normalizePath('path', folder),
+            info.kvVersion === 1 ? 1 : 2,
+          );
+          return keys.map((key) => `${folder}${key}`);
+        });
+      },
+    role:
+      (mountArgument = 'mount') =>
+      (value, chosen) =>
+        bounded(value, async () => {
+          const { mount } = await resolveMount(context, mountOf(chosen, mountArgument, 'pki'), {
+            engine: 'pki',
+          });
+          return pkiListRoles(context.vault, mount);
+        }),
+    issuer:
+      (mountArgument = 'mount') =>
+      (value, chosen) =>
+        bounded(value, async () => {
+          const { mount } = await resolveMount(context, mountOf(chosen, mountArgument, 'pki'), {
+            engine: 'pki',
+          });
+          return (await pkiListIssuers(context.vault, mount)).map(
+            (i) => i.issuer_name || i.issuer_id,
+          );
+        }),
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * The person in the loop: which tool calls the user must confirm (VAULT_MCP_CONFIRM), what the
+ * confirmation says will be lost, and what a reveal request (VAULT_MCP_REVEAL_SECRETS=ask) names.
+ * Messages are built from names only (mounts, paths, key names, versions, roles, serials), never
+ * from a value argument: they are shown to the person and may be logged by the client.
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { callContext, type ToolContext } from './context.js';
+import type { Tool } from './tool.js';
+import type { Extra } from './tool-calls.js';
+
+/** How a call is gated before it runs. */
+export type ConfirmMode = 'destructive' | 'all' | 'never';
+
+/** The mode in force for a client: the operator's, else `destructive` when the client can ask. */
+export function confirmMode(config: Pick<Config, 'confirm'>, canElicit: boolean): ConfirmMode {
+  return config.confirm ?? (canElicit ? 'destructive' : 'never');
+}
+
+/** True when `tool` needs the user's yes under `mode`. */
+export function needsConfirmation(tool: Tool, mode: ConfirmMode): boolean {
+  if (mode === 'never') return false;
+  if (mode === 'all') return tool.write || Boolean(tool.mintsCredentials);
+  return tool.annotations.destructiveHint;
+}
+
+/** The refusal when a confirmation is required and the client has no way to ask. */
+export function cannotAskMessage(tool: Tool, mode: ConfirmMode): string {
+  return `${tool.name} was not run: it needs the user's confirmation (VAULT_MCP_CONFIRM=${mode}), and the user cannot be asked in this session (the client does not declare the elicitation capability, or the server runs in stateless HTTP mode). Nothing was changed. Use a client that supports elicitation, or the operator can restart vault-mcp with VAULT_MCP_CONFIRM=never to allow such calls without asking.`;
+}
+
+type Args = Readonly<Record<string, unknown>>;
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+const where = (args: Args): string =>
+  [text(args['mount']).replace(/\/+$/, ''), text(args['path'])].filter(Boolean).join('/');
+const versions = (args: Args): string =>
+  Array.isArray(args['versions']) ? args['versions'].map(String).join(', ') : '?';
+const keysOf = (args: Args): string[] => {
+  const data = args['data'];
+  const keys =
+    data && typeof data === 'object' && !Array.isArray(data) ? Object.keys(data).sort() : [];
+  const key = text(args['key']);
+  return key && !keys.includes(key) ? [key, ...keys] : keys;
+};
+
+/** What each destructive (and, for `all`, additive) hand-written tool changes, in the person's terms. */
+const CHANGES: Readonly<Record<string, (args: Args) => string>> = {
+  delete_mount: (a) =>
+    `Disable the mount '${text(a['path'])}': every secret, key, certificate and setting stored in it is deleted, with all versions. This cannot be undone.`,
+  delete_secret: (a) =>
+    text(a['key'])
+      ? `Remove the key '${text(a['key'])}' from ${where(a)} (a new version without it is written; on KV v1 the key is gone for good).`
+      : `Delete the secret ${where(a)}: on KV v2 its latest version is soft-deleted (undelete_secret_versions restores it); on KV v1 it is gone for good.`,
+  delete_secret_versions: (a) =>
+    `Soft-delete versions ${versions(a)} of ${where(a)} (undelete_secret_versions restores them).`,
+  destroy_secret_versions: (a) =>
+    `Permanently destroy the data of versions ${versions(a)} of ${where(a)}. This cannot be undone.`,
+  delete_secret_metadata: (a) =>
+    `Delete ${where(a)} entirely: every version, its data and its metadata. This cannot be undone.`,
+  write_secret: (a) =>
+    `Write ${where(a)} with the key${keysOf(a).length === 1 ? '' : 's'} ${keysOf(a).join(', ') || '(none)'} (values not shown): on KV v2 this becomes the current version and keys not given are not in it; on KV v1 the current data is replaced for good.`,
+  patch_secret: (a) =>
+    `Change the key${keysOf(a).length === 1 ? '' : 's'} ${keysOf(a).join(', ') || '(none)'} of ${where(a)} (values not shown) in a new version.`,
+  write_secret_metadata: (a) =>
+    `Change the metadata settings of ${where(a)}${a['max_versions'] !== undefined ? `; max_versions ${String(a['max_versions'])} deletes older versions beyond that` : ''}.`,
+  tune_mount: (a) =>
+    `Change the settings of the mount '${text(a['path'])}' (${Object.keys(a)
+      .filter((k) => k !== 'path')
+      .join(', ')}).`,
+  revoke_pki_certificate: (a) =>
+    `Revoke the certificate with serial ${text(a['serial_number'])} on the PKI mount '${text(a['mount'])}': everything relying on it stops trusting it. This cannot be undone.`,
+  delete_pki_role: (a) =>
+    `Delete the role '${text(a['role_name'])}' on the PKI mount '${text(a['mount'])}': certificates can no longer be issued or signed with it.`,
+  set_pki_default_issuer: (a) =>
+    `Make '${text(a['issuer_ref'] ?? a['issuer'] ?? a['issuer_name'])}' the default issuer of the PKI mount '${text(a['mount'])}', replacing the current default.`,
+  configure_pki_urls: (a) =>
+    `Replace the issuing-certificate, CRL and OCSP URLs of the PKI mount '${text(a['mount'])}'.`,
+  create_pki_role: (a) =>
+    `Create or replace the role '${text(a['role_name'])}' on the PKI mount '${text(a['mount'])}': a role of that name is overwritten.`,
+};
+
+/** Argument names whose values are names, safe to show (everything else is named, not shown). */
+const NAME_ARGS =
+  /^(mount|path|type|role_name|role|issuer_name|issuer_ref|serial_number|common_name|versions|key|.*_mount_path|name)$/;
+
+/** The generic description: the tool and its name-like arguments; other argument values are not shown. */
+function generic(tool: Tool, args: Args): string {
+  // Arguments left at an empty default say nothing.
+  const given = Object.entries(args).filter(([, v]) => v !== undefined && v !== '');
+  const shown = given
+    .filter(([k, v]) => NAME_ARGS.test(k) && (typeof v === 'string' || Array.isArray(v)))
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.map(String).join(',') : String(v)}`);
+  const hidden = given.filter(([k]) => !NAME_ARGS.test(k)).map(([k]) => k);
+  return `${tool.title} (${tool.name})${shown.length ? ` with ${shown.join(' ')}` : ''}${hidden.length ? `; also ${hidden.join(', ')} (not shown)` : ''}.`;
+}
+
+/** The confirmation message for one call: what will change and what will be lost. */
+export function confirmationMessage(tool: Tool, args: Args): string {
+  const change = CHANGES[tool.name]?.(args) ?? generic(tool, args);
+  return `The assistant wants to run ${tool.name}. ${change} Allow this once?`;
+}
+
+/** The result text when the user said no. */
+export function declinedMessage(tool: Tool, action: 'decline' | 'cancel'): string {
+  return `The user ${action === 'decline' ? 'declined' : 'cancelled'} ${tool.name}: nothing was changed. Do not retry it unless the user asks for it.`;
+}
+
+/** Key names a read result withheld (read_secret: `keys`; raw operations: `withheld`). */
+export function withheldNames(structured: Readonly<Record<string, unknown>>): string[] {
+  if (structured['values_withheld'] === true && Array.isArray(structured['keys']))
+    return structured['keys'].map(String);
+  if (Array.isArray(structured['withheld'])) return structured['withheld'].map(String);
+  return [];
+}
+
+/** The question before values are revealed to the model (VAULT_MCP_REVEAL_SECRETS=ask). */
+export function revealMessage(tool: Tool, args: Args, names: readonly string[]): string {
+  const target = where(args) || generic(tool, args);
+  const version =
+    typeof args['version'] === 'number' ? ` (version ${String(args['version'])})` : '';
+  return names.length
+    ? `The assistant asks to see the values of ${names.join(', ')} of ${target}${version} (${tool.name}). They will be sent to the AI model. Allow for this call only?`
+    : `The assistant runs ${tool.name} on ${target}, which returns secret material (e.g. a private key). Send it to the AI model for this call only?`;
+}
+
+/** How long the person has to answer (milliseconds). */
+const ELICITATION_TIMEOUT_MS = 10 * 60_000;
+
+/** The person's answer to one question. */
+export type Ask = (message: string) => Promise<'accept' | 'decline' | 'cancel'>;
+
+/**
+ * Ask the person through the client (`elicitation/create`, a form with no fields: accept, decline
+ * or cancel), on the stream of the call `extra` belongs to and cancelled with it. A failed or
+ * timed-out question counts as cancel.
+ */
+export function askPerson(server: Server, extra: Extra, log: Logger): Ask {
+  return async (message) => {
+    try {
+      const answer = await server.elicitInput(
+        { mode: 'form', message, requestedSchema: { type: 'object', properties: {} } },
+        {
+          relatedRequestId: extra.requestId,
+          signal: extra.signal,
+          timeout: ELICITATION_TIMEOUT_MS,
+        },
+      );
+      return answer.action;
+    } catch (error) {
+      log.warn({ error: (error as Error).message }, 'elicitation failed; treated as cancel');
+      return 'cancel';
+    }
+  };
+}
+
+/**
+ * VAULT_MCP_REVEAL_SECRETS=ask: values only when the person accepts, for this call only. A read
+ * runs with reveal off first; when it withheld values, the person is asked naming them, and on
+ * accept it runs again, pinned to the version they were asked about, with reveal on. A write that
+ * mints a key is asked about before it runs (running it twice would mint twice).
+ */
+export async function runWithRevealAsk(
+  tool: Tool,
+  args: Record<string, unknown>,
+  context: ToolContext,
+  ask: Ask,
+  run: (args: Record<string, unknown>, context: ToolContext) => Promise<CallToolResult>,
+): Promise<CallToolResult> {
+  const revealing = callContext(context, { config: { ...context.config, revealSecrets: true } });
+  if (!tool.annotations.readOnlyHint) {
+    const mintsKey =
+      'private_key' in tool.output || (tool.toolset === 'api' && tool.mintsCredentials);
+    if (!mintsKey) return run(args, context);
+    const action = await ask(revealMessage(tool, args, []));
+    return run(args, action === 'accept' ? revealing : context);
+  }
+  const first = await run(args, context);
+  const structured = first.structuredContent;
+  const names = first.isError || !structured ? [] : withheldNames(structured);
+  if (names.length === 0) return first;
+  const pinned =
+    'version' in tool.input && typeof structured?.['version'] === 'number'
+      ? { ...args, version: structured['version'] }
+      : args;
+  const action = await ask(revealMessage(tool, pinned, names));
+  if (action !== 'accept') {
+    const note = `The user did not allow the values to be shown (${action}); they stay withheld.`;
+    return { ...first, content: [...first.content, { type: 'text', text: note }] };
+  }
+  return run(pinned, revealing);
+}

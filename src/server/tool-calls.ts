@@ -1,0 +1,388 @@
+/**
+ * tools/list and tools/call on the SDK's low-level `Server` (its public `setRequestHandler`), with
+ * our own registry: the list says (or hides, with VAULT_MCP_HIDE_UNAUTHORIZED) what the token
+ * cannot do and is built once per process; a call passes the gates (read-only, unknown, hidden),
+ * input validation, the rate limit, the user's confirmation (elicitation) and the reveal question,
+ * then runs with progress and cancellation. When a call changes which tools the token may use,
+ * the client gets `notifications/tools/list_changed`.
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+  type Tool as ListedTool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import type { CapabilityCache, ToolVerdict } from './capabilities.js';
+import {
+  askPerson,
+  cannotAskMessage,
+  confirmationMessage,
+  confirmMode,
+  declinedMessage,
+  needsConfirmation,
+  runWithRevealAsk,
+} from './confirm.js';
+import { CallCancelledError, callContext, type ToolContext } from './context.js';
+import { errorResult } from './errors.js';
+import { redactText, redactValue, type RedactOptions } from './redact.js';
+import type { Tool } from './tool.js';
+
+/** What the SDK passes a request handler (signal, progress token, sendNotification). */
+export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** What the token's lifecycle offers a call (see TokenManager). */
+export interface TokenState {
+  /** A sentence when the token is known to have expired; undefined otherwise. */
+  expiredMessage(): string | undefined;
+  readonly canLogin: boolean;
+  relogin(): Promise<void>;
+}
+
+/** Everything serveTools needs. */
+export interface ToolServing {
+  readonly config: Config;
+  readonly enabled: readonly Tool[];
+  /** Tools hidden by read-only mode, with the reason given when one is called anyway. */
+  readonly refused: ReadonlyMap<string, string>;
+  /** The server's context; each call gets its own view of it (signal, progress, reveal). */
+  readonly context: ToolContext;
+  readonly capabilities: CapabilityCache;
+  readonly tokens?: TokenState | undefined;
+  readonly ready?: Promise<unknown> | undefined;
+  readonly admit?: ((tool: string) => string | undefined) | undefined;
+}
+
+/** Arguments with more array elements and object members than this are refused unparsed. */
+export const MAX_TOOL_INPUT_ELEMENTS = 10_000;
+
+interface Schemas {
+  readonly input: z.ZodObject;
+  readonly output: z.ZodObject;
+}
+const schemaCache = new WeakMap<Tool, Schemas>();
+/** tools/list entries by tool selection: zod-to-JSON-Schema costs ~1 ms a tool, once per process. */
+const listCache = new Map<string, ListedTool[]>();
+
+/** zod objects of a tool, built once per process (HTTP mode builds a server per session or request). */
+function schemasOf(tool: Tool): Schemas {
+  let schemas = schemaCache.get(tool);
+  if (!schemas) {
+    schemas = { input: z.object(tool.input).strict(), output: z.object(tool.output) };
+    schemaCache.set(tool, schemas);
+  }
+  return schemas;
+}
+
+function definitions(enabled: readonly Tool[]): ListedTool[] {
+  const key = enabled.map((t) => t.name).join(',');
+  let listed = listCache.get(key);
+  if (!listed) {
+    listed = enabled.map((tool) => ({
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputSchema: z.toJSONSchema(schemasOf(tool).input, {
+        target: 'draft-7',
+        io: 'input',
+      }) as ListedTool['inputSchema'],
+      outputSchema: z.toJSONSchema(schemasOf(tool).output, {
+        target: 'draft-7',
+        io: 'output',
+      }) as ListedTool['outputSchema'],
+      annotations: { title: tool.title, ...tool.annotations },
+      // Calls run to completion in the request; no task augmentation.
+      execution: { taskSupport: 'forbidden' as const },
+    }));
+    listCache.set(key, listed);
+  }
+  return listed;
+}
+
+/** Counts array elements and object members, stopping once past `max`. */
+function elementCount(value: unknown, max: number): number {
+  let count = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && count <= max) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      count++;
+      if (child !== null && typeof child === 'object') stack.push(child);
+    }
+  }
+  return count;
+}
+
+/** zod issues as one line each, `message at a.b[0]` (the SDK's own wording). */
+function issuesText(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      if (!issue.path.length) return issue.message;
+      const at = issue.path.reduce<string>(
+        (acc, seg, i) =>
+          i === 0
+            ? String(seg)
+            : typeof seg === 'number'
+              ? `${acc}[${seg}]`
+              : `${acc}.${String(seg)}`,
+        '',
+      );
+      return `${issue.message} at ${at}`;
+    })
+    .join('\n');
+}
+
+function textResult(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}
+
+/** The result of a call, rendered for MCP and redacted (see redactResult). */
+async function run(
+  tool: Tool,
+  args: Record<string, unknown>,
+  context: ToolContext,
+  tokens: TokenState | undefined,
+): Promise<CallToolResult> {
+  return redactResult(await callTool(tool, args, context, tokens), {
+    keys: !context.config.revealSecrets,
+    token: (text) => context.vault.redact(text),
+  });
+}
+
+/**
+ * The last guard before a result reaches the model: the token in use never (reveal or not), key
+ * material only with reveal on, in the text and in structuredContent alike.
+ */
+function redactResult(result: CallToolResult, options: RedactOptions): CallToolResult {
+  return {
+    ...result,
+    content: result.content.map((part) =>
+      part.type === 'text' ? { ...part, text: redactText(part.text, options) } : part,
+    ),
+    ...(result.structuredContent
+      ? {
+          structuredContent: redactValue(result.structuredContent, options) as Record<
+            string,
+            unknown
+          >,
+        }
+      : {}),
+  };
+}
+
+/** Run the handler and render its result as text plus structuredContent (or an isError result). */
+async function callTool(
+  tool: Tool,
+  args: Record<string, unknown>,
+  context: ToolContext,
+  tokens: TokenState | undefined,
+): Promise<CallToolResult> {
+  const started = performance.now();
+  // A write or credential-minting call resolves its mount anew (see ToolContext.freshMounts).
+  const handlerContext =
+    tool.write || tool.mintsCredentials ? callContext(context, { freshMounts: true }) : context;
+  const attempt = async (): Promise<CallToolResult> => {
+    const result = await tool.handler(args, handlerContext);
+    context.log.debug(
+      { tool: tool.name, ms: Math.round(performance.now() - started) },
+      'tool call',
+    );
+    const checked = schemasOf(tool).output.safeParse(result.structured);
+    if (!checked.success)
+      return textResult(
+        new McpError(
+          ErrorCode.InvalidParams,
+          `Output validation error: Invalid structured content for tool ${tool.name}: ${issuesText(checked.error)}`,
+        ).message,
+      );
+    return { content: [{ type: 'text', text: result.text }], structuredContent: result.structured };
+  };
+  const unexpected = (error: unknown): void =>
+    context.log.error({ tool: tool.name, err: error }, 'unexpected error in tool');
+  try {
+    return await attempt();
+  } catch (error) {
+    if (error instanceof CallCancelledError) {
+      context.log.info(
+        { tool: tool.name, ms: Math.round(performance.now() - started) },
+        'tool call cancelled',
+      );
+      return textResult(`${tool.name} was cancelled by the client before it finished.`);
+    }
+    // A token known to have run out explains any failure (a 403, or a mount that "vanished").
+    let expired = tokens?.expiredMessage();
+    if (expired && tokens?.canLogin) {
+      // The token ran out (a laptop asleep past the renewal, say): log in again and retry once.
+      try {
+        await tokens.relogin();
+        return await attempt();
+      } catch (retryError) {
+        expired = tokens.expiredMessage();
+        if (!expired) return errorResult(retryError, context.vault.info, unexpected);
+      }
+    }
+    const outcome = errorResult(error, context.vault.info, unexpected);
+    context.log.info(
+      {
+        tool: tool.name,
+        ms: Math.round(performance.now() - started),
+        error: (error as Error).name,
+      },
+      'tool call failed',
+    );
+    if (expired) {
+      const first = outcome.content[0];
+      if (first?.type === 'text') first.text = `${first.text} Note: ${expired}.`;
+    }
+    return outcome;
+  }
+}
+
+/** `notifications/progress` for the call `extra` belongs to; a failed send is not the call's failure. */
+function progressReporter(
+  extra: Extra,
+  progressToken: string | number,
+): NonNullable<ToolContext['progress']> {
+  return async (progress, total, message) => {
+    await extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress, ...(total !== undefined ? { total } : {}), message },
+      })
+      .catch(() => undefined);
+  };
+}
+
+/** The arguments parsed with the tool's strict schema, or the SDK-worded error result. */
+async function validate(
+  tool: Tool,
+  raw: Record<string, unknown>,
+): Promise<{ args: Record<string, unknown> } | { error: CallToolResult }> {
+  if (elementCount(raw, MAX_TOOL_INPUT_ELEMENTS) > MAX_TOOL_INPUT_ELEMENTS)
+    return {
+      error: textResult(
+        new McpError(
+          ErrorCode.InvalidParams,
+          `Invalid arguments for tool ${tool.name}: arguments contain more than the maximum of ${MAX_TOOL_INPUT_ELEMENTS} elements`,
+        ).message,
+      ),
+    };
+  const parsed = await schemasOf(tool).input.safeParseAsync(raw);
+  if (!parsed.success)
+    return {
+      error: textResult(
+        new McpError(
+          ErrorCode.InvalidParams,
+          `Input validation error: Invalid arguments for tool ${tool.name}: ${issuesText(parsed.error)}`,
+        ).message,
+      ),
+    };
+  return { args: parsed.data };
+}
+
+/** Install tools/list and tools/call on `server` and declare `tools: { listChanged: true }`. */
+export function serveTools(server: Server, deps: ToolServing): void {
+  const { config, enabled, refused, capabilities } = deps;
+  const byName = new Map(enabled.map((t) => [t.name, t]));
+  const denial = (verdict: ToolVerdict | undefined): string | undefined =>
+    verdict?.usable === false
+      ? `this token lacks ${verdict.missing ?? 'the capabilities it needs'}`
+      : undefined;
+  /** What the last tools/list answer showed, to know when the list changed. */
+  let listedSignature: string | undefined;
+
+  const listing = async (): Promise<{ tools: ListedTool[]; signature: string }> => {
+    const verdicts = await capabilities.get();
+    const tools = definitions(enabled)
+      .filter((tool) => !(config.hideUnauthorized && verdicts.get(tool.name)?.usable === false))
+      .map((tool) => {
+        const missing = denial(verdicts.get(tool.name));
+        return missing
+          ? {
+              ...tool,
+              description: `${tool.description ?? ''} [Not allowed for this token: ${missing}; calls will be denied.]`,
+            }
+          : tool;
+      });
+    const signature = tools.map((t) => `${t.name}:${t.description ?? ''}`).join('\n');
+    return { tools, signature };
+  };
+
+  const canElicit = (): boolean => Boolean(server.getClientCapabilities()?.elicitation?.form);
+  const call = async (
+    tool: Tool,
+    args: Record<string, unknown>,
+    extra: Extra,
+  ): Promise<CallToolResult> => {
+    const refusal = deps.admit?.(tool.name);
+    if (refusal) return textResult(refusal);
+    await deps.ready;
+    const ask = askPerson(server, extra, deps.context.log);
+    const mode = confirmMode(config, canElicit());
+    if (needsConfirmation(tool, mode)) {
+      // Only the client's elicitation answer counts: no argument or _meta can stand in for it.
+      if (!canElicit()) return textResult(cannotAskMessage(tool, mode));
+      const action = await ask(confirmationMessage(tool, args));
+      if (action !== 'accept') return textResult(declinedMessage(tool, action));
+    }
+    if (extra.signal.aborted) return textResult(`${tool.name} was cancelled before it started.`);
+    let forgot = false;
+    const token = extra._meta?.progressToken;
+    const context = callContext(deps.context, {
+      signal: extra.signal,
+      forgetCapabilities: () => {
+        forgot = true;
+        deps.context.forgetCapabilities?.();
+      },
+      ...(token !== undefined ? { progress: progressReporter(extra, token) } : {}),
+    });
+    const runner = (a: Record<string, unknown>, c: ToolContext): Promise<CallToolResult> =>
+      run(tool, a, c, deps.tokens);
+    const result =
+      config.revealAsk && !config.revealSecrets && canElicit()
+        ? await runWithRevealAsk(tool, args, context, ask, runner)
+        : await runner(args, context);
+    if (forgot && listedSignature !== undefined) void announceChanges();
+    return result;
+  };
+
+  /** After a mount change: tell the client when the tools it would list differ from the last list. */
+  const announceChanges = async (): Promise<void> => {
+    const { signature } = await listing();
+    if (signature === listedSignature) return;
+    listedSignature = signature;
+    await server.sendToolListChanged().catch(() => undefined);
+  };
+
+  server.registerCapabilities({ tools: { listChanged: true } });
+  server.setRequestHandler(ListToolsRequestSchema, async () => {
+    const { tools, signature } = await listing();
+    listedSignature = signature;
+    return { tools };
+  });
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const name = request.params.name;
+    const refusal = refused.get(name);
+    if (refusal) return textResult(refusal);
+    const tool = byName.get(name);
+    if (!tool)
+      return textResult(`unknown tool '${name}': tools/list shows the tools this server offers`);
+    if (config.hideUnauthorized) {
+      const missing = denial((await capabilities.get()).get(name));
+      if (missing)
+        return textResult(
+          `${name} is hidden because ${missing} (VAULT_MCP_HIDE_UNAUTHORIZED=true).`,
+        );
+    }
+    const parsed = await validate(tool, request.params.arguments ?? {});
+    return 'error' in parsed ? parsed.error : call(tool, parsed.args, extra);
+  });
+}
