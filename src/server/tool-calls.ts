@@ -262,6 +262,26 @@ function progressReporter(
 }
 
 /** The arguments parsed with the tool's strict schema, or the SDK-worded error result. */
+/**
+ * Where the arguments hold `__proto__` as an own key (`data.__proto__`), or undefined. JSON.parse
+ * keeps such a key, but zod and every plain object drop it: a secret, metadata map or mount
+ * option would be written without it while the call reported success.
+ */
+function protoKeyPath(root: unknown): string | undefined {
+  // Iterative: arguments may nest thousands deep (elementCount bounds only their size).
+  const pending: Array<{ value: unknown; path: string }> = [{ value: root, path: '' }];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const { value, path } = item;
+    if (!value || typeof value !== 'object') continue;
+    for (const [key, inner] of Object.entries(value)) {
+      const at = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      if (key === '__proto__') return at;
+      pending.push({ value: inner, path: at });
+    }
+  }
+  return undefined;
+}
+
 async function validate(
   tool: Tool,
   raw: Record<string, unknown>,
@@ -272,6 +292,16 @@ async function validate(
         new McpError(
           ErrorCode.InvalidParams,
           `Invalid arguments for tool ${tool.name}: arguments contain more than the maximum of ${MAX_TOOL_INPUT_ELEMENTS} elements`,
+        ).message,
+      ),
+    };
+  const proto = protoKeyPath(raw);
+  if (proto)
+    return {
+      error: textResult(
+        new McpError(
+          ErrorCode.InvalidParams,
+          `Input validation error: Invalid arguments for tool ${tool.name}: '__proto__' cannot be a key (at ${proto}; JavaScript objects cannot hold it, so it would be dropped): rename that key`,
         ).message,
       ),
     };

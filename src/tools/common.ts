@@ -42,22 +42,9 @@ export function durationField(description: string) {
 const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d))+$|^\d+$/;
 
 /**
- * Refuse `__proto__` as a key of a JSON object argument. JSON.parse keeps it as an ordinary key,
- * but zod (and any plain object) drops it, so a secret or metadata map would be written without it
- * and the call would still report success.
+ * A key name given as a value (`write_secret.key`): any text but `__proto__`, which no object can
+ * hold as a key (object arguments are checked for it before parsing, in tool-calls.ts).
  */
-export function withoutProtoKey<T extends z.ZodType>(schema: T, what: string) {
-  return z.preprocess((value, context) => {
-    if (value && typeof value === 'object' && Object.hasOwn(value, '__proto__'))
-      context.addIssue({
-        code: 'custom',
-        message: `'__proto__' cannot be a key of ${what} (JavaScript objects cannot hold it): rename that key`,
-      });
-    return value;
-  }, schema);
-}
-
-/** A key name of a secret or metadata map: any text but `__proto__` (see withoutProtoKey). */
 export function keyNameField(description: string) {
   return z
     .string()

@@ -245,15 +245,11 @@ describe('item 9: keys are own keys; __proto__ is refused, never dropped', () =>
     expect(texts[0]).toContain(
       "'__proto__' cannot be a key (JavaScript objects cannot hold it): rename that key",
     );
-    expect(texts[1]).toContain(
-      "'__proto__' cannot be a key of a secret (JavaScript objects cannot hold it): rename that key",
-    );
-    expect(texts[2]).toContain(
-      "'__proto__' cannot be a key of a secret (JavaScript objects cannot hold it): rename that key",
-    );
-    expect(texts[3]).toContain(
-      "'__proto__' cannot be a key of custom_metadata (JavaScript objects cannot hold it): rename that key",
-    );
+    expect(texts.slice(1)).toEqual([
+      "MCP error -32602: Input validation error: Invalid arguments for tool write_secret: '__proto__' cannot be a key (at data.__proto__; JavaScript objects cannot hold it, so it would be dropped): rename that key",
+      "MCP error -32602: Input validation error: Invalid arguments for tool patch_secret: '__proto__' cannot be a key (at data.__proto__; JavaScript objects cannot hold it, so it would be dropped): rename that key",
+      "MCP error -32602: Input validation error: Invalid arguments for tool write_secret_metadata: '__proto__' cannot be a key (at custom_metadata.__proto__; JavaScript objects cannot hold it, so it would be dropped): rename that key",
+    ]);
     const after = (await adminRequest('GET', `${kv}/metadata/app/db`)) as {
       data: { current_version: number; custom_metadata: unknown };
     };
@@ -401,5 +397,21 @@ describe('outside attack, second round', () => {
     expect(await all.fails('kv_v2_delete_metadata', { mount: 'secret', path: '/' })).toBe(
       'path is empty (slashes alone count as empty): give the path this call acts on',
     );
+  });
+});
+
+describe('outside attack, second round: raw tools', () => {
+  it('__proto__ in a raw tool argument is refused, not dropped (mounts_enable options, kv_v2_write)', async () => {
+    const proto = JSON.parse('{"__proto__": {"version": "2"}}') as Record<string, unknown>;
+    const path = unique('protom');
+    expect(await all.fails('mounts_enable', { path, type: 'kv', options: proto })).toBe(
+      "MCP error -32602: Input validation error: Invalid arguments for tool mounts_enable: '__proto__' cannot be a key (at options.__proto__; JavaScript objects cannot hold it, so it would be dropped): rename that key",
+    );
+    expect(
+      await all.fails('kv_v2_write', { mount: 'secret', path: 'proto2', data: { a: [proto] } }),
+    ).toBe(
+      "MCP error -32602: Input validation error: Invalid arguments for tool kv_v2_write: '__proto__' cannot be a key (at data.a[0].__proto__; JavaScript objects cannot hold it, so it would be dropped): rename that key",
+    );
+    await expect(adminRequest('GET', `sys/mounts/${path}`)).rejects.toThrow(/400|404/);
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { kvPatch } from '../../client/kv.js';
 import { defineTool, ADDITIVE } from '../../server/tool.js';
-import { listText, mountField, secretPathField, time, withoutProtoKey } from '../common.js';
+import { listText, mountField, secretPathField, time } from '../common.js';
 import { requireV2, withKvTarget } from './kv-target.js';
 
 export const patchSecret = defineTool({
@@ -16,9 +16,9 @@ export const patchSecret = defineTool({
   input: {
     mount: mountField('secret', 'KV v2 secrets engine'),
     path: secretPathField,
-    data: withoutProtoKey(z.record(z.string(), z.unknown()), 'a secret').describe(
-      'Keys to set (null removes a key), e.g. {"password": "..."}.',
-    ),
+    data: z
+      .record(z.string(), z.unknown())
+      .describe('Keys to set (null removes a key), e.g. {"password": "..."}.'),
     cas: z
       .number()
       .int()

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { kvWriteMetadata } from '../../client/kv.js';
 import { ToolInputError } from '../../server/context.js';
 import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
-import { durationField, mountField, secretPathField, withoutProtoKey } from '../common.js';
+import { durationField, mountField, secretPathField } from '../common.js';
 import { requireV2, withKvTarget } from './kv-target.js';
 
 export const writeSecretMetadata = defineTool({
@@ -27,7 +27,8 @@ export const writeSecretMetadata = defineTool({
     delete_version_after: durationField(
       'Delete versions this long after they are written, e.g. 768h; 0 disables.',
     ).optional(),
-    custom_metadata: withoutProtoKey(z.record(z.string(), z.string()), 'custom_metadata')
+    custom_metadata: z
+      .record(z.string(), z.string())
       .optional()
       .describe('String key/value pairs, e.g. {"owner": "team-a"}; replaces the whole map.'),
   },

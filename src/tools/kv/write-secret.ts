@@ -2,14 +2,7 @@ import { z } from 'zod';
 import { kvRead, kvWrite } from '../../client/kv.js';
 import { ToolInputError } from '../../server/context.js';
 import { defineTool, DESTRUCTIVE } from '../../server/tool.js';
-import {
-  keyNameField,
-  listText,
-  mountField,
-  secretPathField,
-  time,
-  withoutProtoKey,
-} from '../common.js';
+import { keyNameField, listText, mountField, secretPathField, time } from '../common.js';
 import { withKvTarget } from './kv-target.js';
 
 export const writeSecret = defineTool({
@@ -29,7 +22,8 @@ export const writeSecret = defineTool({
       .union([z.string(), z.number(), z.boolean()])
       .optional()
       .describe('Value for key (may be empty); a number or boolean is stored as that JSON type.'),
-    data: withoutProtoKey(z.record(z.string(), z.unknown()), 'a secret')
+    data: z
+      .record(z.string(), z.unknown())
       .optional()
       .describe('The whole secret as a JSON object; replaces every key. Use instead of key/value.'),
     cas: z
