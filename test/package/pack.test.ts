@@ -2,9 +2,11 @@
  * The package as a user gets it: `npm pack`, install the tarball into an empty project, import
  * the client by package name from TypeScript (must type-check; a wrong argument must not) and
  * from plain Node ESM (reads a KV v2 secret from the test server); and start the binary the way
- * an `mcp.json` with `npx` does.
+ * an `mcp.json` with `npx` does. Every step here runs npm, tsc or a fresh Node process: each test
+ * gets a generous timeout (a busy 2-core machine took 72 s for the two tsc runs alone).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +20,8 @@ const packageName = (
   JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string }
 ).name;
 let project = '';
+/** Timeout of each test: the slow steps are whole tsc and npx runs. */
+const SLOW = 300_000;
 
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'vault-mcp-consumer-'));
@@ -36,7 +40,7 @@ beforeAll(() => {
     cwd: project,
     stdio: 'pipe',
   });
-}, 300_000);
+}, 600_000);
 
 afterAll(() => {
   if (project) rmSync(project, { recursive: true, force: true });
@@ -105,7 +109,7 @@ describe(`import from '${packageName}'`, () => {
       /bad\.ts\(4,\d+\): error TS2353: Object literal may only specify known properties, and 'mount' does not exist/,
     );
     rmSync(join(project, 'bad.ts'));
-  });
+  }, SLOW);
 
   it('reads a KV v2 secret from plain Node ESM', async () => {
     const mount = await mountEngine('pack', 'kv-v2');
@@ -130,6 +134,32 @@ describe(`import from '${packageName}'`, () => {
       },
     });
     expect(JSON.parse(out)).toEqual({ keys: ['username'], version: 1 });
+  }, SLOW);
+});
+
+describe('the tarball', () => {
+  it('ships the MPL-2.0 LICENSE that package.json names, and the CHANGELOG', () => {
+    const installed = join(project, 'node_modules', ...packageName.split('/'));
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      license: string;
+      version: string;
+    };
+    expect(manifest.license).toBe('MPL-2.0');
+    const license = readFileSync(join(installed, 'LICENSE'), 'utf8');
+    expect(license).toBe(readFileSync(join(repoRoot, 'LICENSE'), 'utf8'));
+    expect(license.split('\n').slice(0, 2)).toEqual([
+      'Mozilla Public License Version 2.0',
+      '==================================',
+    ]);
+    expect(license).toContain('Exhibit B - "Incompatible With Secondary Licenses" Notice');
+    // sha256 of Mozilla's plain-text MPL 2.0, as Debian ships it (base-files, common-licenses/MPL-2.0).
+    expect(createHash('sha256').update(license).digest('hex')).toBe(
+      'fab3dd6bdab226f1c08630b1dd917e11fcb4ec5e1e020e2c16f83a0a13863e85',
+    );
+    const changelog = readFileSync(join(installed, 'CHANGELOG.md'), 'utf8');
+    expect(changelog.split('\n').find((line) => line.startsWith('## '))).toBe(
+      `## ${manifest.version} (unreleased)`,
+    );
   });
 });
 
@@ -141,7 +171,7 @@ describe('the vault-mcp binary from the installed tarball', () => {
     });
     expect(out).toContain('Usage: vault-mcp [options] [command]');
     expect(out).toContain('VAULT_MCP_REVEAL_SECRETS');
-  });
+  }, SLOW);
 
   it('serves tools/list over stdio when started with npx', async () => {
     const { address, token } = devServer();
@@ -163,5 +193,5 @@ describe('the vault-mcp binary from the installed tarball', () => {
     expect(tools.map((t) => t.name)).toContain('read_secret');
     expect(tools).toHaveLength(34);
     await client.close();
-  });
+  }, SLOW);
 });
