@@ -47,94 +47,102 @@ afterAll(() => {
 });
 
 describe(`import from '${packageName}'`, () => {
-  it('type-checks from TypeScript, and a wrong argument is a type error', () => {
-    writeFileSync(
-      join(project, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          strict: true,
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          target: 'ES2022',
-          noEmit: true,
-          skipLibCheck: false,
-          types: [],
-        },
-        include: ['*.ts'],
-      }),
-    );
-    writeFileSync(
-      join(project, 'good.ts'),
-      [
-        `import { createVaultClient, fromEnv, VaultResponseError, kvRead } from '${packageName}';`,
-        `const vault = createVaultClient({ address: 'http://127.0.0.1:8200', token: 't', namespace: 'ns' });`,
-        `export async function read(): Promise<string | undefined> {`,
-        `  try {`,
-        `    const mount = await vault.GET('/sys/internal/ui/mounts/{path}', { params: { path: { path: 'secret' } } });`,
-        `    const type: string | undefined = mount.data.type;`,
-        `    const secret = await kvRead(fromEnv(), 'secret', 'a/b', 2);`,
-        `    return type + String(secret?.metadata?.version);`,
-        `  } catch (e) { if (e instanceof VaultResponseError) return String(e.status); throw e; }`,
-        `}`,
-      ].join('\n'),
-    );
-    const tsc = join(repoRoot, 'node_modules', '.bin', 'tsc');
-    execFileSync(tsc, ['-p', 'tsconfig.json', '--pretty', 'false'], {
-      cwd: project,
-      stdio: 'pipe',
-    });
-    writeFileSync(
-      join(project, 'bad.ts'),
-      [
-        `import { createVaultClient } from '${packageName}';`,
-        `const vault = createVaultClient({ address: 'http://127.0.0.1:8200' });`,
-        `// a path parameter of the wrong name must not compile`,
-        `export const p = vault.GET('/{kv_v2_mount_path}/data/{path}', { params: { path: { mount: 'secret', path: 'a' } } });`,
-      ].join('\n'),
-    );
-    writeFileSync(
-      join(project, 'tsconfig.json'),
-      readFileSync(join(project, 'tsconfig.json'), 'utf8').replace('"*.ts"', '"bad.ts"'),
-    );
-    let output = '';
-    try {
+  it(
+    'type-checks from TypeScript, and a wrong argument is a type error',
+    () => {
+      writeFileSync(
+        join(project, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            target: 'ES2022',
+            noEmit: true,
+            skipLibCheck: false,
+            types: [],
+          },
+          include: ['*.ts'],
+        }),
+      );
+      writeFileSync(
+        join(project, 'good.ts'),
+        [
+          `import { createVaultClient, fromEnv, VaultResponseError, kvRead } from '${packageName}';`,
+          `const vault = createVaultClient({ address: 'http://127.0.0.1:8200', token: 't', namespace: 'ns' });`,
+          `export async function read(): Promise<string | undefined> {`,
+          `  try {`,
+          `    const mount = await vault.GET('/sys/internal/ui/mounts/{path}', { params: { path: { path: 'secret' } } });`,
+          `    const type: string | undefined = mount.data.type;`,
+          `    const secret = await kvRead(fromEnv(), 'secret', 'a/b', 2);`,
+          `    return type + String(secret?.metadata?.version);`,
+          `  } catch (e) { if (e instanceof VaultResponseError) return String(e.status); throw e; }`,
+          `}`,
+        ].join('\n'),
+      );
+      const tsc = join(repoRoot, 'node_modules', '.bin', 'tsc');
       execFileSync(tsc, ['-p', 'tsconfig.json', '--pretty', 'false'], {
         cwd: project,
         stdio: 'pipe',
       });
-    } catch (error) {
-      output = String((error as { stdout?: Buffer }).stdout);
-    }
-    expect(output).toMatch(
-      /bad\.ts\(4,\d+\): error TS2353: Object literal may only specify known properties, and 'mount' does not exist/,
-    );
-    rmSync(join(project, 'bad.ts'));
-  }, SLOW);
+      writeFileSync(
+        join(project, 'bad.ts'),
+        [
+          `import { createVaultClient } from '${packageName}';`,
+          `const vault = createVaultClient({ address: 'http://127.0.0.1:8200' });`,
+          `// a path parameter of the wrong name must not compile`,
+          `export const p = vault.GET('/{kv_v2_mount_path}/data/{path}', { params: { path: { mount: 'secret', path: 'a' } } });`,
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(project, 'tsconfig.json'),
+        readFileSync(join(project, 'tsconfig.json'), 'utf8').replace('"*.ts"', '"bad.ts"'),
+      );
+      let output = '';
+      try {
+        execFileSync(tsc, ['-p', 'tsconfig.json', '--pretty', 'false'], {
+          cwd: project,
+          stdio: 'pipe',
+        });
+      } catch (error) {
+        output = String((error as { stdout?: Buffer }).stdout);
+      }
+      expect(output).toMatch(
+        /bad\.ts\(4,\d+\): error TS2353: Object literal may only specify known properties, and 'mount' does not exist/,
+      );
+      rmSync(join(project, 'bad.ts'));
+    },
+    SLOW,
+  );
 
-  it('reads a KV v2 secret from plain Node ESM', async () => {
-    const mount = await mountEngine('pack', 'kv-v2');
-    await adminRequest('POST', `${mount}/data/app/db`, { data: { username: 'app' } });
-    writeFileSync(
-      join(project, 'read.mjs'),
-      [
-        `import { fromEnv, kvRead } from '${packageName}';`,
-        `const secret = await kvRead(fromEnv(), process.argv[2], 'app/db', 2);`,
-        `process.stdout.write(JSON.stringify({ keys: Object.keys(secret.data), version: secret.metadata.version }));`,
-      ].join('\n'),
-    );
-    const { address, token } = devServer();
-    const out = execFileSync('node', ['read.mjs', mount], {
-      cwd: project,
-      encoding: 'utf8',
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        HOME: project,
-        VAULT_ADDR: address,
-        VAULT_TOKEN: token,
-      },
-    });
-    expect(JSON.parse(out)).toEqual({ keys: ['username'], version: 1 });
-  }, SLOW);
+  it(
+    'reads a KV v2 secret from plain Node ESM',
+    async () => {
+      const mount = await mountEngine('pack', 'kv-v2');
+      await adminRequest('POST', `${mount}/data/app/db`, { data: { username: 'app' } });
+      writeFileSync(
+        join(project, 'read.mjs'),
+        [
+          `import { fromEnv, kvRead } from '${packageName}';`,
+          `const secret = await kvRead(fromEnv(), process.argv[2], 'app/db', 2);`,
+          `process.stdout.write(JSON.stringify({ keys: Object.keys(secret.data), version: secret.metadata.version }));`,
+        ].join('\n'),
+      );
+      const { address, token } = devServer();
+      const out = execFileSync('node', ['read.mjs', mount], {
+        cwd: project,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          HOME: project,
+          VAULT_ADDR: address,
+          VAULT_TOKEN: token,
+        },
+      });
+      expect(JSON.parse(out)).toEqual({ keys: ['username'], version: 1 });
+    },
+    SLOW,
+  );
 });
 
 describe('the tarball', () => {
@@ -164,34 +172,42 @@ describe('the tarball', () => {
 });
 
 describe('the vault-mcp binary from the installed tarball', () => {
-  it('npx vault-mcp --help works', () => {
-    const out = execFileSync('npx', ['--no-install', 'vault-mcp', '--help'], {
-      cwd: project,
-      encoding: 'utf8',
-    });
-    expect(out).toContain('Usage: vault-mcp [options] [command]');
-    expect(out).toContain('VAULT_MCP_REVEAL_SECRETS');
-  }, SLOW);
+  it(
+    'npx vault-mcp --help works',
+    () => {
+      const out = execFileSync('npx', ['--no-install', 'vault-mcp', '--help'], {
+        cwd: project,
+        encoding: 'utf8',
+      });
+      expect(out).toContain('Usage: vault-mcp [options] [command]');
+      expect(out).toContain('VAULT_MCP_REVEAL_SECRETS');
+    },
+    SLOW,
+  );
 
-  it('serves tools/list over stdio when started with npx', async () => {
-    const { address, token } = devServer();
-    const transport = new StdioClientTransport({
-      command: 'npx',
-      args: ['--no-install', 'vault-mcp'],
-      cwd: project,
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        HOME: project,
-        VAULT_ADDR: address,
-        VAULT_TOKEN: token,
-      },
-      stderr: 'ignore',
-    });
-    const client = new Client({ name: 'pack-test', version: '1' });
-    await client.connect(transport);
-    const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toContain('read_secret');
-    expect(tools).toHaveLength(34);
-    await client.close();
-  }, SLOW);
+  it(
+    'serves tools/list over stdio when started with npx',
+    async () => {
+      const { address, token } = devServer();
+      const transport = new StdioClientTransport({
+        command: 'npx',
+        args: ['--no-install', 'vault-mcp'],
+        cwd: project,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          HOME: project,
+          VAULT_ADDR: address,
+          VAULT_TOKEN: token,
+        },
+        stderr: 'ignore',
+      });
+      const client = new Client({ name: 'pack-test', version: '1' });
+      await client.connect(transport);
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain('read_secret');
+      expect(tools).toHaveLength(34);
+      await client.close();
+    },
+    SLOW,
+  );
 });
