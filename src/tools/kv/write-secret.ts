@@ -11,6 +11,7 @@ import {
   withoutProtoKey,
 } from '../common.js';
 import { withKvTarget } from './kv-target.js';
+import { anyObject, scalar } from '../../server/portable-schema.js';
 
 export const writeSecret = defineTool({
   name: 'write_secret',
@@ -25,11 +26,10 @@ export const writeSecret = defineTool({
     mount: mountField('secret', 'KV secrets engine'),
     path: secretPathField,
     key: keyNameField("Key to set, e.g. 'password'. Use with value.").optional(),
-    value: z
-      .union([z.string(), z.number(), z.boolean()])
+    value: scalar()
       .optional()
       .describe('Value for key (may be empty); a number or boolean is stored as that JSON type.'),
-    data: withoutProtoKey(z.record(z.string(), z.unknown()), 'a secret')
+    data: withoutProtoKey(anyObject(), 'a secret')
       .optional()
       .describe('The whole secret as a JSON object; replaces every key. Use instead of key/value.'),
     cas: z
