@@ -63,7 +63,13 @@ export async function emitSchemas(
       zodVersion: 4,
     })
       // Open maps hold arbitrary JSON: unknown, not any, so consumers must narrow.
-      .replaceAll('z.any()', 'z.unknown()');
+      .replaceAll('z.any()', 'z.unknown()')
+      // ...spelled `additionalProperties: true`, not the empty schema `{}` that strict clients
+      // (Gemini-style function declarations) reject; see src/server/portable-schema.ts.
+      .replaceAll(
+        'z.record(z.string(), z.unknown())',
+        'z.record(z.string(), z.unknown()).meta({ additionalProperties: true })',
+      );
     parts.push(`/** Input of \`${op.toolName}\` (${op.method} ${op.pathTemplate}). */`);
     parts.push(`export const ${op.schemaName} = ${expression};`, '');
   }

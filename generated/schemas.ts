@@ -41,6 +41,7 @@ export const mountsEnableInput = z
     path: z.string().min(1).describe('The path to mount to. Example: "aws/east"'),
     config: z
       .record(z.string(), z.unknown())
+      .meta({ additionalProperties: true })
       .describe('Configuration for this mount, such as default_lease_ttl and max_lease_ttl.')
       .optional(),
     description: z.string().describe('User-friendly description for this mount.').optional(),
@@ -137,6 +138,7 @@ export const mountsTuneInput = z
     token_type: z.string().describe('The type of token to issue (service or batch).').optional(),
     user_lockout_config: z
       .record(z.string(), z.unknown())
+      .meta({ additionalProperties: true })
       .describe(
         'The user lockout configuration to pass into the backend. Should be a json object with string keys and values.',
       )
@@ -169,6 +171,7 @@ export const kvV1WriteInput = z
     path: z.string().min(1).describe('Location of the secret.'),
     data: z
       .record(z.string(), z.unknown())
+      .meta({ additionalProperties: true })
       .describe('The request body: every key is sent as given.'),
   })
   .strict();
@@ -277,10 +280,12 @@ export const kvV2WriteInput = z
     path: z.string().min(1).describe('Location of the secret.'),
     data: z
       .record(z.string(), z.unknown())
+      .meta({ additionalProperties: true })
       .describe('The contents of the data map will be stored and returned on read.')
       .optional(),
     options: z
       .record(z.string(), z.unknown())
+      .meta({ additionalProperties: true })
       .describe(
         'Options for writing a KV entry. Set the "cas" value to use a Check-And-Set operation. If not set the write will be allowed. If set to 0 a write will only be allowed if the key doesn’t exist. If the index is non-zero the write will only be allowed if the key’s current version matches the version specified in the cas parameter.',
       )
@@ -305,10 +310,12 @@ export const kvV2PatchInput = z
     path: z.string().min(1).describe('Location of the secret.'),
     data: z
       .record(z.string(), z.unknown())
+      .meta({ additionalProperties: true })
       .describe('The contents of the data map will be stored and returned on read.')
       .optional(),
     options: z
       .record(z.string(), z.unknown())
+      .meta({ additionalProperties: true })
       .describe(
         'Options for writing a KV entry. Set the "cas" value to use a Check-And-Set operation. If not set the write will be allowed. If set to 0 a write will only be allowed if the key doesn’t exist. If the index is non-zero the write will only be allowed if the key’s current version matches the version specified in the cas parameter.',
       )
@@ -407,6 +414,7 @@ export const kvV2WriteMetadataInput = z
       .optional(),
     custom_metadata: z
       .record(z.string(), z.unknown())
+      .meta({ additionalProperties: true })
       .describe(
         'User-provided key-value pairs that are used to describe arbitrary and version-agnostic information about a secret.',
       )
@@ -471,6 +479,7 @@ export const kvV2PatchMetadataInput = z
       .optional(),
     custom_metadata: z
       .record(z.string(), z.unknown())
+      .meta({ additionalProperties: true })
       .describe(
         'User-provided key-value pairs that are used to describe arbitrary and version-agnostic information about a secret.',
       )
@@ -2357,7 +2366,7 @@ export const pkiIssuerSignRevocationListInput = z
       )
       .optional(),
     extensions: z
-      .array(z.record(z.string(), z.unknown()))
+      .array(z.record(z.string(), z.unknown()).meta({ additionalProperties: true }))
       .describe(
         'A list of maps containing extensions with keys id (string), critical (bool), value (string)',
       )
@@ -2375,7 +2384,7 @@ export const pkiIssuerSignRevocationListInput = z
       )
       .optional(),
     revoked_certs: z
-      .array(z.record(z.string(), z.unknown()))
+      .array(z.record(z.string(), z.unknown()).meta({ additionalProperties: true }))
       .describe(
         'A list of maps containing the keys serial_number (string), revocation_time (string), and extensions (map with keys id (string), critical (bool), value (string))',
       )

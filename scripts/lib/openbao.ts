@@ -8,10 +8,12 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Agent, fetch as undiciFetch } from 'undici';
 
 /** Repository root (two levels above this file). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -150,6 +152,8 @@ export interface DevServer {
   readonly port: number;
   readonly token: string;
   readonly unsealKey: string;
+  /** With `tls`: path of the CA certificate the dev server generated (what VAULT_CACERT names). */
+  readonly caCert: string | undefined;
   readonly process: ChildProcess;
   /** Output the server printed so far (root token and unseal key masked). */
   log(): string;
@@ -166,6 +170,8 @@ export interface DevServerOptions {
   startTimeoutMs?: number;
   /** The binary to run instead of {@link baoBinary} (`make spec VAULT_BIN=...`). */
   binary?: string;
+  /** Serve TLS (`-dev-tls`, a generated CA and certificate): the address is https://. */
+  tls?: boolean;
 }
 
 const running = new Set<DevServer>();
@@ -222,25 +228,37 @@ async function waitHealthy(
   child: ChildProcess,
   timeoutMs: number,
   spawnFailure: () => string | undefined,
+  caCert: string | undefined,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no answer yet';
+  let agent: Agent | undefined;
   while (Date.now() < deadline) {
     const failure = spawnFailure();
     if (failure) throw new Error(failure);
     if (child.exitCode !== null)
       throw new Error(`${basename(child.spawnfile)} exited with code ${child.exitCode}`);
     try {
-      const response = await fetch(`${address}/v1/sys/health`, {
-        signal: AbortSignal.timeout(1000),
-      });
-      if (response.status === 200) return;
+      // The CA file appears once the dev server has generated it.
+      if (caCert && !agent && existsSync(caCert))
+        agent = new Agent({ connect: { ca: readFileSync(caCert, 'utf8') } });
+      const url = `${address}/v1/sys/health`;
+      const signal = AbortSignal.timeout(1000);
+      const response = agent
+        ? await undiciFetch(url, { signal, dispatcher: agent })
+        : await fetch(url, { signal });
+      await response.text();
+      if (response.status === 200) {
+        await agent?.close();
+        return;
+      }
       lastError = `sys/health answered ${response.status}`;
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  await agent?.close();
   throw new Error(`dev server at ${address} not healthy after ${timeoutMs} ms: ${lastError}`);
 }
 
@@ -257,7 +275,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   let lastFailure: unknown;
   for (let attempt = 0; attempt < (options.port ? 1 : 3); attempt++) {
     const port = options.port ?? (await freePortPair());
-    const address = `http://127.0.0.1:${port}`;
+    const address = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+    const certDir = options.tls ? mkdtempSync(join(tmpdir(), 'bao-dev-tls-')) : undefined;
+    const caCert = certDir ? join(certDir, 'vault-ca.pem') : undefined;
     const child = spawn(
       binary,
       [
@@ -267,6 +287,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         `-dev-listen-address=127.0.0.1:${port}`,
         '-dev-no-store-token',
         '-log-level=warn',
+        ...(certDir ? ['-dev-tls', `-dev-tls-cert-dir=${certDir}`] : []),
       ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -302,6 +323,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       get unsealKey() {
         return unsealKey;
       },
+      caCert,
       process: child,
       log: () =>
         output
@@ -317,11 +339,18 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
           await exited;
           clearTimeout(timer);
         }
+        if (certDir) rmSync(certDir, { recursive: true, force: true });
       },
     };
     running.add(server);
     try {
-      await waitHealthy(address, child, options.startTimeoutMs ?? 30000, () => spawnFailure);
+      await waitHealthy(
+        address,
+        child,
+        options.startTimeoutMs ?? 30000,
+        () => spawnFailure,
+        caCert,
+      );
       // The unseal key is printed after the listener starts; give the banner a moment.
       for (let i = 0; i < 100 && !unsealKey; i++) await new Promise((r) => setTimeout(r, 20));
       return server;

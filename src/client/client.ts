@@ -182,6 +182,18 @@ function normalizeAddress(address: string): string {
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}`;
 }
 
+/**
+ * A normalized address with the other scheme, on the port it was reached on:
+ * `https://127.0.0.1:8200` → `http://127.0.0.1:8200`, `https://vault.example` → `http://vault.example:443`.
+ */
+function otherScheme(address: string): string {
+  const url = new URL(address);
+  const tls = url.protocol === 'https:';
+  const port = url.port || (tls ? '443' : '80');
+  const path = url.pathname === '/' ? '' : url.pathname;
+  return `${tls ? 'http' : 'https'}://${url.hostname}:${port}${path}`;
+}
+
 /** Shared by a client and every `withToken`/`withNamespace` copy: one connection pool. */
 interface Transport {
   readonly address: string;
@@ -453,6 +465,8 @@ export class VaultClient {
           envelope,
         };
       }
+      const wrongScheme = this.#plainHttpToTls(response.status, outcome.error);
+      if (wrongScheme) throw wrongScheme;
       const body = (outcome.error ?? {}) as {
         errors?: unknown;
         data?: unknown;
@@ -501,9 +515,35 @@ export class VaultClient {
         this.#transport.timeoutMs,
       );
     }
+    // OpenSSL read a plain-HTTP answer where a TLS record belongs.
+    if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+      return new VaultConnectionError(
+        this.#transport.address,
+        code,
+        `the server speaks plain HTTP, not TLS; set VAULT_ADDR=${otherScheme(this.#transport.address)}`,
+      );
+    }
     // The HTTP layer's own messages may quote a header value ("Headers.set: <token> is an invalid
     // header value"): nothing of it leaves without the token taken out.
     return new VaultConnectionError(this.#transport.address, code, this.redact(errorDetail(error)));
+  }
+
+  /**
+   * Go's HTTP server (Vault, OpenBao) answers a plain-HTTP request on its TLS listener with 400
+   * and this text, not with Vault's JSON errors: the address has the wrong scheme.
+   */
+  #plainHttpToTls(status: number, body: unknown): VaultConnectionError | undefined {
+    if (
+      status !== 400 ||
+      typeof body !== 'string' ||
+      !body.startsWith('Client sent an HTTP request to an HTTPS server.')
+    )
+      return undefined;
+    return new VaultConnectionError(
+      this.#transport.address,
+      undefined,
+      `the server speaks TLS, not plain HTTP; set VAULT_ADDR=${otherScheme(this.#transport.address)} (and VAULT_CACERT when its certificate is not from a public CA)`,
+    );
   }
 }
 

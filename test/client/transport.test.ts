@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../scripts/lib/openbao.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startDevServer, type DevServer } from '../../scripts/lib/openbao.js';
 import type { VaultResponseError } from '../../src/index.js';
 import {
   createVaultClient,
@@ -14,6 +14,7 @@ import {
   VaultConnectionError,
   VaultTimeoutError,
 } from '../../src/index.js';
+import { connect } from '../support/mcp.js';
 import { devServer, rootClient } from '../support/vault.js';
 
 describe('connection failures', () => {
@@ -72,6 +73,54 @@ describe('connection failures', () => {
       .catch((e: unknown) => e);
     expect(calls).toBe(1);
     expect((write as VaultResponseError).status).toBe(502);
+  });
+});
+
+describe('an address with the wrong scheme', () => {
+  it('https:// to a plain-HTTP Vault says so and names the http:// address, in the client and every tool', async () => {
+    const { address, token } = devServer();
+    const https = address.replace(/^http:/, 'https:');
+    const client = createVaultClient({ address: https, token, maxRetries: 0 });
+    const error = await client.GET('/sys/mounts').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VaultConnectionError);
+    expect((error as Error).message).toBe(
+      `cannot reach Vault at ${https}: the server speaks plain HTTP, not TLS; set VAULT_ADDR=${address} (ERR_SSL_WRONG_VERSION_NUMBER)`,
+    );
+    const mcp = await connect({ VAULT_ADDR: https, VAULT_MAX_RETRIES: '0' });
+    try {
+      expect(await mcp.fails('list_mounts')).toBe(
+        `cannot reach Vault at ${https}: the server speaks plain HTTP, not TLS; set VAULT_ADDR=${address} (ERR_SSL_WRONG_VERSION_NUMBER). Check VAULT_ADDR and that Vault is running and reachable; nothing was changed.`,
+      );
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  describe('http:// to a TLS Vault (bao server -dev -dev-tls)', () => {
+    let tls: DevServer | undefined;
+    beforeAll(async () => {
+      tls = await startDevServer({ tls: true });
+    });
+    afterAll(() => tls?.stop());
+
+    it('says the server speaks TLS and names the https:// address', async () => {
+      const server = tls as DevServer;
+      const http = server.address.replace(/^https:/, 'http:');
+      const client = createVaultClient({ address: http, token: server.token });
+      const error = await client.GET('/sys/mounts').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(VaultConnectionError);
+      expect((error as Error).message).toBe(
+        `cannot reach Vault at ${http}: the server speaks TLS, not plain HTTP; set VAULT_ADDR=${server.address} (and VAULT_CACERT when its certificate is not from a public CA)`,
+      );
+      // Following the advice works.
+      const fixed = createVaultClient({
+        address: server.address,
+        token: server.token,
+        tls: { caCert: readFileSync(server.caCert as string, 'utf8') },
+      });
+      const mounts = await fixed.GET('/sys/internal/ui/mounts');
+      expect(Object.keys((mounts.data as { secret: object }).secret)).toContain('secret/');
+    });
   });
 });
 

@@ -27,5 +27,6 @@ describe('make generate', () => {
       /sha256 of openapi.json \| `([0-9a-f]{64})`/,
     )?.[1];
     expect(result.files['operations.ts']).toContain(`// Spec sha256: ${sha}`);
-  });
+    // A whole generation: 22 s with two busy loops beside the suite, so far more than the default.
+  }, 300_000);
 });

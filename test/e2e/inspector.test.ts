@@ -34,11 +34,12 @@ async function inspector(...args: string[]): Promise<unknown> {
       ...args,
     ],
     // inspector-cli 1.0.3 finds its own package.json relative to the working directory.
-    { cwd: inspectorBuild, timeout: 60_000 },
+    { cwd: inspectorBuild, timeout: 120_000 },
   );
   return JSON.parse(stdout.slice(stdout.indexOf('{')));
 }
 
+// Each inspector run spawns node twice (the inspector, then vault-mcp): slow on a busy machine.
 describe('MCP Inspector CLI', () => {
   it('lists the tools and calls list_mounts', async () => {
     const listed = (await inspector('--method', 'tools/list')) as {
@@ -56,5 +57,5 @@ describe('MCP Inspector CLI', () => {
       type: 'kv',
       kv_version: 2,
     });
-  });
+  }, 300_000);
 });

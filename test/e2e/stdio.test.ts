@@ -4,6 +4,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { cliPath, freePort, startDevServer, vaultRequest } from '../../scripts/lib/openbao.js';
+import { eventually } from '../support/wait.js';
 
 async function start(
   env: Record<string, string>,
@@ -23,15 +24,12 @@ async function start(
 
 const text = (r: CallToolResult): string =>
   r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
-const waitFor = async (check: () => boolean): Promise<void> => {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
-};
 
 describe('vault-mcp over stdio', () => {
   it('warns on stderr about a root token; stdout carries only the protocol', async () => {
     const server = await startDevServer();
     const mcp = await start({ VAULT_ADDR: server.address, VAULT_TOKEN: server.token });
-    await waitFor(() => mcp.stderr().includes('root policy'));
+    await eventually(() => mcp.stderr().includes('root policy'));
     expect(mcp.stderr()).toContain(
       'the Vault token has the root policy: the agent can do anything in Vault',
     );
@@ -55,7 +53,7 @@ describe('vault-mcp over stdio', () => {
     expect(text(r)).toBe(
       `cannot reach Vault at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}. Check VAULT_ADDR and that Vault is running and reachable; nothing was changed.`,
     );
-    await waitFor(() => mcp.stderr().includes('unreachable'));
+    await eventually(() => mcp.stderr().includes('unreachable'));
     expect(mcp.stderr()).toContain('Vault is unreachable: tool calls will fail until it answers');
     await mcp.close();
   });

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/log.js';
 import { candidateTools } from '../../src/server/server.js';
 import { startHttpServer, type HttpServerHandle } from '../../src/transports/http.js';
 import { devServer } from '../support/vault.js';
+import { eventually } from '../support/wait.js';
 
 const INIT = {
   jsonrpc: '2.0',
@@ -52,9 +53,7 @@ describe('stdio', () => {
   });
 
   async function until(check: () => boolean): Promise<void> {
-    // Up to 30 s: a busy machine may be slow to start the child.
-    for (let i = 0; i < 1200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(check()).toBe(true);
+    expect(await eventually(check)).toBe(true);
   }
 
   let nextId = 100;

@@ -231,12 +231,61 @@ describe('PKI tools, in the order a user runs them', () => {
         alt_names: ['cdn.hashicups.test'],
       }),
     ).toBe(
-      `role 'web' on ${pki}/ takes names from the CSR, so Vault may ignore common_name (use_csr_common_name=true) and alt_names/ip_sans/uri_sans (use_csr_sans=true); nothing was signed. Put the names in the CSR, or set use_csr_common_name / use_csr_sans to false on the role (create_pki_role).`,
+      `role 'web' on ${pki}/ takes names from the CSR (use_csr_common_name=true, use_csr_sans=true), so Vault would ignore common_name 'www.hashicups.test' (the CSR's is 'api.hashicups.test') and alt_names 'cdn.hashicups.test' (not in the CSR); nothing was signed. Omit them to sign with the CSR's names, put them in the CSR, or set use_csr_common_name / use_csr_sans to false on the role (create_pki_role).`,
+    );
+    expect(
+      await mcp.fails('sign_pki_certificate', {
+        mount: pki,
+        role_name: 'web',
+        csr,
+        alt_names: ['api.hashicups.test', 'cdn.hashicups.test'],
+        ip_sans: ['10.0.0.1'],
+      }),
+    ).toBe(
+      `role 'web' on ${pki}/ takes names from the CSR (use_csr_sans=true), so Vault would ignore alt_names 'cdn.hashicups.test' (not in the CSR) and ip_sans '10.0.0.1' (not in the CSR); nothing was signed. Omit them to sign with the CSR's names, put them in the CSR, or set use_csr_sans to false on the role (create_pki_role).`,
     );
     const after = (await adminRequest('GET', `${pki}/certs?list=true`)) as {
       data: { keys: string[] };
     };
     expect(after.data.keys).toHaveLength(before.data.keys.length);
+    // The natural call: the CSR's own names, repeated, are what Vault signs with anyway.
+    const same = await mcp.ok<{ summary: { subject: string; dns_names: string[] } }>(
+      'sign_pki_certificate',
+      {
+        mount: pki,
+        role_name: 'web',
+        csr,
+        common_name: 'api.hashicups.test',
+        alt_names: 'api.hashicups.test',
+        ttl: '1h',
+      },
+    );
+    expect(same.summary).toMatchObject({
+      subject: 'CN=api.hashicups.test',
+      dns_names: ['api.hashicups.test'],
+    });
+    // A role whose key_type is not the CSR's key: the refusal names the setting that allows it.
+    await mcp.ok('create_pki_role', {
+      mount: pki,
+      role_name: 'rsa-only',
+      allow_any_name: true,
+      key_type: 'rsa',
+    });
+    expect(
+      await mcp.fails('sign_pki_certificate', { mount: pki, role_name: 'rsa-only', csr }),
+    ).toBe(
+      `role 'rsa-only' on ${pki}/ signs only rsa keys (key_type=rsa) and the CSR's key is ec; nothing was signed. Set key_type=any on the role (create_pki_role replaces the role: repeat its other settings), or make the CSR with a rsa key.`,
+    );
+    expect(
+      await mcp.fails('sign_pki_certificate', {
+        mount: pki,
+        role_name: 'web',
+        csr: '-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----',
+        common_name: 'api.hashicups.test',
+      }),
+    ).toBe(
+      'csr is not a readable PEM CSR (Data does not match to CertificationRequest ASN1 schema.): give the whole block from -----BEGIN CERTIFICATE REQUEST----- to -----END CERTIFICATE REQUEST-----',
+    );
     // With a role that takes the call's names, they replace the CSR's.
     await mcp.ok('create_pki_role', {
       mount: pki,
@@ -331,6 +380,40 @@ describe('PKI tools, in the order a user runs them', () => {
     expect(await mcp.fails('revoke_pki_certificate', { mount: pki, serial_number: 'zz' })).toMatch(
       /must be hex bytes separated by ':' or '-'/,
     );
+  });
+
+  it('sign_pki_certificate with a token that may sign but not read the role', async () => {
+    const token = await scopedToken(`path "${pki}/sign/*" { capabilities = ["update"] }`);
+    const scoped = await connect({ VAULT_TOKEN: token });
+    try {
+      const csr = await makeCsr('svc.hashicups.test', ['svc.hashicups.test']);
+      // The CSR's own names need no look at the role.
+      expect(
+        await scoped.ok('sign_pki_certificate', {
+          mount: pki,
+          role_name: 'web',
+          csr,
+          common_name: 'svc.hashicups.test',
+          ttl: '1h',
+        }),
+      ).toMatchObject({ summary: { subject: 'CN=svc.hashicups.test' } });
+      expect(
+        await scoped.fails('sign_pki_certificate', {
+          mount: pki,
+          role_name: 'web',
+          csr,
+          common_name: 'www.hashicups.test',
+        }),
+      ).toBe(
+        `cannot tell whether role 'web' would ignore common_name 'www.hashicups.test' (the CSR's is 'svc.hashicups.test') in favour of the CSR's names (this token may not read ${pki}/roles/web); nothing was signed. Put the names in the CSR and omit them here.`,
+      );
+      // Without the role, Vault's own refusal stands.
+      expect(
+        await scoped.fails('sign_pki_certificate', { mount: pki, role_name: 'rsa-only', csr }),
+      ).toBe(`Vault rejected POST /v1/${pki}/sign/rsa-only (400: role requires keys of type rsa).`);
+    } finally {
+      await scoped.close();
+    }
   });
 
   it('CA chain, default issuer, URLs', async () => {

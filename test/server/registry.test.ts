@@ -123,6 +123,79 @@ describe('compatibility with hashicorp/vault-mcp-server', () => {
   });
 });
 
+/**
+ * What a strict client flags in a tool's schemas (the MCP Inspector's strict listing counted 13
+ * such places on 11 tools; Gemini-style function declarations reject them): a `type` that is an
+ * array, and `additionalProperties` that is the empty schema `{}`. Returns `tool: JSON pointer`.
+ */
+function strictSchemaWarnings(
+  tools: ReadonlyArray<{ name: string; inputSchema: unknown; outputSchema?: unknown }>,
+): string[] {
+  const warnings: string[] = [];
+  const walk = (node: unknown, pointer: string, tool: string): void => {
+    if (Array.isArray(node)) {
+      node.forEach((item, i) => walk(item, `${pointer}/${i}`, tool));
+      return;
+    }
+    if (!node || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      const at = `${pointer}/${key}`;
+      if (key === 'type' && Array.isArray(value)) warnings.push(`${tool}: ${at} is a type array`);
+      if (
+        key === 'additionalProperties' &&
+        value &&
+        typeof value === 'object' &&
+        Object.keys(value).length === 0
+      )
+        warnings.push(`${tool}: ${at} is {}`);
+      walk(value, at, tool);
+    }
+  };
+  for (const tool of tools) {
+    walk(tool.inputSchema, '#/inputSchema', tool.name);
+    walk(tool.outputSchema, '#/outputSchema', tool.name);
+  }
+  return warnings;
+}
+
+describe('schemas strict clients accept', () => {
+  it('no type arrays and no additionalProperties {} in any toolset (default and all)', async () => {
+    const all = await mcp.client.listTools();
+    expect(all.tools).toHaveLength(TOOLS.length + operations.length);
+    expect(strictSchemaWarnings(all.tools)).toEqual([]);
+    const defaults = await connect();
+    try {
+      const listed = await defaults.client.listTools();
+      expect(listed.tools).toHaveLength(TOOLS.length);
+      expect(strictSchemaWarnings(listed.tools)).toEqual([]);
+    } finally {
+      await defaults.close();
+    }
+  });
+
+  it('keep the values the tools take: a string, number or boolean value; any JSON object', async () => {
+    const { tools } = await mcp.client.listTools();
+    const input = (name: string, field: string): unknown =>
+      (tools.find((t) => t.name === name)?.inputSchema.properties as Record<string, unknown>)[
+        field
+      ];
+    expect(input('write_secret', 'value')).toEqual({
+      anyOf: [
+        { type: 'string', description: 'A string.' },
+        { type: 'number', description: 'A number.' },
+        { type: 'boolean', description: 'A boolean.' },
+      ],
+      description: 'Value for key (may be empty); a number or boolean is stored as that JSON type.',
+    });
+    expect(input('kv_v2_write', 'data')).toEqual({
+      type: 'object',
+      propertyNames: { type: 'string' },
+      additionalProperties: true,
+      description: 'The contents of the data map will be stored and returned on read.',
+    });
+  });
+});
+
 describe('tool schema snapshots', () => {
   it('match test/__toolsnaps__ (a change to the MCP surface is a reviewed diff)', async () => {
     const { tools } = await mcp.client.listTools();

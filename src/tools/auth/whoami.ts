@@ -3,6 +3,7 @@ import { capabilitiesSelf, lookupSelf } from '../../client/token.js';
 import { normalizePath } from '../../client/paths.js';
 import { defineTool, READ } from '../../server/tool.js';
 import { listText } from '../common.js';
+import { nullable } from '../../server/portable-schema.js';
 
 export const whoami = defineTool({
   name: 'whoami',
@@ -29,7 +30,9 @@ export const whoami = defineTool({
     root: z.boolean(),
     ttl: z.number().int().describe('Seconds left; 0 means no expiry.'),
     renewable: z.boolean(),
-    expire_time: z.string().nullable(),
+    expire_time: nullable(z.string(), 'When the token expires (RFC 3339).').describe(
+      'null: the token never expires.',
+    ),
     type: z.string(),
     namespace: z.string().optional(),
     capabilities: z.record(z.string(), z.array(z.string())).optional(),
@@ -37,7 +40,10 @@ export const whoami = defineTool({
       .array(
         z.object({
           name: z.string(),
-          usable: z.boolean().nullable().describe('null: could not be determined'),
+          usable: nullable(
+            z.boolean(),
+            'Whether the token may make every call of the tool.',
+          ).describe('null: could not be determined'),
           allowed_on: z
             .array(z.string())
             .describe('Mounts where every call of the tool is allowed.'),

@@ -3,6 +3,7 @@ import { kvPatch } from '../../client/kv.js';
 import { defineTool, ADDITIVE } from '../../server/tool.js';
 import { listText, mountField, secretPathField, time } from '../common.js';
 import { requireV2, withKvTarget } from './kv-target.js';
+import { anyObject } from '../../server/portable-schema.js';
 
 export const patchSecret = defineTool({
   name: 'patch_secret',
@@ -16,9 +17,7 @@ export const patchSecret = defineTool({
   input: {
     mount: mountField('secret', 'KV v2 secrets engine'),
     path: secretPathField,
-    data: z
-      .record(z.string(), z.unknown())
-      .describe('Keys to set (null removes a key), e.g. {"password": "..."}.'),
+    data: anyObject().describe('Keys to set (null removes a key), e.g. {"password": "..."}.'),
     cas: z
       .number()
       .int()

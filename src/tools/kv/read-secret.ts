@@ -4,6 +4,7 @@ import { ToolInputError } from '../../server/context.js';
 import { defineTool, READ } from '../../server/tool.js';
 import { listText, mountField, secretPathField, time, WITHHELD_HINT } from '../common.js';
 import { withKvTarget } from './kv-target.js';
+import { anyObject } from '../../server/portable-schema.js';
 
 export const readSecret = defineTool({
   name: 'read_secret',
@@ -38,10 +39,7 @@ export const readSecret = defineTool({
       .describe('True when this KV v2 version is soft-deleted or destroyed (no data).'),
     custom_metadata: z.record(z.string(), z.string()).nullable().optional(),
     values_withheld: z.boolean(),
-    data: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .describe('Only when the operator enabled reveal.'),
+    data: anyObject().optional().describe('Only when the operator enabled reveal.'),
     note: z.string().optional(),
   },
   handler: async ({ mount, path, version }, context) =>

@@ -4,6 +4,7 @@ import { ToolInputError } from '../../server/context.js';
 import { defineTool, DESTRUCTIVE } from '../../server/tool.js';
 import { keyNameField, listText, mountField, secretPathField, time } from '../common.js';
 import { withKvTarget } from './kv-target.js';
+import { anyObject, scalar } from '../../server/portable-schema.js';
 
 export const writeSecret = defineTool({
   name: 'write_secret',
@@ -18,12 +19,10 @@ export const writeSecret = defineTool({
     mount: mountField('secret', 'KV secrets engine'),
     path: secretPathField,
     key: keyNameField("Key to set, e.g. 'password'. Use with value.").optional(),
-    value: z
-      .union([z.string(), z.number(), z.boolean()])
+    value: scalar()
       .optional()
       .describe('Value for key (may be empty); a number or boolean is stored as that JSON type.'),
-    data: z
-      .record(z.string(), z.unknown())
+    data: anyObject()
       .optional()
       .describe('The whole secret as a JSON object; replaces every key. Use instead of key/value.'),
     cas: z

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { resolveEngineType } from '../../client/mounts.js';
 import { defineTool, ADDITIVE } from '../../server/tool.js';
 import { cleanMount, durationField, mountNew } from '../common.js';
+import { scalar } from '../../server/portable-schema.js';
 
 export const createMount = defineTool({
   name: 'create_mount',
@@ -20,7 +21,7 @@ export const createMount = defineTool({
     path: z.string().describe("Mount path, e.g. 'team-secrets'."),
     description: z.string().default('').describe('Human-readable description.'),
     options: z
-      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .record(z.string(), scalar())
       .optional()
       .describe('Engine options, e.g. {"version": "2"} for KV; values are sent as strings.'),
     default_lease_ttl: durationField('Default lease TTL, e.g. 768h.').optional(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { MountInfo } from '../../client/mounts.js';
 import { ToolInputError } from '../../server/context.js';
+import { anyObject } from '../../server/portable-schema.js';
 
 const TTL_NAMES = ['default_lease_ttl', 'max_lease_ttl'] as const;
 type TtlName = (typeof TTL_NAMES)[number];
@@ -12,7 +13,7 @@ export const mountSchema = z.object({
   kv_version: z.number().int().optional().describe('1 or 2 for KV mounts.'),
   description: z.string(),
   accessor: z.string().optional(),
-  options: z.record(z.string(), z.unknown()),
+  options: anyObject(),
   default_lease_ttl: z
     .number()
     .int()

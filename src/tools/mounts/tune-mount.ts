@@ -4,6 +4,7 @@ import { ToolInputError } from '../../server/context.js';
 import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
 import { cleanMount, durationField, mountTableChanged, resolveMount } from '../common.js';
 import { refuseProtectedMount } from './shared.js';
+import { anyObject } from '../../server/portable-schema.js';
 
 export const tuneMount = defineTool({
   name: 'tune_mount',
@@ -27,7 +28,7 @@ export const tuneMount = defineTool({
     default_lease_ttl: z.number().int().optional().describe('Seconds.'),
     max_lease_ttl: z.number().int().optional().describe('Seconds.'),
     description: z.string().optional(),
-    options: z.record(z.string(), z.unknown()).optional(),
+    options: anyObject().optional(),
   },
   handler: async ({ path, ...settings }, context) => {
     const mount = cleanMount(path);

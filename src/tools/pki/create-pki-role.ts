@@ -3,6 +3,7 @@ import { pkiWriteRole } from '../../client/pki.js';
 import { defineTool, DESTRUCTIVE_IDEMPOTENT } from '../../server/tool.js';
 import { durationField } from '../common.js';
 import { nameListField, pkiMountField, pkiMount } from './shared.js';
+import { anyObject } from '../../server/portable-schema.js';
 
 export const createPkiRole = defineTool({
   name: 'create_pki_role',
@@ -93,7 +94,7 @@ export const createPkiRole = defineTool({
     mount: z.string(),
     role_name: z.string(),
     issuer_ref: z.string(),
-    settings: z.record(z.string(), z.unknown()),
+    settings: anyObject(),
   },
   handler: async ({ mount, role_name, issuer_name, ...given }, context) => {
     const clean = await pkiMount(context, mount);

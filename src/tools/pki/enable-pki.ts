@@ -21,7 +21,13 @@ export const enablePki = defineTool({
       "Longest lifetime of any certificate from this mount; defaults to '87600h' (10 years).",
     ).default('87600h'),
   },
-  output: { path: z.string(), max_ttl: z.union([z.string(), z.number()]) },
+  output: {
+    path: z.string(),
+    max_ttl: z.union([
+      z.string().describe('As given, e.g. 87600h.'),
+      z.number().describe('Seconds.'),
+    ]),
+  },
   handler: async ({ path, description, max_ttl }, context) => {
     const mount = cleanMount(path);
     // max_lease_ttl in the enable call itself: no separate tune that could fail half way.

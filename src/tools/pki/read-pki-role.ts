@@ -3,6 +3,7 @@ import { isNotFound } from '../../client/mounts.js';
 import { ToolInputError } from '../../server/context.js';
 import { defineTool, READ } from '../../server/tool.js';
 import { pkiMountField, pkiMount } from './shared.js';
+import { anyObject } from '../../server/portable-schema.js';
 
 export const readPkiRole = defineTool({
   name: 'read_pki_role',
@@ -16,7 +17,7 @@ export const readPkiRole = defineTool({
     mount: pkiMountField,
     role_name: z.string().min(1).describe('Role name, as list_pki_roles shows it.'),
   },
-  output: { mount: z.string(), role_name: z.string(), role: z.record(z.string(), z.unknown()) },
+  output: { mount: z.string(), role_name: z.string(), role: anyObject() },
   handler: async ({ mount, role_name }, context) => {
     const clean = await pkiMount(context, mount);
     let role: Record<string, unknown>;
