@@ -76,9 +76,10 @@ test: setup build
 demo: setup build
 	$(TSX) scripts/demo.ts
 
-## bench: measured numbers (not a test); writes bench/results.json
+## bench: measured numbers (not a test); writes bench/results.json and bench/replicas.json
 bench: setup build
 	$(TSX) bench/run.ts
+	$(TSX) bench/replicas.ts
 
 ## docs: regenerate the README's tool and configuration tables
 docs: node_modules/.installed

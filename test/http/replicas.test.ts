@@ -331,7 +331,14 @@ describe('replicas sharing Redis', () => {
         'on',
         `>${password}`,
         '~vault-mcp:*',
-        '+@all',
+        // The ACL the README documents, and no more.
+        '+@string',
+        '+@sortedset',
+        '+@keyspace',
+        '+@scripting',
+        '+@transaction',
+        '+@connection',
+        '+info',
       ],
       true,
     );
