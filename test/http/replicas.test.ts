@@ -66,6 +66,13 @@ async function proxy(targets: readonly Replica[]): Promise<Proxy> {
   return p;
 }
 
+/** Stateless, with limits whose windows (100,000 s) outlast any test: Redis keeps buckets to scan. */
+const LONG_WINDOWS = {
+  MCP_SESSION_MODE: 'stateless',
+  MCP_RATE_LIMIT_GLOBAL: '0.01:1000',
+  MCP_RATE_LIMIT_SESSION: '0.01:1000',
+};
+
 /** Wait until `replica` has logged `text` (its stderr arrives through a pipe), up to 30 s. */
 async function untilLogged(replica: Replica, text: string): Promise<void> {
   for (let i = 0; i < 300 && !replica.stderr().includes(text); i++)
@@ -215,9 +222,9 @@ describe('replicas sharing Redis', () => {
     const [a, b] = (await replicas(2, {
       MCP_REDIS_URL: shared.url,
       MCP_SESSION_MODE: 'stateless',
-      // Limits no run reaches, so that Redis holds buckets to scan.
-      MCP_RATE_LIMIT_GLOBAL: '100000:100000',
-      MCP_RATE_LIMIT_SESSION: '100000:100000',
+      // Limits no run reaches, in windows (100 s) that outlast the test, so Redis holds buckets to scan.
+      MCP_RATE_LIMIT_GLOBAL: '1000:100000',
+      MCP_RATE_LIMIT_SESSION: '1000:100000',
       // Values pass through the replicas: they must still not reach Redis.
       VAULT_MCP_REVEAL_SECRETS: 'true',
     })) as [Replica, Replica];
@@ -245,10 +252,7 @@ describe('replicas sharing Redis', () => {
 
   it('Redis stopped and restarted mid-run: 503 with Retry-After and /readyz not ready, then recovery without a restart', async () => {
     const shared = await redis();
-    const [a] = (await replicas(1, {
-      MCP_REDIS_URL: shared.url,
-      MCP_SESSION_MODE: 'stateless',
-    })) as [Replica];
+    const [a] = (await replicas(1, { MCP_REDIS_URL: shared.url, ...LONG_WINDOWS })) as [Replica];
     expect(await readSecret(a.url, tokenA)).toBe('ok');
     await shared.stop();
     await untilReady(a.url, 503);
@@ -345,8 +349,8 @@ describe('replicas sharing Redis', () => {
     const url = `rediss://vmcp:${password}@127.0.0.1:${shared.port}`;
     const [good] = (await replicas(1, {
       MCP_REDIS_URL: url,
-      MCP_SESSION_MODE: 'stateless',
       NODE_EXTRA_CA_CERTS: cert,
+      ...LONG_WINDOWS,
     })) as [Replica];
     expect(await readSecret(good.url, tokenA)).toBe('ok');
     const bad = await startReplica({
