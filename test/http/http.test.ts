@@ -928,7 +928,10 @@ describe('the binary', () => {
       503,
       { status: 'not ready', vault: 'sealed' },
     ]);
+    // Refused once the process is gone, however long a busy machine takes to stop it.
+    const exited = new Promise((r) => server.child.once('exit', r));
     server.child.kill('SIGTERM');
+    await exited;
     await vault.stop();
     const stopped = await fetch(readyz).catch(() => 'refused');
     expect(stopped).toBe('refused');

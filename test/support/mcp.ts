@@ -108,3 +108,15 @@ export async function connect(
     },
   };
 }
+
+/** An `initialize` request body (JSON-RPC id 1), for tests that speak HTTP without the SDK. */
+export const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'vault-mcp-test', version: '1' },
+  },
+};

@@ -1,0 +1,301 @@
+/**
+ * Who is calling: the caller's Vault token (X-Vault-Token or Authorization: Bearer), namespace and
+ * Vault address become a Vault client and an identity (a sha256, never the token), and the token
+ * is checked with Vault once before any body is read.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { LRUCache } from 'lru-cache';
+import type { TokenManager } from '../../auth/token-manager.js';
+import { createVaultClient, type VaultClient } from '../../client/client.js';
+import { VaultConnectionError, VaultError, VaultResponseError } from '../../client/errors.js';
+import { lookupSelf } from '../../client/token.js';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../log.js';
+import type { TokenState } from '../../server/server.js';
+import { header, HttpRefusal, refuse } from './refusal.js';
+import type { SharedState } from './state.js';
+
+/** Who is calling: the Vault client to use and the identity a session is bound to. */
+export interface Caller {
+  /** A function for the server's own token, which renewal or re-login can replace. */
+  readonly vault: VaultClient | (() => VaultClient);
+  /** The server token's lifecycle, for callers using it. */
+  readonly tokens: TokenState | undefined;
+  /** sha256 of address, namespace and token: compared, never the token itself. */
+  readonly identity: Buffer;
+  readonly usesServerToken: boolean;
+  /** `text` with the caller's token (when this server knows it) replaced by `[token]`. */
+  readonly scrub: (text: string) => string;
+}
+
+/** The caller's current Vault client. */
+export function clientOf(caller: Caller): VaultClient {
+  return typeof caller.vault === 'function' ? caller.vault() : caller.vault;
+}
+
+/**
+ * Who is calling, as a sha256 (compared, never the token itself): whether the server's own token
+ * serves the call, the Vault address, the canonical namespace and the caller's token. JSON keeps
+ * the parts apart: no token can pose as the server's.
+ */
+function identityOf(
+  kind: 'server' | 'caller',
+  address: string,
+  namespace: string | undefined,
+  token: string,
+): Buffer {
+  return createHash('sha256')
+    .update(JSON.stringify([kind, address, namespace ?? '', token]))
+    .digest();
+}
+
+/** Constant-time comparison of two identities. */
+export function sameIdentity(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Printable ASCII without spaces: every token Vault issues (`hvs.…`, `s.…`, batch tokens) is. */
+const TOKEN_TEXT = /^[\x21-\x7e]+$/;
+
+/**
+ * The caller's Vault token: X-Vault-Token, or `Authorization: Bearer <token>` as Vault's own API
+ * accepts it. Undefined when neither is sent.
+ * @throws HttpRefusal 400 when both carry different tokens, or the token holds characters no Vault
+ *   token has (control characters, spaces, non-ASCII); the message never quotes the token.
+ */
+function callerToken(req: Request): string | undefined {
+  const direct = header(req, 'x-vault-token', 'vault_token');
+  const bearer = /^Bearer[ \t]+(.+)$/i.exec(header(req, 'authorization') ?? '')?.[1]?.trim();
+  if (direct && bearer && direct !== bearer) {
+    throw new HttpRefusal(
+      400,
+      'X-Vault-Token and Authorization: Bearer carry different tokens: send the Vault token in one of them',
+    );
+  }
+  const token = direct ?? bearer;
+  if (token !== undefined && !TOKEN_TEXT.test(token)) {
+    throw new HttpRefusal(
+      400,
+      'the Vault token (X-Vault-Token or Authorization: Bearer) holds characters no Vault token has (control characters, spaces or non-ASCII): send it exactly as Vault issued it',
+    );
+  }
+  return token;
+}
+
+/**
+ * The namespace in one spelling, so that it keys sessions and rate buckets once: slashes
+ * normalised (`/a//b/` → `a/b`), `root` and empty → undefined (the root namespace).
+ * @throws HttpRefusal 400 for `.` or `..` segments and characters a header cannot carry to Vault.
+ */
+export function canonicalNamespace(namespace: string | undefined): string | undefined {
+  const segments = (namespace ?? '').split('/').filter(Boolean);
+  if (segments.some((s) => s === '.' || s === '..')) {
+    throw new HttpRefusal(
+      400,
+      `namespace ${JSON.stringify(namespace)} has a '.' or '..' segment: name the namespace path plainly (e.g. team-a/app), or send no X-Vault-Namespace for the root namespace`,
+    );
+  }
+  if (segments.some((s) => !TOKEN_TEXT.test(s))) {
+    throw new HttpRefusal(
+      400,
+      `namespace ${JSON.stringify(namespace)} holds spaces, control characters or non-ASCII: Vault namespace names have none`,
+    );
+  }
+  const path = segments.join('/');
+  return path === '' || path === 'root' ? undefined : path;
+}
+
+/**
+ * Error text that may go into a response body or a log: the Vault client's typed errors (which
+ * name paths and Vault's messages) with `scrub` applied; anything else (a TypeError of the HTTP
+ * client may quote a header value, the token) by its class name only.
+ */
+export function safeErrorText(error: unknown, scrub: (text: string) => string): string {
+  if (error instanceof VaultResponseError)
+    return scrub(`${error.status}: ${error.errors.join('; ') || 'no message'}`);
+  // Its detail is the HTTP client's exception text: the address and the code only.
+  if (error instanceof VaultConnectionError)
+    return `cannot reach Vault at ${error.address}${error.code ? ` (${error.code})` : ''}`;
+  if (error instanceof VaultError) return scrub(error.message);
+  const name = error instanceof Error ? error.name : typeof error;
+  return `${name} (details withheld: they may quote a token)`;
+}
+
+/** A scrubber replacing each of `secrets` (the empty string excepted) by `[token]`. */
+export function scrubberOf(...secrets: Array<string | undefined>): (text: string) => string {
+  const known = secrets.filter((s): s is string => Boolean(s));
+  return (text) => known.reduce((out, secret) => out.split(secret).join('[token]'), text);
+}
+
+/** What resolving and checking callers needs. */
+export interface CallerDeps {
+  readonly config: Config;
+  /** The connection pool without a token; callers' clients derive from it. */
+  readonly base: VaultClient;
+  readonly ownTokens: TokenManager;
+  readonly hasServerToken: boolean;
+  readonly loopback: boolean;
+  readonly state: SharedState;
+  readonly log: Logger;
+}
+
+/** Caller resolution and token checks, with their caches; see {@link CallerDeps}. */
+export class Callers {
+  readonly #deps: CallerDeps;
+  // Verdicts on callers' tokens (root refused, invalid refused), by identity.
+  readonly #vetted = new LRUCache<string, 'ok' | 'root' | 'invalid'>({
+    max: 10_000,
+    ttl: 10 * 60_000,
+  });
+  // Identities once accepted: their periodic re-check never waits behind checks of new tokens.
+  readonly #accepted = new LRUCache<string, true>({ max: 10_000, ttl: 24 * 3_600_000 });
+  readonly #otherVaults = new Map<string, VaultClient>();
+
+  constructor(deps: CallerDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * The caller of `req`, from its headers alone.
+   * @throws HttpRefusal 400 (bad token or namespace), 401 (no token where one is needed), 403
+   *   (an X-Vault-Addr not in VAULT_MCP_ALLOWED_VAULT_ADDRS).
+   */
+  resolve(req: Request): Caller {
+    const { config, base, ownTokens } = this.#deps;
+    const token = callerToken(req);
+    const namespace = canonicalNamespace(
+      header(req, 'x-vault-namespace') ?? config.vault.namespace,
+    );
+    const requested = header(req, 'x-vault-addr', 'vault_addr')?.replace(/\/+$/, '');
+    let vault: VaultClient;
+
+    let address = config.vault.address.replace(/\/+$/, '');
+    if (requested && requested !== address) {
+      if (!config.http.allowedVaultAddrs.includes(requested)) {
+        throw new HttpRefusal(
+          403,
+          `X-Vault-Addr ${requested} is not one of the Vault addresses this server may use (VAULT_MCP_ALLOWED_VAULT_ADDRS)`,
+        );
+      }
+      if (!token)
+        throw new HttpRefusal(
+          401,
+          "a Vault address chosen by the caller needs the caller's own token in X-Vault-Token",
+        );
+      address = requested;
+      let client = this.#otherVaults.get(requested);
+      if (!client) {
+        // The server's TLS settings apply; VAULT_SKIP_VERIFY and CAs never come from a caller.
+        client = createVaultClient({ ...config.vault, address: requested, token: undefined });
+        this.#otherVaults.set(requested, client);
+      }
+      vault = client.withToken(token).withNamespace(namespace);
+    } else if (token) {
+      vault = base.withToken(token).withNamespace(namespace);
+    } else if (this.#deps.loopback && this.#deps.hasServerToken) {
+      return {
+        vault: () => ownTokens.client().withNamespace(namespace),
+        tokens: ownTokens,
+        identity: identityOf('server', address, namespace, ''),
+        usesServerToken: true,
+        // A token from a login (AppRole, JWT) is unknown here: safeErrorText withholds foreign text.
+        scrub: scrubberOf(config.vault.token),
+      };
+    } else {
+      throw new HttpRefusal(
+        401,
+        this.#deps.loopback
+          ? 'no Vault token: send it in the X-Vault-Token header'
+          : "send your Vault token in the X-Vault-Token header (the server's own token is only used on loopback)",
+      );
+    }
+    return {
+      vault,
+      tokens: undefined,
+      identity: identityOf('caller', address, namespace, token),
+      usesServerToken: false,
+      scrub: scrubberOf(token, config.vault.token),
+    };
+  }
+
+  /**
+   * Refuse a token Vault rejects, and one with the root policy unless VAULT_MCP_ALLOW_ROOT_TOKEN:
+   * one lookup-self per new identity, remembered for ten minutes. Fails closed: when Vault cannot
+   * answer (down, sealed, rate-limited, locked namespace) the request is refused with 503 and
+   * nothing is remembered, so the next request asks again.
+   * @throws HttpRefusal 401, 403, 429 (token-check bucket empty) or 503.
+   */
+  async vet(caller: Caller): Promise<void> {
+    const key = caller.identity.toString('hex');
+    let verdict = this.#vetted.get(key);
+    if (!verdict) {
+      const refusal = this.#accepted.has(key)
+        ? undefined
+        : await this.#deps.state.spendTokenCheck();
+      if (refusal) throw new HttpRefusal(refusal.status, refusal.message, refusal.retryAfterS);
+      verdict = await this.#check(caller);
+      // The server's own token may be mid-login (AppRole/JWT): a 403 then is not a verdict.
+      if (!(verdict === 'invalid' && caller.usesServerToken)) this.#vetted.set(key, verdict);
+      if (verdict === 'ok') this.#accepted.set(key, true);
+    }
+    if (verdict === 'root') {
+      throw new HttpRefusal(
+        403,
+        'a token with the root policy is refused in HTTP mode: use a scoped token (vault-mcp policy prints one), or the operator sets VAULT_MCP_ALLOW_ROOT_TOKEN=true',
+      );
+    }
+    if (verdict === 'invalid') {
+      throw new HttpRefusal(
+        401,
+        'Vault does not accept this token (403 on auth/token/lookup-self): it is invalid, expired or revoked',
+      );
+    }
+  }
+
+  /** One lookup-self: the verdict, or HttpRefusal 503 when Vault cannot answer. */
+  async #check(caller: Caller): Promise<'ok' | 'root' | 'invalid'> {
+    try {
+      const info = await lookupSelf(clientOf(caller));
+      return info.policies.includes('root') && !this.#deps.config.allowRootToken ? 'root' : 'ok';
+    } catch (error) {
+      if (error instanceof VaultResponseError && error.status === 403) return 'invalid';
+      throw new HttpRefusal(
+        503,
+        `cannot check this token with Vault (auth/token/lookup-self: ${safeErrorText(error, caller.scrub)}); retry when Vault answers`,
+      );
+    }
+  }
+
+  /**
+   * Express middleware: settle the caller from the headers alone, before any body is read (a
+   * client without a usable token cannot make the server buffer bodies), into `res.locals.caller`.
+   */
+  readonly authenticate = (req: Request, res: Response, next: NextFunction): void => {
+    const caller = (async () => {
+      const resolved = this.resolve(req);
+      await this.vet(resolved);
+      return resolved;
+    })();
+    caller.then(
+      (resolved) => {
+        res.locals['caller'] = resolved;
+        next();
+      },
+      (error: unknown) => {
+        if (!(error instanceof HttpRefusal)) return next(error);
+        refuse(res, this.#deps.log, error);
+      },
+    );
+  };
+
+  /** Close the connection pools of caller-chosen Vault addresses. */
+  async close(): Promise<void> {
+    for (const client of this.#otherVaults.values()) await client.close();
+  }
+}
+
+/** The caller the authenticate step settled (narrow cast from express's untyped locals). */
+export function callerOf(res: Response): Caller | undefined {
+  return res.locals['caller'] as Caller | undefined;
+}

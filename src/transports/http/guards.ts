@@ -1,0 +1,173 @@
+/**
+ * Checks every MCP request passes before anything else: Host (DNS rebinding), Origin and CORS,
+ * no token in the URL, bounded request bodies; and the handler turning body-parser and other
+ * failures into JSON-RPC errors.
+ */
+import { hostname, networkInterfaces } from 'node:os';
+import cors from 'cors';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { isLoopback, type HttpConfig } from '../../config.js';
+import type { Logger } from '../../log.js';
+import { callerOf, safeErrorText } from './callers.js';
+import { rpcError } from './refusal.js';
+
+/** Host names a request may carry in its Host header, from the bind address plus MCP_ALLOWED_HOSTS. */
+export function allowedHostnames(host: string, extra: readonly string[]): string[] {
+  const names = new Set<string>(
+    extra.map((h) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h).toLowerCase()),
+  );
+  if (isLoopback(host) || host === '0.0.0.0' || host === '::') {
+    for (const h of ['localhost', '127.0.0.1', '[::1]']) names.add(h);
+  }
+  if (host === '0.0.0.0' || host === '::') {
+    names.add(hostname().toLowerCase());
+    for (const list of Object.values(networkInterfaces())) {
+      for (const iface of list ?? [])
+        names.add(iface.family === 'IPv6' ? `[${iface.address}]` : iface.address);
+    }
+  } else if (!isLoopback(host)) {
+    names.add(host.includes(':') ? `[${host}]` : host.toLowerCase());
+  }
+  return [...names];
+}
+
+/** Host, Origin/CORS and query-string checks, in that order, on `router`. */
+export function useRequestGuards(
+  router: Router,
+  http: HttpConfig,
+  tls: boolean,
+  log: Logger,
+): void {
+  // DNS rebinding: the Host header must name this server exactly as listed. Compared as sent
+  // (not URL-normalised), so `2130706433` or `127.0.0.1.` do not pass as 127.0.0.1.
+  const hostnames = allowedHostnames(http.host, http.allowedHosts);
+  router.use((req, res, next) => {
+    const host = req.headers.host ?? '';
+    const name = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(host)?.[1]?.toLowerCase();
+    if (name && hostnames.includes(name)) return next();
+    log.warn({ host }, 'request with a foreign Host header refused');
+    rpcError(
+      res,
+      403,
+      // The accepted names are not listed: they would tell anyone the server's addresses.
+      `Invalid Host: ${host || '(none)'}. If clients legitimately reach this server under that name, the operator adds it to MCP_ALLOWED_HOSTS`,
+    );
+  });
+  const originAllowed = (origin: string): boolean =>
+    http.corsMode === 'disabled' ||
+    http.allowedOrigins.includes(origin) ||
+    (http.corsMode === 'development' &&
+      /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(origin));
+  // The server's own origin (scheme + the Host header, already validated) is same-origin, not CORS.
+  const sameOrigin = (req: Request, origin: string): boolean =>
+    origin === `${tls ? 'https' : 'http'}://${req.headers.host ?? ''}`;
+  router.use((req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin && !sameOrigin(req, origin) && !originAllowed(origin)) {
+      log.warn({ origin }, 'request from a disallowed Origin refused');
+      rpcError(
+        res,
+        403,
+        `Origin ${origin} is not allowed (MCP_CORS_MODE=${http.corsMode}; add it to MCP_ALLOWED_ORIGINS)`,
+      );
+      return;
+    }
+    next();
+  });
+  if (http.corsMode !== 'disabled') {
+    router.use(
+      cors({
+        origin: (origin, callback) => callback(null, origin !== undefined && originAllowed(origin)),
+        methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+        allowedHeaders: [
+          'Content-Type',
+          'Accept',
+          'Authorization',
+          'Mcp-Session-Id',
+          'Mcp-Protocol-Version',
+          'Last-Event-ID',
+          'X-Vault-Token',
+          'X-Vault-Namespace',
+          'X-Vault-Addr',
+        ],
+        exposedHeaders: ['Mcp-Session-Id', 'Mcp-Protocol-Version'],
+        maxAge: 600,
+      }),
+    );
+  }
+  router.use((req, res, next) => {
+    const tokenInQuery = Object.keys(req.query).some((name) => /token/i.test(name));
+    if (tokenInQuery) {
+      log.warn({ path: req.path }, 'token in the query string refused');
+      rpcError(
+        res,
+        400,
+        'a token in the URL is refused (URLs end up in logs and histories): send it in the X-Vault-Token header',
+      );
+      return;
+    }
+    next();
+  });
+}
+
+/**
+ * JSON bodies, read whole before parsing: bounded in how many are in flight at once (64 MiB of
+ * bodies in all) and how long one may take (the listener's requestTimeout). No Content-Encoding:
+ * a gzip body would multiply what a slow client can make the server hold.
+ */
+export function bodyReader(http: HttpConfig): express.RequestHandler {
+  const json = express.json({ limit: http.maxBodyBytes, type: () => true, inflate: false });
+  const maxReading = Math.max(4, Math.floor((64 * 1024 * 1024) / http.maxBodyBytes));
+  let reading = 0;
+  return (req, res, next) => {
+    if (reading >= maxReading) {
+      res.setHeader('Retry-After', '1');
+      rpcError(res, 503, `too many request bodies in flight (${maxReading}); retry shortly`);
+      return;
+    }
+    reading++;
+    json(req, res, (error?: unknown) => {
+      reading--;
+      next(error);
+    });
+  };
+}
+
+/** Body parser and other failures, as JSON-RPC errors; `serverScrub` removes VAULT_TOKEN. */
+export function errorHandler(
+  http: HttpConfig,
+  log: Logger,
+  serverScrub: (text: string) => string,
+): express.ErrorRequestHandler {
+  return (
+    error: { type?: string; status?: number; message?: string },
+    _req: Request,
+    res: Response,
+    next: NextFunction,
+  ) => {
+    void next;
+    const scrub = callerOf(res)?.scrub ?? serverScrub;
+    if (error.type === 'entity.too.large') {
+      rpcError(
+        res,
+        413,
+        `request body larger than ${http.maxBodyBytes} bytes (MCP_MAX_BODY_BYTES)`,
+      );
+    } else if (error.type === 'entity.parse.failed') {
+      rpcError(res, 400, 'Parse error: the body is not valid JSON', -32700);
+    } else if (error.type === 'encoding.unsupported') {
+      rpcError(res, 415, 'Content-Encoding is not supported: send the body uncompressed');
+    } else if (error.status && error.status >= 400 && error.status < 500) {
+      // The client's mistake (aborted upload, bad charset): not an error of this server.
+      log.warn({ status: error.status, type: error.type }, 'HTTP request refused');
+      rpcError(res, error.status, scrub(error.message ?? 'bad request'));
+    } else {
+      log.error({ error: safeErrorText(error, scrub) }, 'HTTP request failed');
+      rpcError(
+        res,
+        error.status && error.status >= 400 && error.status < 600 ? error.status : 500,
+        'request failed',
+      );
+    }
+  };
+}

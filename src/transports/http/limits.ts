@@ -1,0 +1,62 @@
+/**
+ * What a caller's rate buckets pay for besides tool calls: opening a session and each capability
+ * probe (a mounts lookup and sys/capabilities-self) spend from the caller's bucket, so neither a
+ * stream of new sessions nor of tools/list bypasses the limits.
+ */
+import type { Config } from '../../config.js';
+import type { Logger } from '../../log.js';
+import type { CapabilityCache } from '../../server/capabilities.js';
+import { capabilityCache } from '../../server/server.js';
+import type { Tool } from '../../server/tool.js';
+import { clientOf, type Caller } from './callers.js';
+import { HttpRefusal } from './refusal.js';
+import type { SharedState } from './state.js';
+
+/** Bucket keys: one per stateful session, one per caller identity. */
+export const sessionKey = (id: string): string => `s:${id}`;
+export const callerKey = (caller: Caller): string => `c:${caller.identity.toString('hex')}`;
+
+export class CallerLimits {
+  constructor(
+    private readonly state: SharedState,
+    private readonly config: Config,
+    private readonly log: Logger,
+    private readonly candidates: readonly Tool[],
+  ) {}
+
+  /** The `admit` of createMcpServer: each tool call spends from bucket `key`. */
+  admitCalls(
+    key: string,
+    scope: 'per-session' | 'per-caller',
+  ): (tool: string) => Promise<string | undefined> {
+    return async (tool) => (await this.state.spend(key, `${tool} was not run`, scope))?.message;
+  }
+
+  /**
+   * An initialize spends one token of the caller's bucket.
+   * @throws HttpRefusal 429 (with Retry-After) when it is empty, 503 when it cannot be read.
+   */
+  async admitOpening(caller: Caller): Promise<void> {
+    const refusal = await this.state.spend(
+      callerKey(caller),
+      'no session was opened',
+      'per-caller',
+    );
+    if (refusal) throw new HttpRefusal(refusal.status, refusal.message, refusal.retryAfterS);
+  }
+
+  /** The caller's capability verdicts, each probe paid from the caller's bucket. */
+  capabilities(caller: Caller): CapabilityCache {
+    const key = callerKey(caller);
+    return capabilityCache(
+      {
+        config: this.config,
+        vault: () => clientOf(caller),
+        log: this.log,
+        candidates: this.candidates,
+      },
+      async () =>
+        (await this.state.spend(key, 'the capability probe was not run', 'per-caller'))?.message,
+    );
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * SharedState in this process's memory (no MCP_REDIS_URL): token buckets of the `limiter`
+ * library, one server-wide and one per session or caller chained to it (a call spends from
+ * both), and the session bindings in a Map.
+ */
+import { TokenBucket } from 'limiter';
+import { LRUCache } from 'lru-cache';
+import type { HttpConfig, RateLimit } from '../../config.js';
+import {
+  rateLimitRefusal,
+  tokenCheckRefusal,
+  type Refusal,
+  type Scope,
+  type SharedState,
+} from './state.js';
+
+function bucket(limit: RateLimit, parent?: TokenBucket): TokenBucket {
+  const created = new TokenBucket({
+    bucketSize: limit.burst,
+    tokensPerInterval: limit.rps,
+    interval: 1000,
+    ...(parent ? { parentBucket: parent } : {}),
+  });
+  // limiter's buckets start empty; a new session may use its burst right away.
+  created.content = limit.burst;
+  return created;
+}
+
+export class MemoryState implements SharedState {
+  readonly kind = 'memory';
+  readonly touchEveryMs = 0;
+  readonly #http: HttpConfig;
+  readonly #global: TokenBucket | undefined;
+  readonly #checks: TokenBucket | undefined;
+  // Per session or caller, bounded in count and idle time (an expired one starts full again).
+  readonly #buckets: LRUCache<string, { bucket: TokenBucket | undefined }>;
+  readonly #bindings = new Map<string, { identity: string; lastSeen: number }>();
+
+  constructor(http: HttpConfig) {
+    this.#http = http;
+    this.#global = http.rateLimitGlobal ? bucket(http.rateLimitGlobal) : undefined;
+    // Token checks have a bucket of their own, sized like the server-wide one: made-up tokens
+    // cannot make the server ask Vault without bound, nor use up accepted callers' calls.
+    this.#checks = http.rateLimitGlobal ? bucket(http.rateLimitGlobal) : undefined;
+    this.#buckets = new LRUCache({
+      max: 10_000 + http.maxSessions,
+      ttl: http.sessionIdleMs,
+      updateAgeOnGet: true,
+    });
+  }
+
+  spend(key: string, what: string, scope: Scope): Promise<Refusal | undefined> {
+    let entry = this.#buckets.get(key);
+    if (!entry) {
+      const limit = this.#http.rateLimitSession;
+      entry = { bucket: limit ? bucket(limit, this.#global) : this.#global };
+      this.#buckets.set(key, entry);
+    }
+    const spent = entry.bucket;
+    if (!spent || spent.tryRemoveTokens(1)) return Promise.resolve(undefined);
+    const globalEmpty = this.#global !== undefined && this.#global.getWaitTime(1) > 0;
+    return Promise.resolve(
+      rateLimitRefusal(
+        what,
+        globalEmpty ? 'server-wide' : scope,
+        globalEmpty ? this.#http.rateLimitGlobal : this.#http.rateLimitSession,
+        spent.getWaitTime(1),
+      ),
+    );
+  }
+
+  spendTokenCheck(): Promise<Refusal | undefined> {
+    if (!this.#checks || this.#checks.tryRemoveTokens(1)) return Promise.resolve(undefined);
+    return Promise.resolve(
+      tokenCheckRefusal(this.#http.rateLimitGlobal, this.#checks.getWaitTime(1)),
+    );
+  }
+
+  forget(key: string): void {
+    this.#buckets.delete(key);
+  }
+
+  sessionsOf(identity: string): Promise<string[]> {
+    return Promise.resolve(
+      [...this.#bindings.entries()]
+        .filter(([, b]) => b.identity === identity)
+        .sort(([, a], [, b]) => a.lastSeen - b.lastSeen)
+        .map(([id]) => id),
+    );
+  }
+
+  bind(id: string, identity: string): Promise<void> {
+    this.#bindings.set(id, { identity, lastSeen: Date.now() });
+    return Promise.resolve();
+  }
+
+  touch(id: string): Promise<boolean> {
+    const binding = this.#bindings.get(id);
+    if (binding) binding.lastSeen = Date.now();
+    return Promise.resolve(binding !== undefined);
+  }
+
+  ownerOf(id: string): Promise<string | undefined> {
+    return Promise.resolve(this.#bindings.get(id)?.identity);
+  }
+
+  unbind(id: string): Promise<void> {
+    this.#bindings.delete(id);
+    return Promise.resolve();
+  }
+
+  unavailable(): string | undefined {
+    return undefined;
+  }
+
+  close(): Promise<void> {
+    this.#buckets.clear();
+    this.#bindings.clear();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * The MCP routes. Stateful: sessions of the SDK's streamable-HTTP transport, bound to the caller
+ * that opened them (in the shared state, so another replica knows the binding too), capped per
+ * caller and closed when idle. Stateless: every POST served by a server of its own.
+ */
+import { randomUUID } from 'node:crypto';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Request, Response, Router } from 'express';
+import { LRUCache } from 'lru-cache';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../log.js';
+import { MountCache } from '../../server/mount-cache.js';
+import type { CapabilityCache } from '../../server/capabilities.js';
+import { createMcpServer } from '../../server/server.js';
+import type { Tool } from '../../server/tool.js';
+import { callerOf, safeErrorText, type Caller } from './callers.js';
+import { callerKey, sessionKey, type CallerLimits } from './limits.js';
+import { header, HttpRefusal, refuse, rpcError } from './refusal.js';
+import type { SharedState } from './state.js';
+
+/** What the routes need. */
+export interface RouteDeps {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly candidates: readonly Tool[];
+  readonly state: SharedState;
+  readonly limits: CallerLimits;
+}
+
+/** The routes' handle: open sessions on this replica, and ending them all. */
+export interface Routes {
+  sessionCount(): number;
+  close(): Promise<void>;
+}
+
+interface Session {
+  readonly transport: StreamableHTTPServerTransport;
+  readonly server: McpServer;
+  readonly caller: Caller;
+  lastSeen: number;
+  lastTouched: number;
+}
+
+function newServer(
+  deps: RouteDeps,
+  caller: Caller,
+  mounts: MountCache,
+  admit: (tool: string) => Promise<string | undefined>,
+  capabilities: CapabilityCache,
+): McpServer {
+  return createMcpServer({
+    config: deps.config,
+    vault: caller.vault,
+    tokens: caller.tokens,
+    log: deps.log,
+    mounts,
+    candidates: deps.candidates,
+    admit,
+    capabilities,
+  }).server;
+}
+
+/** Run `handler` with the settled caller; refusals and failures become JSON-RPC errors. */
+function withCaller(
+  log: Logger,
+  handler: (req: Request, res: Response, caller: Caller) => Promise<void>,
+): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
+    // Set by the authenticate step, which runs before every route.
+    const caller = callerOf(res) as Caller;
+    try {
+      await handler(req, res, caller);
+    } catch (error) {
+      if (error instanceof HttpRefusal) return refuse(res, log, error);
+      log.error({ error: safeErrorText(error, caller.scrub) }, 'MCP request failed');
+      rpcError(res, 500, 'internal error', -32603);
+    }
+  };
+}
+
+/** Stateful routes on `router`: POST (initialize or a session's request), GET and DELETE. */
+export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
+  const { config, log, state, limits } = deps;
+  const http = config.http;
+  const sessions = new Map<string, Session>();
+  // One identity (the server's own included) holds at most this many sessions, never all.
+  const perIdentity = Math.min(http.maxSessionsPerCaller, Math.max(1, http.maxSessions - 1));
+
+  const drop = (id: string | undefined, why: string): void => {
+    if (!id) return;
+    const session = sessions.get(id);
+    if (!session) return;
+    sessions.delete(id);
+    state.forget(sessionKey(id));
+    void state.unbind(id, session.caller.identity.toString('hex')).catch(() => undefined);
+    log.info({ session: id, why, open: sessions.size }, 'session closed');
+    void session.transport.close().catch(() => undefined);
+    void session.server.close().catch(() => undefined);
+  };
+
+  const existing = async (req: Request, res: Response, caller: Caller, id: string) => {
+    const identity = caller.identity.toString('hex');
+    const session = sessions.get(id);
+    if (!session) {
+      // Bound on another replica (or closed): a stolen id stays useless there too.
+      const owner = await state.ownerOf(id);
+      if (owner !== undefined && owner !== identity) {
+        log.warn({ session: id }, 'session used with another token refused');
+        rpcError(res, 403, 'this session belongs to another Vault token');
+        return;
+      }
+      rpcError(
+        res,
+        404,
+        owner === undefined
+          ? 'unknown or expired session: initialize a new one'
+          : 'this session is held by another replica (stateful mode wants sticky routing): initialize a new one',
+      );
+      return;
+    }
+    if (!session.caller.identity.equals(caller.identity)) {
+      log.warn({ session: id }, 'session used with another token refused');
+      rpcError(res, 403, 'this session belongs to another Vault token');
+      return;
+    }
+    const now = Date.now();
+    session.lastSeen = now;
+    if (now - session.lastTouched >= state.touchEveryMs) {
+      session.lastTouched = now;
+      if (!(await state.touch(id, identity))) {
+        drop(id, 'closed elsewhere (its caller opened too many sessions on other replicas)');
+        rpcError(res, 404, 'unknown or expired session: initialize a new one');
+        return;
+      }
+    }
+    await session.transport.handleRequest(req, res, req.body);
+  };
+
+  const open = async (req: Request, res: Response, caller: Caller) => {
+    const identity = caller.identity.toString('hex');
+    // One identity may not hold every slot. The server's own token is refused beyond its
+    // share: every local client shares that identity, and one must not close another's
+    // sessions. A caller with its own token loses its least recently used session instead.
+    const own = await state.sessionsOf(identity);
+    if (caller.usesServerToken && own.length >= perIdentity) {
+      rpcError(
+        res,
+        503,
+        `the server's own token already holds ${own.length} sessions, its share (MCP_MAX_SESSIONS_PER_CALLER, and less than MCP_MAX_SESSIONS): close one, or send your own token in X-Vault-Token`,
+      );
+      return;
+    }
+    await limits.admitOpening(caller);
+    if (own.length >= perIdentity) {
+      const why = `the caller opened more than ${perIdentity} sessions (MCP_MAX_SESSIONS_PER_CALLER, and less than MCP_MAX_SESSIONS)`;
+      for (const oldest of own.slice(0, own.length - perIdentity + 1)) {
+        // Held here: closed now; held by another replica: unbound, and that replica closes it.
+        if (sessions.has(oldest)) drop(oldest, why);
+        else await state.unbind(oldest, identity);
+      }
+    }
+    if (sessions.size >= http.maxSessions) {
+      rpcError(
+        res,
+        503,
+        `too many open sessions (MCP_MAX_SESSIONS=${http.maxSessions}); retry later`,
+      );
+      return;
+    }
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      // Event-stream answers to POSTs: a call may ask the user (elicitation/create) and send
+      // progress and log notifications before its result, which a plain JSON answer cannot carry.
+      enableJsonResponse: false,
+      onsessioninitialized: async (sessionId) => {
+        const now = Date.now();
+        sessions.set(sessionId, { transport, server, caller, lastSeen: now, lastTouched: now });
+        await state.bind(sessionId, identity);
+        log.info(
+          { session: sessionId, serverToken: caller.usesServerToken, open: sessions.size },
+          'session opened',
+        );
+      },
+      onsessionclosed: (sessionId) => drop(sessionId, 'closed by the client'),
+    });
+    const server = newServer(
+      deps,
+      caller,
+      new MountCache(config.mountCacheTtlMs),
+      // The session id exists once initialize is answered, before any tool call.
+      (tool) => limits.admitCalls(sessionKey(transport.sessionId ?? ''), 'per-session')(tool),
+      limits.capabilities(caller),
+    );
+    transport.onclose = () => drop(transport.sessionId, 'transport closed');
+    await server.connect(transport);
+    await transport.handleRequest(req, res, req.body);
+  };
+
+  router.post(
+    '/',
+    withCaller(log, async (req, res, caller) => {
+      const id = header(req, 'mcp-session-id');
+      if (id) return existing(req, res, caller, id);
+      if (!isInitializeRequest(req.body)) {
+        rpcError(res, 400, 'no Mcp-Session-Id: the first request of a session must be initialize');
+        return;
+      }
+      await open(req, res, caller);
+    }),
+  );
+  const other = withCaller(log, async (req, res, caller) => {
+    const id = header(req, 'mcp-session-id');
+    if (!id) {
+      rpcError(res, 400, 'Mcp-Session-Id header required');
+      return;
+    }
+    await existing(req, res, caller, id);
+  });
+  router.get('/', other);
+  router.delete('/', other);
+
+  const sweeper = setInterval(
+    () => {
+      const cutoff = Date.now() - http.sessionIdleMs;
+      for (const [id, session] of sessions) if (session.lastSeen < cutoff) drop(id, 'idle');
+    },
+    Math.max(100, Math.min(http.sessionIdleMs / 4, 30_000)),
+  );
+  sweeper.unref();
+  return {
+    sessionCount: () => sessions.size,
+    close: () => {
+      clearInterval(sweeper);
+      for (const id of [...sessions.keys()]) drop(id, 'server shutting down');
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Stateless routes on `router`: POST only, each request served by a server of its own. */
+export function statelessRoutes(router: Router, deps: RouteDeps): Routes {
+  const { config, log, limits } = deps;
+  // Per-caller mount and capability caches, bounded in count and idle time.
+  const callers = new LRUCache<string, { mounts: MountCache; capabilities: CapabilityCache }>({
+    max: 10_000,
+    ttl: config.http.sessionIdleMs,
+    updateAgeOnGet: true,
+  });
+  router.post(
+    '/',
+    withCaller(log, async (req, res, caller) => {
+      const key = callerKey(caller);
+      let cached = callers.get(key);
+      if (!cached) {
+        // One capability probe per caller and TTL, not one per request.
+        cached = {
+          mounts: new MountCache(config.mountCacheTtlMs),
+          capabilities: limits.capabilities(caller),
+        };
+        callers.set(key, cached);
+      }
+      if (isInitializeRequest(req.body)) await limits.admitOpening(caller);
+      const server = newServer(
+        deps,
+        caller,
+        cached.mounts,
+        // Worded as before the per-caller buckets had a name: the caller is the session here.
+        limits.admitCalls(key, 'per-session'),
+        cached.capabilities,
+      );
+      // No sessionIdGenerator: the SDK's stateless mode (no Mcp-Session-Id, one request, JSON
+      // answer). Without a session the user's answer to an elicitation could not come back: the
+      // server never asks here, and calls VAULT_MCP_CONFIRM requires confirming are refused.
+      const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
+      res.on('close', () => {
+        void transport.close().catch(() => undefined);
+        void server.close().catch(() => undefined);
+      });
+      await server.connect(transport);
+      await transport.handleRequest(req, res, req.body);
+    }),
+  );
+  const notAllowed = (_req: Request, res: Response): void => {
+    res.setHeader('Allow', 'POST');
+    rpcError(
+      res,
+      405,
+      'stateless mode: only POST is served (no sessions, no server-sent event stream)',
+    );
+  };
+  router.get('/', notAllowed);
+  router.delete('/', notAllowed);
+  return {
+    sessionCount: () => 0,
+    close: () => {
+      callers.clear();
+      return Promise.resolve();
+    },
+  };
+}

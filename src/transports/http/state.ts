@@ -1,0 +1,86 @@
+/**
+ * What replicas of `vault-mcp http` may share: rate buckets, and which caller each stateful
+ * session belongs to. One interface, two implementations: memory (one process, the default) and
+ * Redis (MCP_REDIS_URL; loaded only then). Nothing secret crosses it: callers are the sha256
+ * identities of callers.ts, sessions their random ids.
+ */
+import type { Config, RateLimit } from '../../config.js';
+import type { Logger } from '../../log.js';
+
+/** A refused spend: the text for the caller, the HTTP status and the whole seconds to wait. */
+export interface Refusal {
+  readonly message: string;
+  /** 429 for a bucket that is empty, 503 when the shared state cannot be reached. */
+  readonly status: 429 | 503;
+  readonly retryAfterS: number;
+}
+
+/** Whose bucket a spend is counted against, for the refusal text. */
+export type Scope = 'per-session' | 'per-caller';
+
+export interface SharedState {
+  /** `memory` or `redis`, for the start-up line. */
+  readonly kind: string;
+  /**
+   * Spend one call of bucket `key` (a session, or a caller identity) and of the server-wide
+   * bucket. `what` says what is refused (`list_mounts was not run`). Undefined when allowed.
+   */
+  spend(key: string, what: string, scope: Scope): Promise<Refusal | undefined>;
+  /** Spend one token check of a new caller (auth/token/lookup-self). Undefined when allowed. */
+  spendTokenCheck(): Promise<Refusal | undefined>;
+  /** Forget bucket `key` (its session closed). */
+  forget(key: string): void;
+  /** Session ids bound to `identity` (hex), least recently used first. */
+  sessionsOf(identity: string): Promise<string[]>;
+  /** Bind a new session id to `identity`. */
+  bind(id: string, identity: string): Promise<void>;
+  /** Mark session `id` used now; false when its binding is gone (expired, or closed elsewhere). */
+  touch(id: string, identity: string): Promise<boolean>;
+  /** The identity session `id` is bound to, on any replica; undefined when none. */
+  ownerOf(id: string): Promise<string | undefined>;
+  /** End the binding of session `id`. */
+  unbind(id: string, identity: string): Promise<void>;
+  /** Milliseconds between two touches of one session (0: every request). */
+  readonly touchEveryMs: number;
+  /** Undefined while usable; else a word for /readyz (`unreachable`). */
+  unavailable(): string | undefined;
+  close(): Promise<void>;
+}
+
+/** The refusal text of an empty bucket; `which` names the bucket that ran out. */
+export function rateLimitRefusal(
+  what: string,
+  which: string,
+  limit: RateLimit | undefined,
+  waitMs: number,
+): Refusal {
+  const wait = Math.max(waitMs, 1);
+  return {
+    message: `rate limit reached: ${what} (${which} limit ${limit?.rps ?? '?'} calls/s, burst ${limit?.burst ?? '?'}). Retry in ${(wait / 1000).toFixed(1)} s.`,
+    status: 429,
+    retryAfterS: Math.ceil(wait / 1000),
+  };
+}
+
+/** The refusal text of a token check over its bucket (sized like the server-wide one). */
+export function tokenCheckRefusal(limit: RateLimit | undefined, waitMs: number): Refusal {
+  const wait = Math.max(waitMs, 1);
+  return {
+    message: `rate limit reached: too many new Vault tokens to check (${limit?.rps ?? '?'} checks/s, burst ${limit?.burst ?? '?'}). Retry in ${(wait / 1000).toFixed(1)} s.`,
+    status: 429,
+    retryAfterS: Math.ceil(wait / 1000),
+  };
+}
+
+/**
+ * The shared state `config` asks for: Redis when MCP_REDIS_URL is set (its module is imported
+ * only then), else this process's memory.
+ */
+export async function openSharedState(config: Config, log: Logger): Promise<SharedState> {
+  if (config.http.redisUrl) {
+    const { RedisState } = await import('./redis-state.js');
+    return new RedisState(config.http, config.http.redisUrl, log);
+  }
+  const { MemoryState } = await import('./memory-state.js');
+  return new MemoryState(config.http);
+}
