@@ -982,3 +982,52 @@ describe('the tutorial over HTTP with a per-caller scoped token', () => {
     expect(freePort).toBeTypeOf('function');
   });
 });
+
+describe('outside attack, second round (HTTP)', () => {
+  it('refuses a JSON-RPC batch of more than 10 messages (a batch of tools/list amplified 4000x)', async () => {
+    const server = await serve({ VAULT_MCP_TOOLSETS: 'all', MCP_SESSION_MODE: 'stateless' });
+    try {
+      const batch = Array.from({ length: 11 }, (_, i) => ({
+        jsonrpc: '2.0',
+        id: i,
+        method: 'tools/list',
+      }));
+      const answer = await fetch(server.url, {
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: JSON.stringify(batch),
+      });
+      expect([answer.status, await answer.json()]).toEqual([
+        400,
+        {
+          jsonrpc: '2.0',
+          error: {
+            code: -32000,
+            message:
+              'a JSON-RPC batch of 11 messages is refused: send at most 10 per request (MCP since 2025-06-18 sends no batches)',
+          },
+          id: null,
+        },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a namespace Vault does not know is the caller’s mistake (400), not “retry when Vault answers”', async () => {
+    const server = await serve();
+    try {
+      const answer = await initialize(server.url, { 'X-Vault-Namespace': 'no-such-ns' });
+      expect([answer.status, ((await answer.json()) as { error: unknown }).error]).toEqual([
+        400,
+        {
+          code: -32000,
+          message:
+            'Vault does not know the namespace "no-such-ns" (404 on auth/token/lookup-self): check X-Vault-Namespace',
+        },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+});

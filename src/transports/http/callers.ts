@@ -260,6 +260,16 @@ export class Callers {
       return info.policies.includes('root') && !this.#deps.config.allowRootToken ? 'root' : 'ok';
     } catch (error) {
       if (error instanceof VaultResponseError && error.status === 403) return 'invalid';
+      // A namespace Vault does not know: retrying cannot help, the caller must change it.
+      if (
+        error instanceof VaultResponseError &&
+        error.status === 404 &&
+        error.errors.some((e) => /namespace not found/i.test(e))
+      )
+        throw new HttpRefusal(
+          400,
+          `Vault does not know the namespace ${JSON.stringify(clientOf(caller).info.namespace ?? '')} (404 on auth/token/lookup-self): check X-Vault-Namespace`,
+        );
       throw new HttpRefusal(
         503,
         `cannot check this token with Vault (auth/token/lookup-self: ${safeErrorText(error, caller.scrub)}); retry when Vault answers`,

@@ -128,10 +128,24 @@ export function bodyReader(http: HttpConfig): express.RequestHandler {
     reading++;
     json(req, res, (error?: unknown) => {
       reading--;
+      if (!error && Array.isArray(req.body) && req.body.length > MAX_BATCH) {
+        rpcError(
+          res,
+          400,
+          `a JSON-RPC batch of ${req.body.length} messages is refused: send at most ${MAX_BATCH} per request (MCP since 2025-06-18 sends no batches)`,
+        );
+        return;
+      }
       next(error);
     });
   };
 }
+
+/**
+ * Messages a JSON-RPC batch may hold. A batch of 100 `tools/list` calls (10 KB) made a 38 MB
+ * answer: without this cap a handful of requests could exhaust the heap.
+ */
+export const MAX_BATCH = 10;
 
 /** Body parser and other failures, as JSON-RPC errors; `serverScrub` removes VAULT_TOKEN. */
 export function errorHandler(
