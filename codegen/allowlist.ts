@@ -79,14 +79,15 @@ export const allowlist: readonly AllowRule[] = [
     name: 'kv_v2_read',
     secretFields: ['data.*'],
   },
-  // A write or patch adds a version; earlier versions stay readable.
+  // A write replaces the current version (keys left out are gone from it, and past max_versions
+  // the oldest version is deleted for good), as write_secret does: destructive, so it is confirmed.
   {
     methods: ['POST'],
     path: `${KV2}/data/{path}`,
     toolset: 'kv',
     name: 'kv_v2_write',
-    destructive: false,
   },
+  // A patch adds a version and keeps every key not named, as patch_secret does.
   {
     methods: ['PATCH'],
     path: `${KV2}/data/{path}`,

@@ -684,7 +684,7 @@ export const operations: readonly GeneratedOperation[] = [
     requestContentType: 'application/json',
     annotations: {
       readOnlyHint: false,
-      destructiveHint: false,
+      destructiveHint: true,
       idempotentHint: false,
       openWorldHint: false,
     },

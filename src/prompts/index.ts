@@ -4,6 +4,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { completers } from '../resources/complete.js';
+import { redactForModel } from '../server/redact.js';
 import { issueTlsCertificate } from './issue-tls-certificate.js';
 import { leastPrivilegePolicy } from './least-privilege-policy.js';
 import { planSecretLayout } from './plan-secret-layout.js';
@@ -32,7 +33,10 @@ export function registerPrompts(server: McpServer, deps: PromptDeps): void {
             role: 'user' as const,
             content: {
               type: 'text' as const,
-              text: await prompt.text(args as Record<string, string | undefined>, deps),
+              text: redactForModel(
+                await prompt.text(args as Record<string, string | undefined>, deps),
+                deps.context,
+              ),
             },
           },
         ],

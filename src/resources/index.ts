@@ -4,6 +4,7 @@
  * `registerResource`, with `ResourceTemplate` list and complete callbacks).
  */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { redactForModel } from '../server/redact.js';
 import { completers } from './complete.js';
 import { kvMountResource, kvTreeResource } from './kv-tree.js';
 import { mountsResource } from './mounts.js';
@@ -48,7 +49,7 @@ export function registerResources(server: McpServer, deps: ResourceDeps): void {
     const metadata = { title: def.title, description: def.description, mimeType: def.mimeType };
     const read = async (uri: URL, variables: Record<string, string | string[]>) => {
       try {
-        const text = await def.read(uri, decoded(variables), deps);
+        const text = redactForModel(await def.read(uri, decoded(variables), deps), deps.context);
         return { contents: [{ uri: uri.href, mimeType: def.mimeType, text }] };
       } catch (error) {
         throw resourceError(error, uri.href, deps.context);

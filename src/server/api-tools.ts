@@ -105,10 +105,12 @@ async function call(
     const engine = ENGINES[op.mountParam];
     if (!engine) throw new Error(`no engine known for mount parameter ${op.mountParam}`);
     const given = path[op.mountParam];
-    // PKI reads withhold nothing: a PKI mount re-created as KV since it was cached would hand
-    // out secret values, so PKI operations look their mount up anew (KV reads withhold values).
+    // PKI reads withhold nothing, and a KV read withholds by its engine's answer shape: a mount
+    // re-created as another engine since it was cached would hand out secret values. So PKI
+    // operations and every operation that returns secret fields look their mount up anew.
+    const fresh = engine === 'pki' || op.secretFields.length > 0;
     path[op.mountParam] = (
-      await resolveMount(context, String(given ?? ''), { engine, fresh: engine === 'pki' })
+      await resolveMount(context, String(given ?? ''), { engine, fresh })
     ).mount;
   }
   if (op.requestContentType && body === undefined) body = {};

@@ -109,3 +109,21 @@ export function redactText(text: string, options: RedactOptions): string {
   out = out.replace(PEM_PRIVATE_KEY, WITHHELD);
   return out.replace(BASE64_RUN, (run) => (isDerKey(run) ? WITHHELD : run));
 }
+
+/**
+ * {@link redactText} with the options of a caller's context: its token, and key material unless
+ * the operator enabled reveal. The last guard for text that reaches the model outside a tool
+ * result (prompt texts, resource contents).
+ */
+export function redactForModel(
+  text: string,
+  context: {
+    readonly config: { readonly revealSecrets: boolean };
+    readonly vault: { redact(text: string): string };
+  },
+): string {
+  return redactText(text, {
+    keys: !context.config.revealSecrets,
+    token: (inner) => context.vault.redact(inner),
+  });
+}

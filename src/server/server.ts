@@ -73,7 +73,7 @@ export function instructions(config: Config): string {
       : 'Secret values are withheld: reads return key names and metadata only, and issued private keys are not returned. Only the operator can change this (VAULT_MCP_REVEAL_SECRETS=true). Prefer sign_pki_certificate with a locally generated CSR.',
     config.readOnly
       ? 'The server is read-only: tools that change Vault or mint credentials are not available.'
-      : 'Write tools change Vault: confirm destructive actions (delete_mount, destroy_secret_versions, delete_secret_metadata) with the user first.',
+      : 'Write tools change Vault. Tools marked destructive lose data: the server asks the user itself when the client supports it; otherwise confirm with the user before calling one.',
     'Errors name the Vault path and, for permission errors, the capability the token is missing.',
   ].join('\n');
 }

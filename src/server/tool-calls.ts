@@ -262,7 +262,6 @@ function progressReporter(
   };
 }
 
-/** The arguments parsed with the tool's strict schema, or the SDK-worded error result. */
 /**
  * Where the arguments hold `__proto__` as an own key (`data.__proto__`), or undefined. JSON.parse
  * keeps such a key, but zod and every plain object drop it: a secret, metadata map or mount
@@ -283,6 +282,7 @@ function protoKeyPath(root: unknown): string | undefined {
   return undefined;
 }
 
+/** The arguments parsed with the tool's strict schema, or the SDK-worded error result. */
 async function validate(
   tool: Tool,
   raw: Record<string, unknown>,

@@ -415,3 +415,25 @@ describe('outside attack, second round: raw tools', () => {
     await expect(adminRequest('GET', `sys/mounts/${path}`)).rejects.toThrow(/400|404/);
   });
 });
+
+describe('read-only review of the merged change', () => {
+  it('the raw kv_v2_write is destructive like write_secret (so it is confirmed)', async () => {
+    const { tools } = await all.client.listTools();
+    const annotations = (name: string) => tools.find((t) => t.name === name)?.annotations;
+    expect(annotations('kv_v2_write')?.destructiveHint).toBe(true);
+    expect(annotations('write_secret')?.destructiveHint).toBe(true);
+    expect(annotations('kv_v2_patch')?.destructiveHint).toBe(false);
+  });
+
+  it('a raw KV read looks its mount up anew: a v2 mount re-created as v1 does not leak its values', async () => {
+    const kv = unique('swapkv');
+    await adminRequest('POST', `sys/mounts/${kv}`, { type: 'kv', options: { version: '2' } });
+    await all.call('kv_v2_read', { mount: kv, path: 'x' }); // caches kv as KV v2
+    await adminRequest('DELETE', `sys/mounts/${kv}`);
+    await adminRequest('POST', `sys/mounts/${kv}`, { type: 'kv', options: { version: '1' } });
+    await adminRequest('POST', `${kv}/data/x`, { password: 'CANARY-VALUE-v1' });
+    expect(await all.fails('kv_v2_read', { mount: kv, path: 'x' })).toBe(
+      `'${kv}' is a KV version 1 mount, not a KV version 2 mount; list_mounts shows the mounts and their types`,
+    );
+  });
+});

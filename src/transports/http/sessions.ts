@@ -15,7 +15,7 @@ import { MountCache } from '../../server/mount-cache.js';
 import type { CapabilityCache } from '../../server/capabilities.js';
 import { createMcpServer } from '../../server/server.js';
 import type { Tool } from '../../server/tool.js';
-import { callerOf, safeErrorText, type Caller } from './callers.js';
+import { callerOf, safeErrorText, sameIdentity, type Caller } from './callers.js';
 import { callerKey, sessionKey, type CallerLimits } from './limits.js';
 import { header, HttpRefusal, refuse, rpcError } from './refusal.js';
 import type { SharedState } from './state.js';
@@ -120,7 +120,7 @@ export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
       );
       return;
     }
-    if (!session.caller.identity.equals(caller.identity)) {
+    if (!sameIdentity(session.caller.identity, caller.identity)) {
       log.warn({ session: id }, 'session used with another token refused');
       rpcError(res, 403, 'this session belongs to another Vault token');
       return;
