@@ -14,10 +14,30 @@ import type { ToolContext } from './context.js';
 import { CapabilityCache, probeTools } from './capabilities.js';
 import { MountCache } from './mount-cache.js';
 import type { Tool } from './tool.js';
+import { redactValue, type RedactOptions } from './redact.js';
 import { serveTools, type TokenState } from './tool-calls.js';
 
 export type { TokenState } from './tool-calls.js';
 import { packageVersion } from './version.js';
+
+/**
+ * A log record as the client (and so the model) may see it: no `stack` of a serialised error
+ * (one level deep, where pino puts `err`), and the same last guard as tool results over every
+ * string (the token; key material unless reveal is on).
+ */
+export function logDataForClient(
+  data: Record<string, unknown>,
+  options: RedactOptions,
+): Record<string, unknown> {
+  const withoutStacks = Object.fromEntries(
+    Object.entries(data).map(([key, value]) => {
+      if (!value || typeof value !== 'object' || !('stack' in value)) return [key, value];
+      const { stack: _stack, ...rest } = value as Record<string, unknown>;
+      return [key, rest];
+    }),
+  );
+  return redactValue(withoutStacks, options) as Record<string, unknown>;
+}
 
 /** Every tool name this build knows (hand-written and raw), for validating VAULT_MCP_TOOLS. */
 export function knownToolNames(): Set<string> {
@@ -155,9 +175,17 @@ export function createMcpServer(deps: ServerDependencies): {
     // Declared here so the SDK installs logging/setLevel; tools are served by serveTools.
     { instructions: instructions(config), capabilities: { logging: {} } },
   );
+  // Log records reach the client (and so the model): no stack traces, and the same last guard
+  // as tool results (the token, and key material unless reveal is on) over every string.
   const log = teeLogger(deps.log, ({ level, data }) => {
     if (!server.isConnected()) return;
-    void server.sendLoggingMessage({ level, logger: 'vault-mcp', data }).catch(() => undefined);
+    const safe = logDataForClient(data, {
+      keys: !config.revealSecrets,
+      token: (text) => (typeof deps.vault === 'function' ? deps.vault() : deps.vault).redact(text),
+    });
+    void server
+      .sendLoggingMessage({ level, logger: 'vault-mcp', data: safe })
+      .catch(() => undefined);
   });
   const vault = deps.vault;
   const context: ToolContext = {

@@ -12,6 +12,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, teeLogger, type LogRecord } from '../../src/log.js';
+import { logDataForClient } from '../../src/server/server.js';
 import { connect, type McpHarness } from '../support/mcp.js';
 import { adminRequest, countingFetch, mountEngine, scopedToken, unique } from '../support/vault.js';
 
@@ -201,5 +202,30 @@ describe('tools/list_changed', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(changes).toBe(1);
     await mcp.close();
+  });
+});
+
+describe('log records for the client', () => {
+  it('carry no stack trace and no token, whatever the record holds', () => {
+    const token = 'hvs.CAES-log-token-0123456789';
+    const error = new TypeError(`Headers.set: "${token}" is an invalid header value`);
+    const data = {
+      level: 50,
+      msg: 'unexpected error in tool',
+      err: { type: 'TypeError', message: error.message, stack: error.stack },
+    };
+    expect(
+      logDataForClient(data, {
+        keys: true,
+        token: (text) => text.split(token).join('<token withheld>'),
+      }),
+    ).toEqual({
+      level: 50,
+      msg: 'unexpected error in tool',
+      err: {
+        type: 'TypeError',
+        message: 'Headers.set: "<token withheld>" is an invalid header value',
+      },
+    });
   });
 });
