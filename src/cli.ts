@@ -240,6 +240,7 @@ function addSettingOptions(command: Command): Command {
 
 type Options = Record<string, string | boolean | undefined>;
 
+/** The `vault-mcp` command line (commander): stdio, http, policy, tools and their options. */
 export function buildProgram(): Command {
   const program = addSettingOptions(
     new Command('vault-mcp')

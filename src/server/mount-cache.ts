@@ -19,6 +19,7 @@ export function forgetAllMounts(): void {
   generation++;
 }
 
+/** Mount facts by mount path, each for `ttlMs` and only within the current mount-table generation. */
 export class MountCache {
   readonly #ttlMs: number;
   readonly #now: () => number;

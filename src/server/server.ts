@@ -98,6 +98,7 @@ export function instructions(config: Config): string {
   ].join('\n');
 }
 
+/** What createMcpServer needs: configuration, the caller's Vault client, logger and caches. */
 export interface ServerDependencies {
   readonly config: Config;
   /** Client with the token (and namespace) of whoever this server serves; a function when it can change. */

@@ -12,10 +12,15 @@ import { clientOf, type Caller } from './callers.js';
 import { HttpRefusal } from './refusal.js';
 import type { SharedState } from './state.js';
 
-/** Bucket keys: one per stateful session, one per caller identity. */
+/** Bucket key of a stateful session. */
 export const sessionKey = (id: string): string => `s:${id}`;
+/** Bucket key of a caller identity (stateless mode, session openings, probes). */
 export const callerKey = (caller: Caller): string => `c:${caller.identity.toString('hex')}`;
 
+/**
+ * A caller's spending on the shared buckets: tool calls (per session or per caller), session
+ * openings and capability probes. Refusals are HttpRefusal 429 (empty bucket) or 503 (no state).
+ */
 export class CallerLimits {
   constructor(
     private readonly state: SharedState,

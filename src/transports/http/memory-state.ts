@@ -26,6 +26,7 @@ function bucket(limit: RateLimit, parent?: TokenBucket): TokenBucket {
   return created;
 }
 
+/** SharedState in one process: `limiter` token buckets and a Map of session bindings. */
 export class MemoryState implements SharedState {
   readonly kind = 'memory';
   readonly touchEveryMs = 0;

@@ -38,6 +38,11 @@ function unreachable(what: string): Refusal {
 /** Spent (undefined), refused (ms to wait), or Redis failed (the error). */
 type Outcome = undefined | { waitMs: number } | { error: unknown };
 
+/**
+ * SharedState in Redis (MCP_REDIS_URL): `rate-limiter-flexible` fixed windows over ioredis for
+ * the buckets, a sorted set per caller identity for its sessions, a key per session binding with
+ * the idle time as its TTL. Fails closed (503) while Redis is unreachable.
+ */
 export class RedisState implements SharedState {
   readonly kind = 'redis';
   readonly touchEveryMs: number;

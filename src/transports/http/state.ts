@@ -18,6 +18,10 @@ export interface Refusal {
 /** Whose bucket a spend is counted against, for the refusal text. */
 export type Scope = 'per-session' | 'per-caller';
 
+/**
+ * The state replicas share, behind one interface (memory-state.ts, redis-state.ts). Every method
+ * may reject or refuse with 503 when Redis cannot be reached: callers fail closed.
+ */
 export interface SharedState {
   /** `memory` or `redis`, for the start-up line. */
   readonly kind: string;
