@@ -4,6 +4,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { completers } from '../resources/complete.js';
+import { beforeRead } from '../server/context.js';
 import { redactForModel } from '../server/redact.js';
 import { issueTlsCertificate } from './issue-tls-certificate.js';
 import { leastPrivilegePolicy } from './least-privilege-policy.js';
@@ -26,21 +27,24 @@ export function registerPrompts(server: McpServer, deps: PromptDeps): void {
       prompt.name,
       { title: prompt.title, description: prompt.description, argsSchema: prompt.args(complete) },
       // Narrow cast: every argument schema is a string, optional or not (see PromptDefinition.args).
-      async (args) => ({
-        description: prompt.description,
-        messages: [
-          {
-            role: 'user' as const,
-            content: {
-              type: 'text' as const,
-              text: redactForModel(
-                await prompt.text(args as Record<string, string | undefined>, deps),
-                deps.context,
-              ),
+      async (args) => {
+        await beforeRead(deps, `prompt ${prompt.name}`);
+        return {
+          description: prompt.description,
+          messages: [
+            {
+              role: 'user' as const,
+              content: {
+                type: 'text' as const,
+                text: redactForModel(
+                  await prompt.text(args as Record<string, string | undefined>, deps),
+                  deps.context,
+                ),
+              },
             },
-          },
-        ],
-      }),
+          ],
+        };
+      },
     );
   }
 }

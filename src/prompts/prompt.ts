@@ -4,12 +4,12 @@
  * names only tools this server serves, so in read-only mode none steers towards a write tool.
  */
 import type { z } from 'zod';
-import type { ToolContext } from '../server/context.js';
+import type { ReadGate, ToolContext } from '../server/context.js';
 import type { Tool } from '../server/tool.js';
 import type { Completers } from '../resources/complete.js';
 
 /** What a prompt's text is built from. */
-export interface PromptDeps {
+export interface PromptDeps extends ReadGate {
   readonly context: ToolContext;
   /** Names of the tools this server serves (after toolsets, exclusions and the read-only gate). */
   readonly served: ReadonlySet<string>;

@@ -4,6 +4,7 @@
  * `registerResource`, with `ResourceTemplate` list and complete callbacks).
  */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { beforeRead } from '../server/context.js';
 import { redactForModel } from '../server/redact.js';
 import { completers } from './complete.js';
 import { kvMountResource, kvTreeResource } from './kv-tree.js';
@@ -48,6 +49,7 @@ export function registerResources(server: McpServer, deps: ResourceDeps): void {
   for (const def of RESOURCES) {
     const metadata = { title: def.title, description: def.description, mimeType: def.mimeType };
     const read = async (uri: URL, variables: Record<string, string | string[]>) => {
+      await beforeRead(deps, `resource ${uri.href}`);
       try {
         const text = redactForModel(await def.read(uri, decoded(variables), deps), deps.context);
         return { contents: [{ uri: uri.href, mimeType: def.mimeType, text }] };

@@ -5,14 +5,14 @@
  */
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { VaultError, VaultResponseError } from '../client/errors.js';
-import type { ToolContext } from '../server/context.js';
+import type { ReadGate, ToolContext } from '../server/context.js';
 import { ToolInputError } from '../server/context.js';
 import { describeVaultError } from '../server/errors.js';
 import type { Tool } from '../server/tool.js';
 import type { Completer, Completers } from './complete.js';
 
 /** What a resource's read and list callbacks get. */
-export interface ResourceDeps {
+export interface ResourceDeps extends ReadGate {
   readonly context: ToolContext;
   /** Candidate tools of this process (the policy resource renders the policy of the selection). */
   readonly candidates: readonly Tool[];

@@ -1,4 +1,5 @@
 /** What every tool handler gets: the caller's Vault client, configuration, caches and logger. */
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { VaultClient } from '../client/client.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -50,4 +51,23 @@ export function stopIfCancelled(context: Pick<ToolContext, 'signal'>): void {
 /** A problem with the arguments that the model can fix; becomes an `isError` result as it is. */
 export class ToolInputError extends Error {
   override name = 'ToolInputError';
+}
+
+/** What a prompt or resource read waits for and spends, like a tool call (see {@link beforeRead}). */
+export interface ReadGate {
+  /** HTTP mode: the caller's rate bucket; a string refuses with that text. */
+  readonly admit?: ((what: string) => Promise<string | undefined>) | undefined;
+  /** The first login (AppRole/JWT): reads wait for it as tool calls do. */
+  readonly ready?: Promise<unknown> | undefined;
+}
+
+/**
+ * Before a prompt or resource read that asks Vault: spend from the caller's bucket (`what` names
+ * it in the refusal, e.g. `prompt plan_secret_layout`) and wait for the first login.
+ * @throws McpError (InvalidRequest) with the rate-limit text when the bucket is empty.
+ */
+export async function beforeRead(gate: ReadGate, what: string): Promise<void> {
+  const refusal = await gate.admit?.(what);
+  if (refusal) throw new McpError(ErrorCode.InvalidRequest, refusal);
+  await gate.ready;
 }

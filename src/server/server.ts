@@ -212,7 +212,9 @@ export function createMcpServer(deps: ServerDependencies): {
     admit: deps.admit,
   });
   const served = new Set(selection.enabled.map((t) => t.name));
-  registerPrompts(server, { context, served, candidates: deps.candidates });
-  registerResources(server, { context, candidates: deps.candidates });
+  // Prompts and resources ask Vault too: they spend from the same bucket and wait for the login.
+  const gate = { admit: deps.admit, ready: deps.ready };
+  registerPrompts(server, { context, served, candidates: deps.candidates, ...gate });
+  registerResources(server, { context, candidates: deps.candidates, ...gate });
   return { server, selection };
 }

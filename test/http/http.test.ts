@@ -1031,3 +1031,21 @@ describe('outside attack, second round (HTTP)', () => {
     }
   });
 });
+
+describe('prompts and resources spend the rate bucket like tool calls', () => {
+  it('a third prompt or resource read over a bucket of 2 is refused with the rate-limit text', async () => {
+    const server = await serve({ MCP_RATE_LIMIT_SESSION: '0.01:2' });
+    const { client } = await mcpClient(server.url);
+    try {
+      await client.getPrompt({ name: 'least_privilege_policy', arguments: {} });
+      await client.readResource({ uri: 'vault://mounts' });
+      const error = await client.readResource({ uri: 'vault://mounts' }).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(
+        /^MCP error -32600: (MCP error -32600: )?rate limit reached: resource vault:\/\/mounts was not run \(per-session limit 0\.01 calls\/s, burst 2\)/,
+      );
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+});
