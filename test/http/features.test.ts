@@ -15,32 +15,18 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { candidateTools } from '../../src/server/server.js';
-import { startHttpServer, type HttpServerHandle } from '../../src/transports/http.js';
-import { adminRequest, devServer, mountEngine } from '../support/vault.js';
+import type { HttpServerHandle } from '../../src/transports/http.js';
+import { serve as serveHttp } from '../support/http.js';
+import { adminRequest, mountEngine } from '../support/vault.js';
 
-async function serve(env: Record<string, string> = {}): Promise<HttpServerHandle> {
-  const { address, token } = devServer();
-  const config = loadConfig(
-    {
-      VAULT_ADDR: address,
-      VAULT_TOKEN: token,
-      HOME: '/nonexistent',
-      TRANSPORT_PORT: '0',
-      LOG_LEVEL: 'info',
-      VAULT_MCP_ALLOW_ROOT_TOKEN: 'true',
-      MCP_RATE_LIMIT_GLOBAL: 'off',
-      MCP_RATE_LIMIT_SESSION: 'off',
-      ...env,
-    },
-    undefined,
-    { transport: 'streamable-http' },
-  );
-  // Log notifications carry what stderr gets: the server logs at info, to nowhere.
+/** The shared serve(), logging at info to nowhere (log notifications carry what stderr gets). */
+function serve(env: Record<string, string> = {}): Promise<HttpServerHandle> {
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-  return startHttpServer(config, createLogger('info', quiet), await candidateTools(config));
+  return serveHttp(
+    { LOG_LEVEL: 'info', MCP_RATE_LIMIT_GLOBAL: 'off', MCP_RATE_LIMIT_SESSION: 'off', ...env },
+    createLogger('info', quiet),
+  );
 }
 
 /** An SDK client over HTTP whose person answers `answers` in turn, recording the questions. */

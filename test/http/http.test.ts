@@ -28,6 +28,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { candidateTools } from '../../src/server/server.js';
 import { startHttpServer, type HttpServerHandle } from '../../src/transports/http.js';
+import { serve } from '../support/http.js';
 import { adminRequest, devServer, mountEngine, scopedToken } from '../support/vault.js';
 
 const run = promisify(execFile);
@@ -46,29 +47,6 @@ const MCP_HEADERS = {
   'Content-Type': 'application/json',
   Accept: 'application/json, text/event-stream',
 };
-
-/** startHttpServer in-process against the shared dev server; `env` overrides, `log` for its lines. */
-async function serve(
-  env: Record<string, string> = {},
-  log: Logger = createLogger('silent'),
-): Promise<HttpServerHandle> {
-  const { address, token } = devServer();
-  const config = loadConfig(
-    {
-      VAULT_ADDR: address,
-      VAULT_TOKEN: token,
-      HOME: '/nonexistent',
-      TRANSPORT_PORT: '0',
-      LOG_LEVEL: 'silent',
-      // Most tests here use the dev server's root token; the refusal has a test of its own.
-      VAULT_MCP_ALLOW_ROOT_TOKEN: 'true',
-      ...env,
-    },
-    undefined,
-    { transport: 'streamable-http' },
-  );
-  return startHttpServer(config, log, await candidateTools(config));
-}
 
 async function mcpClient(
   url: string,
