@@ -1,403 +1,529 @@
 /**
- * `make bench`: measured numbers, never a test. Against a local OpenBao dev server:
- *   1. cold start: process spawn to the first tools/list answer over stdio (median of 10)
- *   2. tools/list latency (median, p99), default toolsets and with `api`
- *   3. read_secret latency over stdio (p50, p99 of 2,000 sequential calls) next to the physical
- *      limit, the same KV read as a direct keep-alive HTTP GET to OpenBao, with the ratio
- *   4. throughput with 1, 8 and 32 concurrent read_secret calls over stdio and HTTP, next to
- *      direct HTTP at the same concurrency
- *   5. RSS of the stdio server after start-up, after 10,000 and after 20,000 calls
- *   6. completion/complete latency for a KV path on a mount of 2,000 secrets (p50, p99 of 200)
- *   7. `make generate` time on HashiCorp's full Vault 2.1 document
- * Prints a table and writes bench/results.json.
+ * `make bench`: measured numbers, never a test. Against a local OpenBao dev server, with a
+ * non-root token and vault-mcp launched as the README does (`node dist/bin/vault-mcp.mjs`, or the
+ * build BENCH_CLI names, to compare two builds on one machine):
+ *   - CPU per read_secret of vault-mcp over stdio and HTTP, divided by OpenBao's CPU per direct
+ *     GET of the same secret in the same run (interleaved rounds, medians)
+ *   - cold start: spawn to the first tools/list answer, divided by `node -e 0`; Vault reachable and
+ *     unreachable
+ *   - RSS after 10,000 and 20,000 stdio calls and with 40 HTTP sessions, next to an idle `node`
+ *   - tools/list bytes for the default toolsets, and an estimate of tokens per tool
+ *   - what must hold: Vault requests per KV read, p50 overhead over the direct GET, calls/s
+ *   - completion latency on a mount of 2,000 secrets; `make generate` on HashiCorp's document
+ * Every target prints figure, same-run baseline, ratio and verdict; all go to bench/results.json
+ * (BENCH_OUT to write elsewhere; BENCH_ONLY=cpu,cold,memory,context,kept,completion,generate to
+ * run some parts only).
  */
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { Agent, request } from 'undici';
+import { Agent, Pool, request } from 'undici';
+import { repoRoot, startDevServer, vaultRequest, type DevServer } from '../scripts/lib/openbao.js';
 import {
-  cliPath,
-  repoRoot,
-  startDevServer,
-  vaultRequest,
-  type DevServer,
-} from '../scripts/lib/openbao.js';
+  cpuPerCall,
+  figure,
+  median,
+  msSince,
+  percentile,
+  RawHttp,
+  RawStdio,
+  rssMib,
+  table,
+  timed,
+  type Figure,
+  type RpcAnswer,
+} from './lib.js';
 
-const CLI = cliPath;
+const CLI = process.env['BENCH_CLI'] ?? join(repoRoot, 'dist', 'bin', 'vault-mcp.mjs');
+const OUT = process.env['BENCH_OUT'] ?? join(repoRoot, 'bench', 'results.json');
+const ROUNDS = 3;
+const CPU_CALLS = 3000;
+const CONCURRENCY = 8;
+const READ = { name: 'read_secret', arguments: { mount: 'secret', path: 'bench/db' } };
 
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-const median = (values: readonly number[]): number => percentile(values, 50);
-const ms = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
-}
-
-/**
- * A minimal JSON-RPC client over the server's stdin/stdout: newline-delimited messages, nothing
- * else. It measures the server, not an SDK client's own work (the SDK client compiles every output
- * schema with ajv on tools/list, which costs it 100+ ms that no server can save).
- */
-class RawStdio {
-  readonly child: ChildProcessWithoutNullStreams;
-  #next = 1;
-  readonly #pending = new Map<number, (message: { result?: unknown; error?: unknown }) => void>();
-
-  constructor(env: Record<string, string>) {
-    // Executed through its shebang, as `npx vault-mcp` and an mcp.json `command` run it.
-    this.child = spawn(CLI, [], {
-      env,
-      stdio: ['pipe', 'pipe', 'ignore'],
-    }) as unknown as ChildProcessWithoutNullStreams;
-    createInterface({ input: this.child.stdout }).on('line', (line) => {
-      const message = JSON.parse(line) as { id?: number; result?: unknown; error?: unknown };
-      if (message.id !== undefined) this.#pending.get(message.id)?.(message);
-    });
-  }
-
-  request(
-    method: string,
-    params: Record<string, unknown> = {},
-  ): Promise<{ result?: unknown; error?: unknown }> {
-    const id = this.#next++;
-    return new Promise((resolve) => {
-      this.#pending.set(id, (message) => {
-        this.#pending.delete(id);
-        resolve(message);
-      });
-      this.child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
-    });
-  }
-
-  notify(method: string): void {
-    this.child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method })}\n`);
-  }
-
-  async initialize(): Promise<void> {
-    await this.request('initialize', {
-      protocolVersion: '2025-06-18',
-      capabilities: {},
-      clientInfo: { name: 'bench', version: '1' },
-    });
-    this.notify('notifications/initialized');
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.child.once('exit', () => resolve());
-      this.child.stdin.end();
-    });
-  }
+interface Bench {
+  vault: DevServer;
+  /** A token with read on the bench secret only. */
+  token: string;
+  direct: () => Promise<void>;
+  agent: Agent;
+  figures: Figure[];
+  extra: Record<string, unknown>;
 }
 
-function serverEnv(vault: DevServer, env: Record<string, string> = {}): Record<string, string> {
+function stdioEnv(bench: Bench, env: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: process.env['PATH'] ?? '',
     HOME: '/nonexistent',
-    VAULT_ADDR: vault.address,
-    VAULT_TOKEN: vault.token,
+    VAULT_ADDR: bench.vault.address,
+    VAULT_TOKEN: bench.token,
     LOG_LEVEL: 'warn',
+    MCP_RATE_LIMIT_GLOBAL: 'off',
+    MCP_RATE_LIMIT_SESSION: 'off',
     ...env,
   };
 }
 
-async function raw(vault: DevServer, env: Record<string, string> = {}): Promise<RawStdio> {
-  const server = new RawStdio(serverEnv(vault, env));
+async function stdioServer(bench: Bench, env: Record<string, string> = {}): Promise<RawStdio> {
+  const server = new RawStdio(CLI, stdioEnv(bench, env));
   await server.initialize();
   return server;
 }
 
-interface Stdio {
-  client: Client;
-  pid: number;
-  close(): Promise<void>;
-}
-
-async function stdio(vault: DevServer, env: Record<string, string> = {}): Promise<Stdio> {
-  const transport = new StdioClientTransport({
-    command: CLI,
-    args: [],
-    env: serverEnv(vault, env),
-    stderr: 'ignore',
+/** A secret, a policy that reads it, a token of that policy, and a keep-alive direct GET. */
+async function setUp(vault: DevServer): Promise<Bench> {
+  await vaultRequest(vault, 'POST', 'secret/data/bench/db', {
+    data: { username: 'app', password: 'bench-value' },
   });
-  const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(transport);
-  return { client, pid: transport.pid ?? 0, close: () => client.close() };
+  await vaultRequest(vault, 'PUT', 'sys/policies/acl/bench', {
+    policy:
+      'path "secret/data/bench/*" { capabilities = ["read"] }\n' +
+      'path "secret/metadata/bench/*" { capabilities = ["read", "list"] }\n' +
+      'path "bench-complete/*" { capabilities = ["read", "list"] }',
+  });
+  const created = (await vaultRequest(vault, 'POST', 'auth/token/create', {
+    policies: ['bench'],
+    ttl: '4h',
+  })) as { auth: { client_token: string } };
+  const token = created.auth.client_token;
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+  const direct = async (): Promise<void> => {
+    const response = await request(`${vault.address}/v1/secret/data/bench/db`, {
+      headers: { 'X-Vault-Token': token },
+      dispatcher: agent,
+    });
+    await response.body.json();
+  };
+  return { vault, token, direct, agent, figures: [], extra: {} };
 }
 
-async function timed(
-  n: number,
-  concurrency: number,
-  call: () => Promise<unknown>,
-): Promise<{ latencies: number[]; perSecond: number }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const start = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) {
-        next++;
-        const t = process.hrtime.bigint();
-        await call();
-        latencies.push(ms(t));
-      }
+/** `vault-mcp http` on a free loopback port; resolves with its pid and MCP URL. */
+async function httpServer(
+  bench: Bench,
+  env: Record<string, string>,
+): Promise<{ pid: number; url: URL; stop: () => void }> {
+  const child = spawn(process.execPath, [CLI, 'http', '--port', '0'], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: '/nonexistent',
+      VAULT_ADDR: bench.vault.address,
+      MCP_RATE_LIMIT_GLOBAL: 'off',
+      MCP_RATE_LIMIT_SESSION: 'off',
+      MCP_MAX_SESSIONS: '200',
+      MCP_MAX_SESSIONS_PER_CALLER: '100',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+      const m = /"url":"([^"]+)"/.exec(err);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once('exit', () => reject(new Error(err)));
+  });
+  return { pid: child.pid ?? 0, url: new URL(url), stop: () => child.kill('SIGTERM') };
+}
+
+async function httpSessions(bench: Bench, pool: Pool, url: URL, n: number): Promise<RawHttp[]> {
+  const sessions = Array.from({ length: n }, () => new RawHttp(pool, url.pathname, bench.token));
+  for (const session of sessions) await session.initialize();
+  return sessions;
+}
+
+/**
+ * The answer of a successful read_secret: a JSON-RPC error or an isError result (a rate-limit
+ * refusal, a permission error) would make every figure meaningless, so it stops the bench.
+ */
+function succeeded(answer: RpcAnswer): RpcAnswer {
+  const result = answer.result as { isError?: boolean; content?: unknown } | undefined;
+  if (answer.error || !result || result.isError)
+    throw new Error(`read_secret did not succeed: ${JSON.stringify(answer).slice(0, 300)}`);
+  return answer;
+}
+
+/** Median over rounds of each process's CPU per call. */
+function medians(rounds: number[][]): number[] {
+  return (rounds[0] ?? []).map((_, i) => median(rounds.map((r) => r[i] ?? NaN)));
+}
+
+/** CPU per read_secret over stdio and over HTTP (stateful and stateless) vs the direct GET. */
+async function cpuFigures(bench: Bench): Promise<void> {
+  const bao = bench.vault.process.pid ?? 0;
+  const stdio = await stdioServer(bench);
+  const stateful = await httpServer(bench, {});
+  const stateless = await httpServer(bench, { MCP_SESSION_MODE: 'stateless' });
+  const pool = new Pool(stateful.url.origin, { connections: 64, keepAliveTimeout: 30_000 });
+  const poolLess = new Pool(stateless.url.origin, { connections: 64, keepAliveTimeout: 30_000 });
+  const sessions = await httpSessions(bench, pool, stateful.url, CONCURRENCY);
+  const lessClients = await httpSessions(bench, poolLess, stateless.url, CONCURRENCY);
+  const read = async (): Promise<unknown> => succeeded(await stdio.request('tools/call', READ));
+  const viaHttp = (clients: RawHttp[]) => async (worker: number) =>
+    succeeded(await (clients[worker] as RawHttp).send('tools/call', READ));
+  // Warm-up: JIT, connection pools, caches.
+  await timed(500, CONCURRENCY, bench.direct);
+  await timed(500, CONCURRENCY, read);
+  await timed(500, CONCURRENCY, viaHttp(sessions));
+  await timed(500, CONCURRENCY, viaHttp(lessClients));
+  const rounds = { direct: [] as number[][], stdio: [] as number[][], http: [] as number[][] };
+  const less: number[][] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    rounds.direct.push((await cpuPerCall([bao], CPU_CALLS, CONCURRENCY, bench.direct)).perCallMs);
+    rounds.stdio.push((await cpuPerCall([stdio.pid, bao], CPU_CALLS, CONCURRENCY, read)).perCallMs);
+    rounds.http.push(
+      (await cpuPerCall([stateful.pid, bao], CPU_CALLS, CONCURRENCY, viaHttp(sessions))).perCallMs,
+    );
+    less.push(
+      (await cpuPerCall([stateless.pid, bao], CPU_CALLS, CONCURRENCY, viaHttp(lessClients)))
+        .perCallMs,
+    );
+  }
+  const [baoPerGet = NaN] = medians(rounds.direct);
+  const [stdioCpu = NaN, baoPerStdio = NaN] = medians(rounds.stdio);
+  const [httpCpu = NaN, baoPerHttp = NaN] = medians(rounds.http);
+  const [lessCpu = NaN] = medians(less);
+  const baseline = { name: 'OpenBao CPU per direct GET', value: baoPerGet, unit: 'ms' };
+  bench.figures.push(
+    figure('CPU per read_secret, HTTP stateful, 8 sessions', httpCpu, 'ms', {
+      baseline,
+      target: { max: 1.0, of: 'ratio' },
+    }),
+    figure('CPU per read_secret, HTTP stateless, 8 clients', lessCpu, 'ms', { baseline }),
+    figure('CPU per read_secret, stdio, 8 concurrent', stdioCpu, 'ms', {
+      baseline,
+      target: { max: 0.7, of: 'ratio' },
+    }),
+    figure('  OpenBao CPU per read_secret (stdio / HTTP)', baoPerStdio, 'ms', {
+      baseline: {
+        name: `HTTP ${baoPerHttp.toFixed(2)} ms; direct GET`,
+        value: baoPerGet,
+        unit: 'ms',
+      },
     }),
   );
-  return { latencies, perSecond: (n / ms(start)) * 1000 };
+  bench.extra['cpuRounds'] = { ...rounds, stateless: less };
+  await Promise.all([...sessions, ...lessClients].map((s) => s.close()));
+  await pool.close();
+  await poolLess.close();
+  stateful.stop();
+  stateless.stop();
+  await stdio.close();
+}
+
+/** Spawn to exit of `node -e 0`, in ms. */
+async function nodeNothing(): Promise<number> {
+  const t = process.hrtime.bigint();
+  await new Promise<void>((resolve) => {
+    spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' }).once('exit', () => resolve());
+  });
+  return msSince(t);
+}
+
+/** Spawn to the first tools/list answer, in ms. */
+async function coldStart(bench: Bench, env: Record<string, string>): Promise<number> {
+  const t = process.hrtime.bigint();
+  const server = new RawStdio(CLI, stdioEnv(bench, env));
+  await server.initialize();
+  const answer = await server.request('tools/list');
+  const elapsed = msSince(t);
+  if (answer.error) throw new Error(`tools/list failed: ${answer.error.message}`);
+  await server.close();
+  return elapsed;
+}
+
+/** A loopback address where nothing listens. */
+async function closedAddress(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+async function coldStartFigures(bench: Bench): Promise<void> {
+  const unreachable = { VAULT_ADDR: await closedAddress() };
+  const nothing: number[] = [];
+  const reachable: number[] = [];
+  const down: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    nothing.push(await nodeNothing());
+    reachable.push(await coldStart(bench, {}));
+    down.push(await coldStart(bench, unreachable));
+  }
+  const baseline = { name: 'node -e 0', value: median(nothing), unit: 'ms' };
+  bench.figures.push(
+    figure('cold start to first tools/list (median of 12)', median(reachable), 'ms', {
+      baseline,
+      target: { max: 3, of: 'ratio' },
+    }),
+    figure('  the same with Vault unreachable', median(down), 'ms', {
+      baseline,
+      target: { max: 3, of: 'ratio' },
+    }),
+    figure('  unreachable / reachable ("no slower")', median(down) / median(reachable), 'x', {
+      target: { max: 1.1, of: 'value' },
+    }),
+  );
+  bench.extra['coldStartMs'] = { nothing, reachable, unreachable: down };
+}
+
+/** RSS of an idle `node` process: what any Node server starts from. */
+async function idleNodeRss(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const rss = rssMib(child.pid ?? 0);
+  child.kill();
+  return rss;
+}
+
+async function memoryFigures(bench: Bench): Promise<void> {
+  const idle = { name: 'idle node', value: await idleNodeRss(), unit: 'MiB' };
+  const stdio = await stdioServer(bench);
+  await stdio.request('tools/list');
+  const afterStart = rssMib(stdio.pid);
+  await timed(10_000, CONCURRENCY, async () => succeeded(await stdio.request('tools/call', READ)));
+  const after10k = rssMib(stdio.pid);
+  await timed(10_000, CONCURRENCY, async () => succeeded(await stdio.request('tools/call', READ)));
+  const after20k = rssMib(stdio.pid);
+  await stdio.close();
+
+  const http = await httpServer(bench, {});
+  const pool = new Pool(http.url.origin, { connections: 64, keepAliveTimeout: 30_000 });
+  const sessions = await httpSessions(bench, pool, http.url, 40);
+  await timed(10_000, 40, async (worker) =>
+    succeeded(await (sessions[worker] as RawHttp).send('tools/call', READ)),
+  );
+  const http40 = rssMib(http.pid);
+  await Promise.all(sessions.map((s) => s.close()));
+  await pool.close();
+  http.stop();
+
+  bench.figures.push(
+    figure('RSS of the stdio server after start-up', afterStart, 'MiB', { baseline: idle }),
+    figure('RSS after 10,000 stdio read_secret calls', after10k, 'MiB', {
+      baseline: idle,
+      target: { max: 60, of: 'value' },
+    }),
+    figure(
+      'RSS growth from 10,000 to 20,000 calls',
+      ((after20k - after10k) / after10k) * 100,
+      '%',
+      {
+        target: { max: 5, of: 'value' },
+      },
+    ),
+    figure('RSS of HTTP with 40 sessions after 10,000 reads', http40, 'MiB', {
+      baseline: idle,
+      target: { max: 90, of: 'value' },
+    }),
+  );
+}
+
+/** tools/list size of the default toolsets, and tokens per tool at about 4 bytes a token. */
+async function contextFigures(bench: Bench): Promise<void> {
+  const stdio = await stdioServer(bench);
+  const answer = await stdio.request('tools/list');
+  await stdio.close();
+  const tools = (answer.result as { tools: Array<{ name: string }> }).tools;
+  const bytes = Buffer.byteLength(JSON.stringify(answer.result));
+  const perTool = Object.fromEntries(
+    tools.map((tool) => [tool.name, Math.round(Buffer.byteLength(JSON.stringify(tool)) / 4)]),
+  );
+  bench.figures.push(
+    figure(`tools/list bytes, default toolsets (${tools.length} tools)`, bytes / 1000, 'KB', {
+      target: { max: 36, of: 'value' },
+    }),
+    figure('  estimated tokens per tool (bytes / 4), mean', bytes / 4 / tools.length, 'tokens'),
+  );
+  bench.extra['tokensPerTool'] = perTool;
+}
+
+/** A loopback proxy in front of OpenBao that counts the requests under /v1/secret/. */
+async function countingProxy(
+  vault: DevServer,
+): Promise<{ url: string; count: () => number; server: Server }> {
+  let count = 0;
+  const target = new URL(vault.address);
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith('/v1/secret/')) count++;
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: req.url,
+        method: req.method,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, count: () => count, server };
+}
+
+/** What must hold: one Vault request per KV read, the p50 overhead, and calls/s. */
+async function keptFigures(bench: Bench): Promise<void> {
+  const proxy = await countingProxy(bench.vault);
+  const counted = await stdioServer(bench, { VAULT_ADDR: proxy.url });
+  await counted.request('tools/call', READ);
+  const before = proxy.count();
+  for (let i = 0; i < 100; i++) succeeded(await counted.request('tools/call', READ));
+  bench.figures.push(
+    figure(
+      'Vault requests per read_secret (100 calls)',
+      (proxy.count() - before) / 100,
+      'requests',
+      {
+        target: { max: 1, of: 'value' },
+      },
+    ),
+  );
+  await counted.close();
+  proxy.server.close();
+
+  const stdio = await stdioServer(bench);
+  const read = async (): Promise<unknown> => succeeded(await stdio.request('tools/call', READ));
+  await timed(300, 1, read);
+  const viaMcp = (await timed(2000, 1, read)).latencies;
+  const viaGet = (await timed(2000, 1, bench.direct)).latencies;
+  bench.figures.push(
+    figure('read_secret p50 over stdio, sequential', median(viaMcp), 'ms', {
+      baseline: { name: 'direct GET p50', value: median(viaGet), unit: 'ms' },
+    }),
+    figure('  p50 overhead over the direct GET', median(viaMcp) - median(viaGet), 'ms', {
+      target: { max: 0.5, of: 'value' },
+    }),
+  );
+  bench.extra['readSecretMs'] = {
+    stdio: { p50: median(viaMcp), p99: percentile(viaMcp, 99) },
+    directGet: { p50: median(viaGet), p99: percentile(viaGet, 99) },
+  };
+  const http = await httpServer(bench, {});
+  const pool = new Pool(http.url.origin, { connections: 64, keepAliveTimeout: 30_000 });
+  for (const c of [1, 8, 32]) {
+    const sessions = await httpSessions(bench, pool, http.url, c);
+    const direct = (await timed(3000, c, bench.direct)).perSecond;
+    const viaStdio = (await timed(3000, c, read)).perSecond;
+    const viaHttp = (
+      await timed(3000, c, async (worker) =>
+        succeeded(await (sessions[worker] as RawHttp).send('tools/call', READ)),
+      )
+    ).perSecond;
+    const baseline = { name: 'direct GETs/s', value: direct, unit: '/s' };
+    bench.figures.push(
+      figure(`read_secret calls/s, stdio, ${c} concurrent`, viaStdio, '/s', { baseline }),
+      figure(`read_secret calls/s, HTTP, ${c} sessions`, viaHttp, '/s', { baseline }),
+    );
+    await Promise.all(sessions.map((s) => s.close()));
+  }
+  await pool.close();
+  http.stop();
+  await stdio.close();
+}
+
+/** completion/complete for a KV path on a mount of 2,000 secrets (one LIST per request). */
+async function completionFigures(bench: Bench): Promise<void> {
+  await vaultRequest(bench.vault, 'POST', 'sys/mounts/bench-complete', {
+    type: 'kv',
+    options: { version: '2' },
+  });
+  const names = Array.from({ length: 2000 }, (_, i) => `app/s${String(i).padStart(4, '0')}`);
+  for (let i = 0; i < names.length; i += 50)
+    await Promise.all(
+      names
+        .slice(i, i + 50)
+        .map((name) =>
+          vaultRequest(bench.vault, 'POST', `bench-complete/data/${name}`, { data: { k: 'v' } }),
+        ),
+    );
+  const stdio = await stdioServer(bench);
+  const args = {
+    ref: { type: 'ref/resource', uri: 'vault://kv/{mount}/{+path}' },
+    argument: { name: 'path', value: 'app/s1' },
+    context: { arguments: { mount: 'bench-complete' } },
+  };
+  await timed(20, 1, () => stdio.request('completion/complete', args));
+  const { latencies } = await timed(200, 1, () => stdio.request('completion/complete', args));
+  await stdio.close();
+  bench.figures.push(
+    figure('completion of a KV path, 2,000 secrets, p50', median(latencies), 'ms'),
+    figure('  p99', percentile(latencies, 99), 'ms', { target: { max: 2000, of: 'value' } }),
+  );
+}
+
+/** `make generate` on HashiCorp's full Vault 2.1 document, median of 3. */
+function generateFigure(bench: Bench): void {
+  const out = join(repoRoot, '.tmp', 'bench-generate');
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    rmSync(out, { recursive: true, force: true });
+    const t = process.hrtime.bigint();
+    execFileSync(
+      join(repoRoot, 'node_modules', '.bin', 'tsx'),
+      [
+        join(repoRoot, 'codegen', 'main.ts'),
+        '--spec',
+        join(repoRoot, '..', 'shared', 'vault-openapi', 'vault-2.1.0.json'),
+        '--out',
+        out,
+      ],
+      { stdio: 'ignore' },
+    );
+    times.push(msSince(t) / 1000);
+  }
+  rmSync(out, { recursive: true, force: true });
+  bench.figures.push(
+    figure('make generate, HashiCorp Vault 2.1 document', median(times), 's', {
+      target: { max: 15, of: 'value' },
+    }),
+  );
+}
+
+/** The bench's parts, in the order they run; BENCH_ONLY=cpu,context runs only those. */
+const SECTIONS: Record<string, (bench: Bench) => Promise<void> | void> = {
+  cpu: cpuFigures,
+  cold: coldStartFigures,
+  memory: memoryFigures,
+  context: contextFigures,
+  kept: keptFigures,
+  completion: completionFigures,
+  generate: generateFigure,
+};
+const ONLY = process.env['BENCH_ONLY']?.split(',');
+
+/** The 1-minute load average, to say how quiet the machine was. */
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
 
 async function main(): Promise<void> {
   const vault = await startDevServer();
-  const results: Record<string, unknown> = {
-    node: process.version,
-    date: new Date().toISOString(),
-  };
-  const rows: Array<[string, string, string]> = [];
+  const loadBefore = loadAverage();
+  const bench = await setUp(vault);
   try {
-    await vaultRequest(vault, 'POST', 'secret/data/bench/db', {
-      data: { username: 'app', password: 'bench-value' },
-    });
-    const readArgs = { name: 'read_secret', arguments: { mount: 'secret', path: 'bench/db' } };
-
-    // 1. Cold start
-    const cold: number[] = [];
-    const coldSdk: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      const t = process.hrtime.bigint();
-      const r = await raw(vault);
-      await r.request('tools/list');
-      cold.push(ms(t));
-      await r.close();
-      const t2 = process.hrtime.bigint();
-      const s = await stdio(vault);
-      await s.client.listTools();
-      coldSdk.push(ms(t2));
-      await s.close();
-    }
-    results['coldStartMs'] = {
-      median: median(cold),
-      all: cold,
-      withSdkClientMedian: median(coldSdk),
-    };
-    rows.push([
-      'cold start: spawn to first tools/list answer (stdio, median of 10)',
-      `${median(cold).toFixed(0)} ms`,
-      'target < 300 ms',
-    ]);
-    rows.push([
-      '  the same through the SDK Client (its ajv work included)',
-      `${median(coldSdk).toFixed(0)} ms`,
-      '',
-    ]);
-
-    // 2. tools/list latency
-    for (const [label, env] of [
-      ['default toolsets (34 tools)', {}],
-      ['toolsets=all (152 tools)', { VAULT_MCP_TOOLSETS: 'all' }],
-    ] as const) {
-      const s = await raw(vault, env);
-      await s.request('tools/list');
-      const { latencies } = await timed(200, 1, () => s.request('tools/list'));
-      results[`toolsList ${label}`] = { median: median(latencies), p99: percentile(latencies, 99) };
-      rows.push([
-        `tools/list, ${label}`,
-        `p50 ${median(latencies).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`,
-        '',
-      ]);
-      await s.close();
-    }
-
-    // 3. read_secret vs the physical limit
-    const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
-    const direct = async (): Promise<void> => {
-      const response = await request(`${vault.address}/v1/secret/data/bench/db`, {
-        headers: { 'X-Vault-Token': vault.token },
-        dispatcher: agent,
-      });
-      await response.body.json();
-    };
-    for (let i = 0; i < 200; i++) await direct();
-    const s = await raw(vault);
-    const read = (): Promise<unknown> => s.request('tools/call', readArgs);
-    for (let i = 0; i < 200; i++) await read();
-    const viaMcp = (await timed(2000, 1, read)).latencies;
-    const viaHttp = (await timed(2000, 1, direct)).latencies;
-    const overhead = median(viaMcp) - median(viaHttp);
-    results['readSecret'] = {
-      stdio: { p50: median(viaMcp), p99: percentile(viaMcp, 99) },
-      directGet: { p50: median(viaHttp), p99: percentile(viaHttp, 99) },
-      p50OverheadMs: overhead,
-      ratio: median(viaMcp) / median(viaHttp),
-    };
-    rows.push([
-      'read_secret over stdio (2,000 sequential)',
-      `p50 ${median(viaMcp).toFixed(3)} ms, p99 ${percentile(viaMcp, 99).toFixed(3)} ms`,
-      '',
-    ]);
-    rows.push([
-      'direct GET to OpenBao, keep-alive (2,000)',
-      `p50 ${median(viaHttp).toFixed(3)} ms, p99 ${percentile(viaHttp, 99).toFixed(3)} ms`,
-      '',
-    ]);
-    rows.push([
-      'read_secret p50 overhead over the direct GET',
-      `${overhead.toFixed(3)} ms (ratio ${(median(viaMcp) / median(viaHttp)).toFixed(2)}x)`,
-      'target < 0.5 ms',
-    ]);
-
-    // 4. Throughput
-    const http = spawn(CLI, ['http', '--port', '0'], {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        HOME: '/nonexistent',
-        VAULT_ADDR: vault.address,
-        VAULT_TOKEN: vault.token,
-        VAULT_MCP_ALLOW_ROOT_TOKEN: 'true',
-        MCP_RATE_LIMIT_GLOBAL: 'off',
-        MCP_RATE_LIMIT_SESSION: 'off',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      let err = '';
-      http.stderr.on('data', (c: Buffer) => {
-        err += c.toString();
-        const m = /"url":"([^"]+)"/.exec(err);
-        if (m?.[1]) resolve(m[1]);
-      });
-      http.once('exit', () => reject(new Error(err)));
-    });
-    const throughput: Record<string, Record<number, number>> = { stdio: {}, http: {}, direct: {} };
-    for (const c of [1, 8, 32]) {
-      throughput['stdio']![c] = (await timed(3000, c, read)).perSecond;
-      const clients = await Promise.all(
-        Array.from({ length: c }, async () => {
-          const client = new Client({ name: 'bench-http', version: '1' });
-          await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-          return client;
-        }),
-      );
-      let i = 0;
-      throughput['http']![c] = (
-        await timed(3000, c, () => (clients[i++ % c] as Client).callTool(readArgs))
-      ).perSecond;
-      await Promise.all(clients.map((client) => client.close()));
-      throughput['direct']![c] = (await timed(3000, c, direct)).perSecond;
-      rows.push([
-        `throughput, ${c} concurrent`,
-        `stdio ${throughput['stdio']![c]!.toFixed(0)}/s, HTTP ${throughput['http']![c]!.toFixed(0)}/s, direct ${throughput['direct']![c]!.toFixed(0)}/s`,
-        '',
-      ]);
-    }
-    results['throughputPerSecond'] = throughput;
-    http.kill('SIGTERM');
-
-    // 5. Memory of a fresh stdio server
-    const m = await raw(vault);
-    await m.request('tools/list');
-    const pid = m.child.pid ?? 0;
-    const rssStart = rssMb(pid);
-    await timed(10_000, 8, () => m.request('tools/call', readArgs));
-    const rss10k = rssMb(pid);
-    await timed(10_000, 8, () => m.request('tools/call', readArgs));
-    const rss20k = rssMb(pid);
-    const growth = ((rss20k - rss10k) / rss10k) * 100;
-    results['rssMb'] = {
-      afterStart: rssStart,
-      after10k: rss10k,
-      after20k: rss20k,
-      growth10kTo20kPercent: growth,
-    };
-    rows.push([
-      'RSS after start-up / 10,000 / 20,000 calls',
-      `${rssStart.toFixed(1)} / ${rss10k.toFixed(1)} / ${rss20k.toFixed(1)} MB`,
-      'target < 90 MB',
-    ]);
-    rows.push(['RSS growth 10,000 -> 20,000 calls', `${growth.toFixed(1)} %`, 'target < 5 %']);
-    await m.close();
-    await s.close();
-    await agent.close();
-
-    // 6. Completing a KV path on a mount of 2,000 secrets (one LIST of 2,000 keys per request)
-    await vaultRequest(vault, 'POST', 'sys/mounts/bench-complete', {
-      type: 'kv',
-      options: { version: '2' },
-    });
-    const names = Array.from({ length: 2000 }, (_, i) => `app/s${String(i).padStart(4, '0')}`);
-    for (let i = 0; i < names.length; i += 50)
-      await Promise.all(
-        names
-          .slice(i, i + 50)
-          .map((name) =>
-            vaultRequest(vault, 'POST', `bench-complete/data/${name}`, { data: { k: 'v' } }),
-          ),
-      );
-    const c = await raw(vault);
-    const completeArgs = {
-      ref: { type: 'ref/resource', uri: 'vault://kv/{mount}/{+path}' },
-      argument: { name: 'path', value: 'app/s1' },
-      context: { arguments: { mount: 'bench-complete' } },
-    };
-    await timed(20, 1, () => c.request('completion/complete', completeArgs));
-    const completion = await timed(200, 1, () => c.request('completion/complete', completeArgs));
-    results['completionMs'] = {
-      secrets: 2000,
-      p50: median(completion.latencies),
-      p99: percentile(completion.latencies, 99),
-    };
-    rows.push([
-      'completion/complete of a KV path, mount of 2,000 secrets (p50 / p99)',
-      `${median(completion.latencies).toFixed(2)} / ${percentile(completion.latencies, 99).toFixed(2)} ms`,
-      'bounded at 2 s',
-    ]);
-    await c.close();
-
-    // 7. make generate on the full HashiCorp document
-    const out = join(repoRoot, '.tmp', 'bench-generate');
-    const generateTimes: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      rmSync(out, { recursive: true, force: true });
-      const t = process.hrtime.bigint();
-      execFileSync(
-        join(repoRoot, 'node_modules', '.bin', 'tsx'),
-        [
-          join(repoRoot, 'codegen', 'main.ts'),
-          '--spec',
-          join(repoRoot, '..', 'shared', 'vault-openapi', 'vault-2.1.0.json'),
-          '--out',
-          out,
-        ],
-        { stdio: 'ignore' },
-      );
-      generateTimes.push(ms(t));
-    }
-    rmSync(out, { recursive: true, force: true });
-    results['generateMs'] = { median: median(generateTimes), all: generateTimes };
-    rows.push([
-      'make generate, HashiCorp Vault 2.1 document (median of 3)',
-      `${(median(generateTimes) / 1000).toFixed(2)} s`,
-      'target < 15 s',
-    ]);
+    for (const [name, section] of Object.entries(SECTIONS))
+      if (ONLY === undefined || ONLY.includes(name)) await section(bench);
   } finally {
+    await bench.agent.close();
     await vault.stop();
   }
-  const width = Math.max(...rows.map((r) => r[0].length));
-  const valueWidth = Math.max(...rows.map((r) => r[1].length));
-  process.stdout.write(`\nvault-mcp bench (${process.version}, ${new Date().toISOString()})\n\n`);
-  for (const [name, value, target] of rows)
-    process.stdout.write(`${name.padEnd(width)}  ${value.padEnd(valueWidth)}  ${target}\n`);
-  writeFileSync(join(repoRoot, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write('\nwritten to bench/results.json\n');
+  const header = `vault-mcp bench: ${CLI} (${process.version}, ${new Date().toISOString()}, load average ${loadBefore} before, ${loadAverage()} after)`;
+  process.stdout.write(`\n${header}\n\n${table(bench.figures)}\n`);
+  writeFileSync(
+    OUT,
+    `${JSON.stringify({ cli: CLI, node: process.version, date: new Date().toISOString(), loadBefore, loadAfter: loadAverage(), figures: bench.figures, ...bench.extra }, null, 2)}\n`,
+  );
+  process.stdout.write(`\nwritten to ${OUT}\n`);
 }
 
 main().catch((error: unknown) => {
