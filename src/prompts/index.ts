@@ -3,7 +3,6 @@
  * registration with the SDK's `registerPrompt`.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { completers } from '../resources/complete.js';
 import { beforeRead } from '../server/context.js';
 import { redactForModel } from '../server/redact.js';
 import { issueTlsCertificate } from './issue-tls-certificate.js';
@@ -21,7 +20,7 @@ export const PROMPTS: readonly PromptDefinition[] = [
 
 /** Register {@link PROMPTS} on `server`; completions and texts use `deps.context`'s token. */
 export function registerPrompts(server: McpServer, deps: PromptDeps): void {
-  const complete = completers(deps.context);
+  const { complete } = deps;
   for (const prompt of PROMPTS) {
     server.registerPrompt(
       prompt.name,

@@ -14,6 +14,8 @@ export interface PromptDeps extends ReadGate {
   /** Names of the tools this server serves (after toolsets, exclusions and the read-only gate). */
   readonly served: ReadonlySet<string>;
   readonly candidates: readonly Tool[];
+  /** The server's completers (shared with the resource templates). */
+  readonly complete: Completers;
 }
 
 export interface PromptDefinition {

@@ -8,7 +8,7 @@ import { kvList } from '../client/kv.js';
 import { listVisibleMounts } from '../client/mounts.js';
 import { normalizePath } from '../client/paths.js';
 import { pkiListIssuers, pkiListRoles } from '../client/pki.js';
-import type { ToolContext } from '../server/context.js';
+import type { ReadGate, ToolContext } from '../server/context.js';
 import { resolveMount } from '../tools/common.js';
 
 /** Values returned at most (the SDK sends at most 100 and sets `hasMore`). */
@@ -21,8 +21,13 @@ export type Chosen = { arguments?: Record<string, string> } | undefined;
 /** One completer: the typed prefix and the other arguments, to matching values. */
 export type Completer = (value: string | undefined, chosen?: Chosen) => Promise<string[]>;
 
-/** `work()`'s values starting with `prefix`, sorted and bounded; [] on any failure or timeout. */
+/**
+ * `work()`'s values starting with `prefix`, sorted and bounded; [] on any failure or timeout, and
+ * when `gate` (HTTP mode: the caller's rate bucket) refuses: a completion asks Vault like a tool
+ * call and spends from the same bucket, but an empty bucket gives no values, not an error.
+ */
 async function bounded(
+  gate: ReadGate,
   prefix: string | undefined,
   work: () => Promise<string[]>,
 ): Promise<string[]> {
@@ -30,8 +35,13 @@ async function bounded(
   const timeout = new Promise<string[]>((resolve) => {
     timer = setTimeout(() => resolve([]), COMPLETION_TIMEOUT_MS);
   });
+  const gated = async (): Promise<string[]> => {
+    if (await gate.admit?.('completion')) return [];
+    await gate.ready;
+    return work();
+  };
   try {
-    const values = await Promise.race([work().catch(() => []), timeout]);
+    const values = await Promise.race([gated().catch(() => []), timeout]);
     return values.filter((v) => v.startsWith(prefix ?? '')).slice(0, MAX_COMPLETIONS);
   } finally {
     clearTimeout(timer);
@@ -56,11 +66,14 @@ export interface Completers {
 const mountOf = (chosen: Chosen, argument: string, fallback: string): string =>
   chosen?.arguments?.[argument] ?? fallback;
 
-/** Completers reading Vault with `context`'s token. */
-export function completers(context: ToolContext): Completers {
+/**
+ * Completers reading Vault with `context`'s token; each completion first spends from `gate` and
+ * waits for the first login, as prompts and resource reads do.
+ */
+export function completers(context: ToolContext, gate: ReadGate = {}): Completers {
   return {
     mounts: (engine) => (value) =>
-      bounded(value, async () =>
+      bounded(gate, value, async () =>
         (await listVisibleMounts(context.vault))
           .filter((m) => (engine === 'kv' ? m.kvVersion !== undefined : m.type === 'pki'))
           .map((m) => m.path.replace(/\/$/, '')),
@@ -70,7 +83,7 @@ export function completers(context: ToolContext): Completers {
       (value, chosen) => {
         const typed = value ?? '';
         const folder = typed.slice(0, typed.lastIndexOf('/') + 1);
-        return bounded(value, async () => {
+        return bounded(gate, value, async () => {
           const { mount, info } = await resolveMount(
             context,
             mountOf(chosen, mountArgument, 'secret'),
@@ -90,7 +103,7 @@ export function completers(context: ToolContext): Completers {
     role:
       (mountArgument = 'mount') =>
       (value, chosen) =>
-        bounded(value, async () => {
+        bounded(gate, value, async () => {
           const { mount } = await resolveMount(context, mountOf(chosen, mountArgument, 'pki'), {
             engine: 'pki',
           });
@@ -99,7 +112,7 @@ export function completers(context: ToolContext): Completers {
     issuer:
       (mountArgument = 'mount') =>
       (value, chosen) =>
-        bounded(value, async () => {
+        bounded(gate, value, async () => {
           const { mount } = await resolveMount(context, mountOf(chosen, mountArgument, 'pki'), {
             engine: 'pki',
           });

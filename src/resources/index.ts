@@ -6,7 +6,6 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { beforeRead } from '../server/context.js';
 import { redactForModel } from '../server/redact.js';
-import { completers } from './complete.js';
 import { kvMountResource, kvTreeResource } from './kv-tree.js';
 import { mountsResource } from './mounts.js';
 import {
@@ -45,7 +44,7 @@ function decoded(variables: Record<string, string | string[]>): Record<string, s
 
 /** Register {@link RESOURCES} on `server`; reads use `deps.context`'s token. */
 export function registerResources(server: McpServer, deps: ResourceDeps): void {
-  const complete = completers(deps.context);
+  const { complete } = deps;
   for (const def of RESOURCES) {
     const metadata = { title: def.title, description: def.description, mimeType: def.mimeType };
     const read = async (uri: URL, variables: Record<string, string | string[]>) => {

@@ -16,6 +16,8 @@ export interface ResourceDeps extends ReadGate {
   readonly context: ToolContext;
   /** Candidate tools of this process (the policy resource renders the policy of the selection). */
   readonly candidates: readonly Tool[];
+  /** The server's completers (shared with the prompts). */
+  readonly complete: Completers;
 }
 
 /** One resource (fixed `uri`) or resource template (`template`, RFC 6570). */

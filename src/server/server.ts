@@ -7,6 +7,7 @@ import type { VaultClient } from '../client/client.js';
 import type { Config } from '../config.js';
 import { teeLogger, type Logger } from '../log.js';
 import { registerPrompts } from '../prompts/index.js';
+import { completers } from '../resources/complete.js';
 import { registerResources } from '../resources/index.js';
 import { TOOLS } from '../tools/index.js';
 import { apiToolNames, loadApiTools } from './api-tools.js';
@@ -213,8 +214,10 @@ export function createMcpServer(deps: ServerDependencies): {
   });
   const served = new Set(selection.enabled.map((t) => t.name));
   // Prompts and resources ask Vault too: they spend from the same bucket and wait for the login.
+  // Completions too, and one set of completers serves both prompts and resource templates.
   const gate = { admit: deps.admit, ready: deps.ready };
-  registerPrompts(server, { context, served, candidates: deps.candidates, ...gate });
-  registerResources(server, { context, candidates: deps.candidates, ...gate });
+  const complete = completers(context, gate);
+  registerPrompts(server, { context, served, candidates: deps.candidates, complete, ...gate });
+  registerResources(server, { context, candidates: deps.candidates, complete, ...gate });
   return { server, selection };
 }

@@ -1027,3 +1027,33 @@ describe('prompts and resources spend the rate bucket like tool calls', () => {
     }
   });
 });
+
+describe('completions spend the rate bucket like tool calls', () => {
+  it('a third completion over a bucket of 2 gives no values, and the next tool call is refused', async () => {
+    const server = await serve({ MCP_RATE_LIMIT_SESSION: '0.01:2' });
+    const { client } = await mcpClient(server.url);
+    const completeMount = async (): Promise<string[]> =>
+      (
+        await client.complete({
+          ref: { type: 'ref/resource', uri: 'vault://kv/{mount}/{+path}' },
+          argument: { name: 'mount', value: 'secre' },
+        })
+      ).completion.values;
+    try {
+      expect(await completeMount()).toEqual(['secret']);
+      expect(await completeMount()).toEqual(['secret']);
+      expect(await completeMount()).toEqual([]);
+      const result = (await client.callTool({
+        name: 'list_mounts',
+        arguments: {},
+      })) as CallToolResult;
+      expect(result.isError).toBe(true);
+      expect(text(result)).toMatch(
+        /^rate limit reached: list_mounts was not run \(per-session limit 0\.01 calls\/s, burst 2\)/,
+      );
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+});
