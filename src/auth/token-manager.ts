@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { VaultClient } from '../client/client.js';
-import { VaultConfigError } from '../client/errors.js';
+import { VaultConfigError, VaultResponseError } from '../client/errors.js';
 import type { TokenInfo } from '../client/token.js';
 import { checkToken } from './token-check.js';
 import type { Logger } from '../log.js';
@@ -89,6 +89,12 @@ export function loginFromEnv(
   return undefined;
 }
 
+const LOGIN_LABEL: Record<LoginMethod['kind'], string> = { approle: 'AppRole', jwt: 'JWT' };
+const LOGIN_SETTINGS: Record<LoginMethod['kind'], string> = {
+  approle: 'VAULT_ROLE_ID, VAULT_SECRET_ID (or VAULT_SECRET_ID_FILE) and VAULT_APPROLE_MOUNT',
+  jwt: 'VAULT_AUTH_JWT (or VAULT_AUTH_JWT_FILE), VAULT_AUTH_ROLE and VAULT_JWT_MOUNT',
+};
+
 export class TokenManager {
   readonly #base: VaultClient;
   readonly #login: LoginMethod | undefined;
@@ -98,6 +104,9 @@ export class TokenManager {
   #timer: NodeJS.Timeout | undefined;
   #relogin: Promise<void> | undefined;
   #stopped = false;
+  /** Why the last login failed (Vault's words), until one succeeds. */
+  #loginFailure: string | undefined;
+  #loggedIn = false;
 
   /**
    * @param base client without a token (or with the static token) for this Vault and namespace.
@@ -120,9 +129,17 @@ export class TokenManager {
     return this.#login !== undefined;
   }
 
-  /** When the token is known to have expired: a sentence saying so; undefined otherwise. */
+  /**
+   * When the token is known to be unusable, a sentence saying why: it expired, or the configured
+   * login has failed and no token was obtained yet (tools would otherwise report only Vault's 403,
+   * as "no secrets engine is visible"). Undefined otherwise.
+   */
   expiredMessage(now = Date.now()): string | undefined {
-    if (this.#expiresAt === undefined || now < this.#expiresAt) return undefined;
+    const login = this.#login;
+    const unexpired = this.#expiresAt !== undefined && now < this.#expiresAt;
+    if (login && this.#loginFailure !== undefined && !(this.#loggedIn && unexpired))
+      return `the ${LOGIN_LABEL[login.kind]} login at auth/${login.mount} has not succeeded (${this.#loginFailure}) and is retried every 5 s: check ${LOGIN_SETTINGS[login.kind]}`;
+    if (this.#expiresAt === undefined || unexpired) return undefined;
     const at = new Date(this.#expiresAt).toISOString();
     return this.#login
       ? `the Vault token expired at ${at} and logging in again (${this.#login.kind}) has not succeeded yet; check the ${this.#login.kind} credentials`
@@ -179,6 +196,20 @@ export class TokenManager {
   }
 
   async #doLogin(): Promise<void> {
+    try {
+      await this.#loginOnce();
+      this.#loginFailure = undefined;
+      this.#loggedIn = true;
+    } catch (error) {
+      this.#loginFailure =
+        error instanceof VaultResponseError
+          ? `Vault ${error.status}: ${error.errors.join('; ') || 'no message'}`
+          : (error as Error).message;
+      throw error;
+    }
+  }
+
+  async #loginOnce(): Promise<void> {
     const login = this.#login as LoginMethod;
     const body =
       login.kind === 'approle'

@@ -107,6 +107,34 @@ describe('AppRole login', () => {
   }, 60_000);
 });
 
+describe('a login that fails', () => {
+  it('is named in the tool error, with the settings to check, instead of only a 403', async () => {
+    const approle = unique('approle');
+    await adminRequest('POST', `sys/auth/${approle}`, { type: 'approle' });
+    await adminRequest('POST', `auth/${approle}/role/mcp`, { token_policies: [policy] });
+    const roleId = (
+      (await adminRequest('GET', `auth/${approle}/role/mcp/role-id`)) as {
+        data: { role_id: string };
+      }
+    ).data.role_id;
+    const wrongSecretId = '8f0c1a52-0000-4000-8000-000000000000';
+    const mcp = await connect({
+      VAULT_TOKEN: '',
+      VAULT_ROLE_ID: roleId,
+      VAULT_SECRET_ID: wrongSecretId,
+      VAULT_APPROLE_MOUNT: approle,
+    });
+    const text = await mcp.fails('read_secret', { mount, path: 'app' });
+    expect(text).toMatch(
+      new RegExp(
+        `^no secrets engine is visible at '${mount}/' .*Note: the AppRole login at auth/${approle} has not succeeded \\(Vault 400: invalid role or secret ID\\) and is retried every 5 s: check VAULT_ROLE_ID, VAULT_SECRET_ID \\(or VAULT_SECRET_ID_FILE\\) and VAULT_APPROLE_MOUNT\\.$`,
+      ),
+    );
+    expect(text).not.toContain(wrongSecretId);
+    await mcp.close();
+  }, 60_000);
+});
+
 describe('JWT login', () => {
   it('logs in with a JWT signed by a key Vault trusts', async () => {
     const jwtMount = unique('jwt');
