@@ -158,6 +158,23 @@ export function askPerson(server: Server, extra: Extra, log: Logger): Ask {
 }
 
 /**
+ * The KV version a read returned: `version` (read_secret), `metadata.version`, or
+ * `data.metadata.version` (the raw kv_v2_read, which returns Vault's `data` as it is).
+ */
+function versionRead(structured: Record<string, unknown> | undefined): number | undefined {
+  const at = (value: unknown, key: string): unknown =>
+    value !== null && typeof value === 'object'
+      ? (value as Record<string, unknown>)[key]
+      : undefined;
+  const found = [
+    at(structured, 'version'),
+    at(at(structured, 'metadata'), 'version'),
+    at(at(at(structured, 'data'), 'metadata'), 'version'),
+  ].find((v) => typeof v === 'number');
+  return found as number | undefined;
+}
+
+/**
  * VAULT_MCP_REVEAL_SECRETS=ask: values only when the person accepts, for this call only. A read
  * runs with reveal off first; when it withheld values, the person is asked naming them, and on
  * accept it runs again, pinned to the version they were asked about, with reveal on. A write that
@@ -182,10 +199,8 @@ export async function runWithRevealAsk(
   const structured = first.structuredContent;
   const names = first.isError || !structured ? [] : withheldNames(structured);
   if (names.length === 0) return first;
-  const pinned =
-    'version' in tool.input && typeof structured?.['version'] === 'number'
-      ? { ...args, version: structured['version'] }
-      : args;
+  const version = 'version' in tool.input ? versionRead(structured) : undefined;
+  const pinned = version !== undefined ? { ...args, version } : args;
   const action = await ask(revealMessage(tool, pinned, names));
   if (action !== 'accept') {
     const note = `The user did not allow the values to be shown (${action}); they stay withheld.`;

@@ -180,3 +180,34 @@ describe('VAULT_MCP_REVEAL_SECRETS=ask', () => {
     await mcp.close();
   });
 });
+
+describe('VAULT_MCP_REVEAL_SECRETS=ask on a raw read', () => {
+  it('kv_v2_read reveals the version the person was asked about, not one written meanwhile', async () => {
+    await adminRequest('POST', `${mount}/data/raw`, { data: { password: 'pw-v1' } });
+    const asked: string[] = [];
+    const mcp = await connect(
+      { VAULT_MCP_REVEAL_SECRETS: 'ask', VAULT_MCP_TOOLS: 'kv_v2_read' },
+      {
+        capabilities: { elicitation: {} },
+        setup: (client) =>
+          client.setRequestHandler(ElicitRequestSchema, async (request) => {
+            asked.push(request.params.message);
+            // While the person reads the question, someone writes version 2 with another key.
+            await adminRequest('POST', `${mount}/data/raw`, {
+              data: { password: 'pw-v2', api_key: 'ak-v2' },
+            });
+            return { action: 'accept', content: {} };
+          }),
+      },
+    );
+    const result = await mcp.call('kv_v2_read', { mount, path: 'raw' });
+    expect(asked).toEqual([
+      `The assistant asks to see the values of data.password of ${mount}/raw (version 1) (kv_v2_read). They will be sent to the AI model. Allow for this call only?`,
+    ]);
+    expect(result.structuredContent).toMatchObject({
+      data: { data: { password: 'pw-v1' }, metadata: { version: 1 } },
+    });
+    expect(JSON.stringify(result)).not.toContain('v2');
+    await mcp.close();
+  });
+});
