@@ -124,6 +124,96 @@ function renderTree(root: string, entries: readonly Entry[]): string[] {
   return lines;
 }
 
+/** What the walk of a KV tree found: secret paths, folders listed, and why it stopped short. */
+interface Walked {
+  found: string[];
+  folders: number;
+  truncated: string | undefined;
+  unlisted: Array<{ path: string; error: string }>;
+}
+
+/**
+ * Lists `target` breadth-first (LIST `<mount>/metadata/<folder>` on KV v2, `<mount>/<folder>` on
+ * v1) down to `maxDepth` folders, stopping at `maxSecrets` secrets. A folder deeper than that is
+ * noted and the walk goes on; a folder that cannot be listed (403) is reported and skipped.
+ * @throws VaultResponseError when the starting folder cannot be listed.
+ */
+async function walk(
+  context: ToolContext,
+  target: KvTarget,
+  maxDepth: number,
+  maxSecrets: number,
+): Promise<Walked> {
+  const walked: Walked = { found: [], folders: 0, truncated: undefined, unlisted: [] };
+  const queue: Array<{ folder: string; depth: number }> = [{ folder: target.path, depth: 1 }];
+  let full = false;
+  while (queue.length > 0 && !full) {
+    const { folder, depth } = queue.shift() as { folder: string; depth: number };
+    stopIfCancelled(context);
+    let keys: string[];
+    try {
+      keys =
+        folder === target.path
+          ? await listInScope(context, target, folder)
+          : await kvList(context.vault, target.mount, folder, target.version);
+    } catch (error) {
+      // A folder the policy hides is reported, and the walk goes on; the start must list.
+      if (folder === target.path || !(error instanceof VaultResponseError)) throw error;
+      walked.unlisted.push({ path: `${folder}/`, error: problem(error) });
+      continue;
+    }
+    walked.folders++;
+    // Progress counts folders listed, then secrets read; the total is known once the walk ends.
+    await context.progress?.(
+      walked.folders,
+      undefined,
+      `listed ${walked.folders} folders, found ${walked.found.length} secrets`,
+    );
+    for (const key of keys) {
+      const child = [folder, key].filter(Boolean).join('/').replace(/\/+/g, '/');
+      if (key.endsWith('/')) {
+        if (depth < maxDepth) queue.push({ folder: child.replace(/\/$/, ''), depth: depth + 1 });
+        else walked.truncated ??= `max_depth ${maxDepth} reached at ${target.mount}/${child}`;
+      } else if (walked.found.length >= maxSecrets) {
+        walked.truncated = `max_secrets ${maxSecrets} reached`;
+        full = true;
+        break;
+      } else {
+        walked.found.push(child);
+      }
+    }
+  }
+  return walked;
+}
+
+/** The details of every secret `walked` found, read by {@link CONCURRENCY} workers, with progress. */
+async function readDetails(
+  context: ToolContext,
+  target: KvTarget,
+  { found, folders }: Walked,
+): Promise<Entry[]> {
+  const state = { keysFrom: 'subkeys' as 'subkeys' | 'data' };
+  const entries: Entry[] = new Array(found.length);
+  let next = 0;
+  let detailed = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, found.length) }, async () => {
+      while (next < found.length) {
+        const index = next++;
+        stopIfCancelled(context);
+        entries[index] = await details(context, target, found[index] as string, state);
+        if (++detailed % PROGRESS_EVERY === 0 || detailed === found.length)
+          await context.progress?.(
+            folders + detailed,
+            folders + found.length,
+            `read the metadata of ${detailed} of ${found.length} secrets`,
+          );
+      }
+    }),
+  );
+  return entries;
+}
+
 export const auditSecrets = defineTool({
   name: 'audit_secrets',
   title: 'Audit secrets tree',
@@ -179,69 +269,9 @@ export const auditSecrets = defineTool({
   },
   handler: async ({ mount, path, max_depth, max_secrets }, context) =>
     withKvTarget(context, mount, path, { needPath: false }, async (target) => {
-      const found: string[] = [];
-      let folders = 0;
-      let truncated: string | undefined;
-      let full = false;
-      const unlisted: Array<{ path: string; error: string }> = [];
-      const queue: Array<{ folder: string; depth: number }> = [{ folder: target.path, depth: 1 }];
-      // Too deep: note it and keep walking the rest. Too many secrets: stop.
-      while (queue.length > 0 && !full) {
-        const { folder, depth } = queue.shift() as { folder: string; depth: number };
-        stopIfCancelled(context);
-        let keys: string[];
-        try {
-          keys =
-            folder === target.path
-              ? await listInScope(context, target, folder)
-              : await kvList(context.vault, target.mount, folder, target.version);
-        } catch (error) {
-          // A folder the policy hides is reported, and the walk goes on; the start must list.
-          if (folder === target.path || !(error instanceof VaultResponseError)) throw error;
-          unlisted.push({ path: `${folder}/`, error: problem(error) });
-          continue;
-        }
-        folders++;
-        // Progress counts folders listed, then secrets read; the total is known once the walk ends.
-        await context.progress?.(
-          folders,
-          undefined,
-          `listed ${folders} folders, found ${found.length} secrets`,
-        );
-        for (const key of keys) {
-          const child = [folder, key].filter(Boolean).join('/').replace(/\/+/g, '/');
-          if (key.endsWith('/')) {
-            if (depth < max_depth)
-              queue.push({ folder: child.replace(/\/$/, ''), depth: depth + 1 });
-            else truncated ??= `max_depth ${max_depth} reached at ${target.mount}/${child}`;
-          } else if (found.length >= max_secrets) {
-            truncated = `max_secrets ${max_secrets} reached`;
-            full = true;
-            break;
-          } else {
-            found.push(child);
-          }
-        }
-      }
-      const state = { keysFrom: 'subkeys' as 'subkeys' | 'data' };
-      const entries: Entry[] = new Array(found.length);
-      let next = 0;
-      let detailed = 0;
-      await Promise.all(
-        Array.from({ length: Math.min(CONCURRENCY, found.length) }, async () => {
-          while (next < found.length) {
-            const index = next++;
-            stopIfCancelled(context);
-            entries[index] = await details(context, target, found[index] as string, state);
-            if (++detailed % PROGRESS_EVERY === 0 || detailed === found.length)
-              await context.progress?.(
-                folders + detailed,
-                folders + found.length,
-                `read the metadata of ${detailed} of ${found.length} secrets`,
-              );
-          }
-        }),
-      );
+      const walked = await walk(context, target, max_depth, max_secrets);
+      const { folders, truncated, unlisted } = walked;
+      const entries = await readDetails(context, target, walked);
       entries.sort((a, b) => a.path.localeCompare(b.path));
       const root = target.path ? `${target.mount}/${target.path}` : target.mount;
       const summary = `${entries.length} secret${entries.length === 1 ? '' : 's'} in ${folders} folder${folders === 1 ? '' : 's'}${truncated ? `; truncated: ${truncated}` : ''}${unlisted.length ? `; could not list ${unlisted.map((u) => `${u.path} (${u.error})`).join(', ')}` : ''}.`;
