@@ -15,11 +15,12 @@
  * run some parts only).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Agent, Pool, request } from 'undici';
+import { forward } from '../test/support/proxy.js';
 import { repoRoot, startDevServer, vaultRequest, type DevServer } from '../scripts/lib/openbao.js';
 import {
   cpuPerCall,
@@ -351,20 +352,7 @@ async function countingProxy(
   const target = new URL(vault.address);
   const server = createServer((req, res) => {
     if (req.url?.startsWith('/v1/secret/')) count++;
-    const upstream = httpRequest(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: req.url,
-        method: req.method,
-        headers: req.headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    req.pipe(upstream);
+    forward(req, res, target);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

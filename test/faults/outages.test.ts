@@ -3,12 +3,13 @@
  * them clearly and recovers without a restart. The slow Vault is a delaying proxy in front of a
  * real one (fault injection a real server cannot do on demand).
  */
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePortPair, startDevServer, type DevServer } from '../../scripts/lib/openbao.js';
 import { connect } from '../support/mcp.js';
 import { devServer } from '../support/vault.js';
+import { forward } from '../support/proxy.js';
 
 const TOKEN = 'root-outage-test-token';
 
@@ -72,21 +73,7 @@ function faultyProxy(): Promise<{
     }
     const timer = setTimeout(() => {
       timers.delete(timer);
-      const upstream = httpRequest(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: req.url,
-          method: req.method,
-          headers: req.headers,
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      req.pipe(upstream);
+      forward(req, res, target);
     }, delayMs);
     timers.add(timer);
   });
