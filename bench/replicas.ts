@@ -5,6 +5,8 @@
  *   2. the same through the round-robin proxy in front of two replicas sharing Redis (same run)
  *   3. Redis round trips (socket reads on the server, INFO stats total_reads_processed) and
  *      commands (Lua scripts' inner commands included) per tool call, one call at a time
+ *   4. one replica against two through the proxy, interleaved in ROUNDS rounds: medians, ratio
+ *   5. stateful mode: Redis round trips per session opening and per tool call in a session
  * Prints a table and writes bench/replicas.json. Numbers, never a test.
  */
 import { writeFileSync } from 'node:fs';
@@ -15,6 +17,12 @@ import { roundRobinProxy, startRedis, startReplica, untilReady } from '../test/s
 
 const CALLS = 3000;
 const CONCURRENCY = 16;
+const ROUNDS = 3;
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
 
 async function main(): Promise<void> {
   const vault = await startDevServer();
@@ -95,9 +103,58 @@ async function main(): Promise<void> {
     results['Redis commands per tool call'] = (after.commands - before.commands - 1) / calls;
     results['one replica through the proxy'] = await rate(proxyOne.url);
     results['two replicas through the proxy'] = await rate(proxy.url);
+    // The same two rows again, interleaved: the machine's load drifts less between them.
+    const one: number[] = [];
+    const two: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      one.push(await rate(proxyOne.url, CALLS / 2));
+      two.push(await rate(proxy.url, CALLS / 2));
+    }
+    results[`one replica through the proxy, median of ${ROUNDS}`] = median(one);
+    results[`two replicas through the proxy, median of ${ROUNDS}`] = median(two);
+    results['Ratio two / one (medians)'] = median(two) / median(one);
+
+    // Stateful: a session opening (token check cached), then tool calls in that session.
+    const stateful = await startReplica({ ...env(redis.url), MCP_SESSION_MODE: 'stateful' });
+    await untilReady(stateful.url);
+    const initialize = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'bench', version: '1' },
+      },
+    });
+    const open = async (): Promise<string> => {
+      const answer = await fetch(stateful.url, { method: 'POST', headers, body: initialize });
+      await answer.text();
+      return answer.headers.get('mcp-session-id') ?? '';
+    };
+    await open(); // the token check, once
+    const OPENINGS = 50;
+    let start = await redisCounters();
+    const sessions: string[] = [];
+    for (let i = 0; i < OPENINGS; i++) sessions.push(await open());
+    let end = await redisCounters();
+    results['Redis round trips per session opening (stateful)'] =
+      (end.reads - start.reads - 1) / OPENINGS;
+    const inSession = { ...headers, 'Mcp-Session-Id': sessions[0] ?? '' };
+    start = await redisCounters();
+    for (let i = 0; i < 200; i++) {
+      const answer = await fetch(stateful.url, { method: 'POST', headers: inSession, body });
+      const text = await answer.text();
+      if (!text.includes('"result"') || text.includes('"isError":true'))
+        throw new Error(`call failed: ${answer.status} ${text}`);
+    }
+    end = await redisCounters();
+    results['Redis round trips per tool call in a session (stateful)'] =
+      (end.reads - start.reads - 1) / 200;
+    await stateful.stop();
 
     for (const [name, value] of Object.entries(results))
-      console.log(`${name.padEnd(48)} ${value.toFixed(name.startsWith('Redis') ? 2 : 0)}`);
+      console.log(`${name.padEnd(56)} ${value.toFixed(/^(Redis|Ratio)/.test(name) ? 2 : 0)}`);
     writeFileSync(
       join(repoRoot, 'bench', 'replicas.json'),
       `${JSON.stringify({ calls: CALLS, concurrency: CONCURRENCY, results }, null, 2)}\n`,

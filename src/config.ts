@@ -429,7 +429,15 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: undefined,
     default: '(none)',
     description:
-      'redis:// or rediss:// (TLS) URL, with user and password if Redis wants them: replicas share rate limits, per-caller session counts and session ownership there. While Redis cannot be reached, MCP requests get 503 with Retry-After (fail closed) and /readyz is not ready',
+      'redis:// or rediss:// (TLS) URL, with user and password if Redis wants them: replicas share rate limits, per-caller session counts and session ownership there. What happens while Redis cannot be reached: MCP_REDIS_UNAVAILABLE',
+    group: 'HTTP mode',
+  },
+  {
+    env: ['MCP_REDIS_UNAVAILABLE'],
+    flag: { syntax: '--redis-unavailable <mode>' },
+    default: 'closed',
+    description:
+      'While MCP_REDIS_URL cannot be reached (down, or slower than 2 s): closed (every MCP request gets 503 with Retry-After, /readyz is not ready) or local (each replica uses rate buckets and session bindings of its own, so the server-wide and per-caller limits and the session cap hold per replica, not across them, until Redis answers again)',
     group: 'HTTP mode',
   },
 ];
@@ -501,6 +509,11 @@ export interface HttpConfig {
   readonly allowedVaultAddrs: readonly string[];
   /** `redis://` or `rediss://` URL of the state replicas share; undefined: this process only. */
   readonly redisUrl: string | undefined;
+  /**
+   * While Redis cannot be reached: `closed` refuses every MCP request (503), `local` falls back to
+   * this replica's own buckets and session bindings.
+   */
+  readonly redisUnavailable: 'closed' | 'local';
 }
 
 /** True for 127.0.0.0/8, ::1 and localhost. */
@@ -659,6 +672,7 @@ const schema = z.object({
     .trim()
     .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
     .optional(),
+  MCP_REDIS_UNAVAILABLE: z.enum(['closed', 'local'], 'must be closed or local').default('closed'),
 });
 
 /** The environment with flags applied on top (flags win), keyed by environment variable. */
@@ -837,6 +851,7 @@ export function loadConfig(
         a.replace(/\/+$/, ''),
       ),
       redisUrl: data.MCP_REDIS_URL || undefined,
+      redisUnavailable: data.MCP_REDIS_UNAVAILABLE,
     },
   };
 }

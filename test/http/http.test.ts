@@ -785,7 +785,8 @@ describe('callers: token headers, namespaces, session shares, opening limits', (
     );
     const token = await scopedToken('path "sys/mounts" { capabilities = ["read"] }');
     const headers = { 'X-Vault-Token': token };
-    const round = async (): Promise<number[]> => {
+    const round = async (): Promise<number[]> => session(headers);
+    const session = async (headers: Record<string, string>): Promise<number[]> => {
       const init = await initialize(server.url, headers);
       if (init.status !== 200) return [init.status];
       const list = await fetch(server.url, {
@@ -802,12 +803,20 @@ describe('callers: token headers, namespaces, session shares, opening limits', (
       await list.text();
       return [init.status, list.status];
     };
-    // Round 1: the session (1) and its probe (2); round 2: the session (3), its probe refused.
+    // Round 1: the session (1) and its probe (2); round 2: the session (3), its tools/list
+    // answered from the verdicts of round 1 (a caller's sessions share them).
     expect([await round(), await round()]).toEqual([
       [200, 200],
       [200, 200],
     ]);
     expect(logged.text().match(/token capabilities probed/g)).toHaveLength(1);
+    // Another caller's third session (3): the probe of its tools/list is refused.
+    const other = {
+      'X-Vault-Token': await scopedToken('path "sys/mounts" { capabilities = ["read"] }'),
+    };
+    await initialize(server.url, other);
+    await initialize(server.url, other);
+    expect(await session(other)).toEqual([200, 200]);
     expect(logged.text()).toMatch(
       /rate limit reached: the capability probe was not run \(per-caller limit 0\.01 calls\/s, burst 3\)\. Retry in \d+\.\d s\./,
     );

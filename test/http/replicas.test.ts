@@ -4,11 +4,15 @@
  * replica or a Redis outage fail the documented way; Redis holds no token and no secret value.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { RedisState } from '../../src/transports/http/redis-state.js';
 import { INITIALIZE } from '../support/mcp.js';
 import { adminRequest, devServer, mountEngine, scopedToken, unique } from '../support/vault.js';
 import {
@@ -67,11 +71,8 @@ async function proxy(targets: readonly Replica[]): Promise<Proxy> {
 }
 
 /** Stateless, with limits whose windows (100,000 s) outlast any test: Redis keeps buckets to scan. */
-const LONG_WINDOWS = {
-  MCP_SESSION_MODE: 'stateless',
-  MCP_RATE_LIMIT_GLOBAL: '0.01:1000',
-  MCP_RATE_LIMIT_SESSION: '0.01:1000',
-};
+const LONG_LIMITS = { MCP_RATE_LIMIT_GLOBAL: '0.01:1000', MCP_RATE_LIMIT_SESSION: '0.01:1000' };
+const LONG_WINDOWS = { MCP_SESSION_MODE: 'stateless', ...LONG_LIMITS };
 
 /** Wait until `replica` has logged `text` (its stderr arrives through a pipe), up to 30 s. */
 async function untilLogged(replica: Replica, text: string): Promise<void> {
@@ -130,7 +131,37 @@ async function readSecret(url: string, token: string, session?: string): Promise
   return result.isError ? (result.content[0]?.text ?? '?') : 'ok';
 }
 
-/** Every key and value in Redis, as text. */
+/** A ping in session `session`: 'ok', or the HTTP status and the error message. */
+async function ping(
+  url: string,
+  session: string,
+  token: string,
+): Promise<string | [number, string]> {
+  const answer = await post(
+    url,
+    { jsonrpc: '2.0', id: 3, method: 'ping' },
+    { 'X-Vault-Token': token, 'Mcp-Session-Id': session },
+  );
+  if (answer.status === 200 && 'result' in answer.body) return 'ok';
+  return [answer.status, (answer.body['error'] as { message: string } | undefined)?.message ?? ''];
+}
+
+/** An initialize at `url`; the session id (empty when refused), the status and any error. */
+async function openSession(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ session: string; status: number; error: string | undefined }> {
+  const answer = await post(url, INITIALIZE, headers);
+  return {
+    session: answer.session ?? '',
+    status: answer.status,
+    error: (answer.body['error'] as { message: string } | undefined)?.message,
+  };
+}
+
+/** Long enough for a replica to re-check its sessions' bindings (at least every 2 s). */
+const pastTouch = () => new Promise((r) => setTimeout(r, 2_500));
+
 /** TLS options of the test's own client, for rediss://. */
 type ClientTls = { tls?: { ca: Buffer } };
 
@@ -152,13 +183,24 @@ async function dump(url: string, options: ClientTls): Promise<string[]> {
   return out;
 }
 
-/** Redis holds something, and no token and no secret value. */
-async function expectNothingSecret(url: string, options: ClientTls = {}): Promise<void> {
+/**
+ * Redis holds something, and no token, no secret value and none of `sessions` (ids: bearer
+ * credentials in stateful mode); it names each of them by its sha256 instead.
+ */
+async function expectNothingSecret(
+  url: string,
+  options: ClientTls = {},
+  sessions: readonly string[] = [],
+): Promise<void> {
   const entries = await dump(url, options);
   expect(entries.length).toBeGreaterThan(0);
-  for (const needle of [tokenA, tokenB, devServer().token, secretValue])
+  for (const needle of [tokenA, tokenB, devServer().token, secretValue, ...sessions])
     expect(entries.filter((e) => e.includes(needle))).toEqual([]);
+  for (const id of sessions)
+    expect(entries.filter((e) => e.includes(sha256(id))).length).toBeGreaterThan(0);
 }
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 describe('replicas sharing Redis', () => {
   it('the global limit holds across replicas: 5 calls with limit 4 give exactly one rate-limit answer', async () => {
@@ -186,35 +228,40 @@ describe('replicas sharing Redis', () => {
     const [a, b] = (await replicas(2, {
       MCP_REDIS_URL: shared.url,
       MCP_MAX_SESSIONS_PER_CALLER: '2',
-      MCP_RATE_LIMIT_GLOBAL: 'off',
-      MCP_RATE_LIMIT_SESSION: 'off',
+      // Out of reach, in windows that outlast the test: each session's bucket stays to scan.
+      ...LONG_LIMITS,
     })) as [Replica, Replica];
     const open = async (r: Replica) =>
-      (await post(r.url, INITIALIZE, { 'X-Vault-Token': tokenA })).session ?? '';
+      (await openSession(r.url, { 'X-Vault-Token': tokenA })).session;
     const s1 = await open(a);
     const s2 = await open(b);
     const s3 = await open(b); // the caller's third: s1, on the other replica, is closed
-    // A replica re-checks its sessions' bindings at least every 2 s.
-    await new Promise((r) => setTimeout(r, 2_500));
+    await pastTouch();
     expect([
       await readSecret(a.url, tokenA, s1),
       await readSecret(b.url, tokenA, s2),
       await readSecret(b.url, tokenA, s3),
     ]).toEqual([404, 'ok', 'ok']);
-    const ping = async (token: string): Promise<[number, string]> => {
-      const answer = await post(
-        a.url,
-        { jsonrpc: '2.0', id: 3, method: 'ping' },
-        { 'X-Vault-Token': token, 'Mcp-Session-Id': s2 },
-      );
-      return [answer.status, (answer.body['error'] as { message: string }).message];
-    };
-    expect(await ping(tokenB)).toEqual([403, 'this session belongs to another Vault token']);
-    expect(await ping(tokenA)).toEqual([
+    expect(await ping(a.url, s2, tokenB)).toEqual([
+      403,
+      'this session belongs to another Vault token',
+    ]);
+    expect(await ping(a.url, s2, tokenA)).toEqual([
       404,
       'this session is held by another replica (stateful mode wants sticky routing): initialize a new one',
     ]);
-    await expectNothingSecret(shared.url);
+    // s2 and s3 are bound (key and sorted-set member) and spent from their buckets: by hash only.
+    await expectNothingSecret(shared.url, {}, [s2, s3]);
+    const entries = await dump(shared.url, {});
+    expect(entries.join('\n')).not.toContain(s1);
+    const keys = entries.map((e) => e.split(' = ')[0]);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        `vault-mcp:session:${sha256(s2)}`,
+        `vault-mcp:rl:scoped:s:${sha256(s2)}`,
+        `vault-mcp:rl:scoped:s:${sha256(s3)}`,
+      ]),
+    );
   });
 
   it('stateless: a replica SIGKILLed mid-load loses no call once the proxy stops routing to it', async () => {
@@ -365,5 +412,165 @@ describe('replicas sharing Redis', () => {
     expect(bad.stderr().match(/Redis cannot be reached/g)).toHaveLength(1);
     expect(bad.stderr() + good.stderr()).not.toContain(password);
     await expectNothingSecret(url, { tls: { ca: readFileSync(cert) } });
+  });
+  it('MCP_REDIS_UNAVAILABLE=local, stateless: in an outage each replica spends buckets of its own (the global limit holds per replica), then Redis is shared again without a restart', async () => {
+    const shared = await redis();
+    // A burst of 3 per 300 s window: any machine hits it.
+    const [a, b] = (await replicas(2, {
+      MCP_REDIS_URL: shared.url,
+      MCP_REDIS_UNAVAILABLE: 'local',
+      MCP_SESSION_MODE: 'stateless',
+      MCP_RATE_LIMIT_GLOBAL: '0.01:3',
+      MCP_RATE_LIMIT_SESSION: 'off',
+    })) as [Replica, Replica];
+    const refused = expect.stringMatching(
+      /^rate limit reached: read_secret was not run \(server-wide limit 0\.01 calls\/s, burst 3\)\. Retry in \d+\.\d s\.$/,
+    );
+    const calls = async (order: readonly Replica[]): Promise<Array<string | number>> => {
+      const out: Array<string | number> = [];
+      for (const r of order) out.push(await readSecret(r.url, tokenA));
+      return out;
+    };
+    expect(await calls([a])).toEqual(['ok']); // 1 of the 3 shared calls
+    await shared.stop();
+    await untilLogged(a, 'Redis cannot be reached');
+    await untilLogged(b, 'Redis cannot be reached');
+    const readyz = await fetch(a.url.replace(/\/mcp$/, '/readyz'));
+    expect([readyz.status, await readyz.json()]).toEqual([200, { status: 'ready' }]);
+    // Each replica's own window of 3, fresh: 6 calls in all where Redis would allow 2 more.
+    expect(await calls([a, a, a, a])).toEqual(['ok', 'ok', 'ok', refused]);
+    expect(await calls([b, b, b, b])).toEqual(['ok', 'ok', 'ok', refused]);
+    await shared.start();
+    await untilLogged(a, 'Redis answers again');
+    await untilLogged(b, 'Redis answers again');
+    // Redis restarted empty: one shared window of 3 again. Both replicas' own windows are spent,
+    // so these calls are allowed by Redis alone, and the fourth is refused across replicas.
+    expect(await calls([a, b, a, b])).toEqual(['ok', 'ok', 'ok', refused]);
+    for (const r of [a, b]) {
+      expect(r.child.exitCode).toBeNull();
+      expect(r.stderr().match(/Redis cannot be reached: each replica uses its own/g)).toHaveLength(
+        1,
+      );
+      expect(r.stderr().match(/Redis answers again/g)).toHaveLength(1);
+    }
+    await expectNothingSecret(shared.url);
+  });
+
+  it('MCP_REDIS_UNAVAILABLE=local, stateful: sessions live through an outage, new ones open under a per-replica cap, and Redis learns them on recovery', async () => {
+    const shared = await redis();
+    const [a, b] = (await replicas(2, {
+      MCP_REDIS_URL: shared.url,
+      MCP_REDIS_UNAVAILABLE: 'local',
+      MCP_MAX_SESSIONS_PER_CALLER: '2',
+      ...LONG_LIMITS,
+    })) as [Replica, Replica];
+    const caller = { 'X-Vault-Token': tokenA };
+    const s1 = (await openSession(a.url, caller)).session;
+    await shared.stop();
+    await untilLogged(a, 'Redis cannot be reached');
+    await untilLogged(b, 'Redis cannot be reached');
+    const s2 = (await openSession(a.url, caller)).session;
+    const s3 = (await openSession(a.url, caller)).session; // A's own cap of 2: s1 is closed
+    const s4 = (await openSession(b.url, caller)).session; // B counts its own: none closed
+    await pastTouch();
+    expect([
+      await ping(a.url, s1, tokenA),
+      await ping(a.url, s2, tokenA),
+      await ping(a.url, s3, tokenA),
+      await ping(b.url, s4, tokenA),
+    ]).toEqual([[404, 'unknown or expired session: initialize a new one'], 'ok', 'ok', 'ok']);
+    // B cannot see A's bindings meanwhile: the id is unknown there, useless with any token.
+    expect(await ping(b.url, s2, tokenB)).toEqual([
+      404,
+      'unknown or expired session: initialize a new one',
+    ]);
+    await shared.start();
+    await untilLogged(a, 'Redis answers again');
+    await untilLogged(b, 'Redis answers again');
+    await pastTouch();
+    // Written back to Redis, not dropped as "closed elsewhere" at their next touch.
+    expect([
+      await ping(a.url, s2, tokenA),
+      await ping(a.url, s3, tokenA),
+      await ping(b.url, s4, tokenA),
+    ]).toEqual(['ok', 'ok', 'ok']);
+    expect(await ping(b.url, s2, tokenB)).toEqual([
+      403,
+      'this session belongs to another Vault token',
+    ]);
+    await expectNothingSecret(shared.url, {}, [s2, s3, s4]);
+    expect((await dump(shared.url, {})).join('\n')).not.toContain(s1);
+  });
+
+  it('the per-caller cap holds when one caller opens 12 sessions at the same moment across both replicas', async () => {
+    const shared = await redis();
+    const [a, b] = (await replicas(2, {
+      MCP_REDIS_URL: shared.url,
+      MCP_MAX_SESSIONS_PER_CALLER: '3',
+      // The server's own token serves requests without X-Vault-Token (loopback).
+      VAULT_TOKEN: devServer().token,
+      VAULT_MCP_ALLOW_ROOT_TOKEN: 'true',
+      MCP_RATE_LIMIT_GLOBAL: 'off',
+      MCP_RATE_LIMIT_SESSION: 'off',
+    })) as [Replica, Replica];
+    const at = (i: number): Replica => (i % 2 === 0 ? a : b);
+    const opens = (headers: Record<string, string>) =>
+      Promise.all(Array.from({ length: 12 }, (_, i) => openSession(at(i).url, headers)));
+    // The server's own token is refused beyond its share: exactly 3 open.
+    const own = await opens({});
+    expect(own.filter((o) => o.status === 200)).toHaveLength(3);
+    expect(own.filter((o) => o.status !== 200).map((o) => [o.status, o.error])).toEqual(
+      Array.from({ length: 9 }, () => [
+        503,
+        "the server's own token already holds 3 sessions, its share (MCP_MAX_SESSIONS_PER_CALLER, and less than MCP_MAX_SESSIONS): close one, or send your own token in X-Vault-Token",
+      ]),
+    );
+    // A caller with its own token: every opening succeeds and closes its oldest beyond 3.
+    const mine = await opens({ 'X-Vault-Token': tokenA });
+    expect(mine.map((o) => o.status)).toEqual(Array.from({ length: 12 }, () => 200));
+    await pastTouch();
+    const alive = await Promise.all(mine.map((o, i) => ping(at(i).url, o.session, tokenA)));
+    expect(alive.filter((p) => p === 'ok')).toHaveLength(3);
+    const bindings = (await dump(shared.url, {})).filter((e) => e.startsWith('vault-mcp:session:'));
+    expect(bindings).toHaveLength(6); // 3 of the server's token, 3 of token A
+    await expectNothingSecret(
+      shared.url,
+      {},
+      mine.filter((_, i) => alive[i] === 'ok').map((o) => o.session),
+    );
+  });
+
+  it('claim is one step: 20 claims of one caller at once from two replicas bind exactly the cap', async () => {
+    const shared = await redis();
+    const config = loadConfig(
+      {
+        VAULT_ADDR: devServer().address,
+        MCP_REDIS_URL: shared.url,
+        HOME: '/nonexistent',
+      },
+      undefined,
+      { transport: 'streamable-http' },
+    );
+    const log = createLogger('silent');
+    const states = [0, 1].map(() => new RedisState(config.http, shared.url, log));
+    started.push(...states);
+    // Connected (commands are refused, not queued, before then).
+    for (let i = 0; i < 300 && states.some((st) => st.unavailable()); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const claims = (identity: string, beyond: 'refuse' | 'evict') =>
+      Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          states[i % 2]?.claim(`id-${beyond}-${i}`, identity, 3, beyond),
+        ),
+      );
+    const refusing = await claims(sha256('refusing caller'), 'refuse');
+    expect(refusing.filter((c) => c?.bound)).toHaveLength(3);
+    expect(refusing.filter((c) => c && !c.bound && c.held === 3)).toHaveLength(17);
+    expect(await states[0]?.sessionCount(sha256('refusing caller'))).toBe(3);
+    const evicting = await claims(sha256('evicting caller'), 'evict');
+    expect(evicting.filter((c) => c?.bound)).toHaveLength(20);
+    expect(await states[1]?.sessionCount(sha256('evicting caller'))).toBe(3);
+    const bindings = (await dump(shared.url, {})).filter((e) => e.startsWith('vault-mcp:session:'));
+    expect(bindings).toHaveLength(6);
   });
 });

@@ -3,6 +3,7 @@
  * probe (a mounts lookup and sys/capabilities-self) spend from the caller's bucket, so neither a
  * stream of new sessions nor of tools/list bypasses the limits.
  */
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { CapabilityCache } from '../../server/capabilities.js';
@@ -19,15 +20,24 @@ export const callerKey = (caller: Caller): string => `c:${caller.identity.toStri
 
 /**
  * A caller's spending on the shared buckets: tool calls (per session or per caller), session
- * openings and capability probes. Refusals are HttpRefusal 429 (empty bucket) or 503 (no state).
+ * openings and capability probes; and the caller's capability cache. Refusals are HttpRefusal 429 (empty bucket) or 503 (no state).
  */
 export class CallerLimits {
+  // Bounded in count and idle time; a session keeps the cache it was given.
+  readonly #capabilities: LRUCache<string, CapabilityCache>;
+
   constructor(
     private readonly state: SharedState,
     private readonly config: Config,
     private readonly log: Logger,
     private readonly candidates: readonly Tool[],
-  ) {}
+  ) {
+    this.#capabilities = new LRUCache({
+      max: 10_000,
+      ttl: config.http.sessionIdleMs,
+      updateAgeOnGet: true,
+    });
+  }
 
   /** The `admit` of createMcpServer: each tool call spends from bucket `key`. */
   admitCalls(
@@ -50,9 +60,22 @@ export class CallerLimits {
     if (refusal) throw new HttpRefusal(refusal.status, refusal.message, refusal.retryAfterS);
   }
 
-  /** The caller's capability verdicts, each probe paid from the caller's bucket. */
+  /**
+   * The caller's capability verdicts, one cache per caller identity (all its sessions, or all its
+   * stateless requests, share it: one probe per caller and TTL), each probe paid from the
+   * caller's bucket. In this process's memory only: verdicts are Vault answers, never in Redis.
+   */
   capabilities(caller: Caller): CapabilityCache {
     const key = callerKey(caller);
+    let cache = this.#capabilities.get(key);
+    if (!cache) {
+      cache = this.#probing(caller, key);
+      this.#capabilities.set(key, cache);
+    }
+    return cache;
+  }
+
+  #probing(caller: Caller, key: string): CapabilityCache {
     return capabilityCache(
       {
         config: this.config,

@@ -9,6 +9,7 @@ import type { HttpConfig, RateLimit } from '../../config.js';
 import {
   rateLimitRefusal,
   tokenCheckRefusal,
+  type Claim,
   type Refusal,
   type Scope,
   type SharedState,
@@ -26,7 +27,10 @@ function bucket(limit: RateLimit, parent?: TokenBucket): TokenBucket {
   return created;
 }
 
-/** SharedState in one process: `limiter` token buckets and a Map of session bindings. */
+/**
+ * SharedState in one process: `limiter` token buckets and a Map of session bindings. Also the
+ * bindings a Redis replica falls back to with MCP_REDIS_UNAVAILABLE=local.
+ */
 export class MemoryState implements SharedState {
   readonly kind = 'memory';
   readonly touchEveryMs = 0;
@@ -81,18 +85,27 @@ export class MemoryState implements SharedState {
     this.#buckets.delete(key);
   }
 
-  sessionsOf(identity: string): Promise<string[]> {
-    return Promise.resolve(
-      [...this.#bindings.entries()]
-        .filter(([, b]) => b.identity === identity)
-        .sort(([, a], [, b]) => a.lastSeen - b.lastSeen)
-        .map(([id]) => id),
-    );
+  sessionCount(identity: string): Promise<number> {
+    return Promise.resolve(this.#sessionsOfNow(identity).length);
   }
 
-  bind(id: string, identity: string): Promise<void> {
+  /** The session ids bound to `identity`, least recently used first. */
+  #sessionsOfNow(identity: string): string[] {
+    return [...this.#bindings.entries()]
+      .filter(([, b]) => b.identity === identity)
+      .sort(([, a], [, b]) => a.lastSeen - b.lastSeen)
+      .map(([id]) => id);
+  }
+
+  claim(id: string, identity: string, cap: number, beyond: 'refuse' | 'evict'): Promise<Claim> {
+    // One synchronous step: no other request of this process runs in between.
+    const held = this.#sessionsOfNow(identity);
+    if (held.length >= cap && beyond === 'refuse')
+      return Promise.resolve({ bound: false, held: held.length });
+    const evicted = held.slice(0, Math.max(0, held.length - cap + 1));
+    for (const old of evicted) this.#bindings.delete(old);
     this.#bindings.set(id, { identity, lastSeen: Date.now() });
-    return Promise.resolve();
+    return Promise.resolve({ bound: true, evicted });
   }
 
   touch(id: string): Promise<boolean> {

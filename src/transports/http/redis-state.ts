@@ -6,25 +6,67 @@
  * when the session is idle, with a sorted set per caller for its session count. ioredis pipelines
  * the commands of one tick together, so a tool call costs one round trip.
  *
- * Nothing secret is stored: keys and values hold caller identities (sha256 hex), session ids and
- * counters. Redis unreachable: every operation fails closed (503 with Retry-After); one log line
- * per outage; ioredis reconnects by itself. Only state.ts imports this file, and only when
- * MCP_REDIS_URL is set.
+ * Nothing secret is stored: keys and values hold caller identities (sha256 hex), sha256 hashes of
+ * session ids (an id is a bearer credential in stateful mode) and counters. Redis unreachable:
+ * MCP_REDIS_UNAVAILABLE=closed (default) fails closed (503 with Retry-After); `local` answers
+ * from this replica's memory (insurance limiters, a MemoryState of its own bindings) and writes
+ * its sessions back when Redis answers. One log line per outage either way; ioredis reconnects by
+ * itself. Only state.ts imports this file, and only when MCP_REDIS_URL is set.
  */
-import { Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { createHash } from 'node:crypto';
+import { Redis, type ChainableCommander, type Result } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { HttpConfig, RateLimit } from '../../config.js';
 import type { Logger } from '../../log.js';
+import { MemoryState } from './memory-state.js';
 import { HttpRefusal } from './refusal.js';
 import {
   rateLimitRefusal,
   tokenCheckRefusal,
+  type Claim,
   type Refusal,
   type Scope,
   type SharedState,
 } from './state.js';
 
 const PREFIX = 'vault-mcp:';
+
+/**
+ * The per-caller cap's check and the new binding in one script, so that two replicas opening
+ * sessions of one caller at once cannot both pass. KEYS: the caller's sorted set, the new
+ * session's binding. ARGV: now (ms), TTL (ms), cap, `refuse` or `evict`, the new session's hash,
+ * the identity, the binding-key prefix (evicted bindings are deleted by their hash).
+ * Returns {0, held} (refused) or {1, held, evicted hashes...}.
+ */
+const CLAIM_SCRIPT = `
+local now, ttl, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
+local held = redis.call('ZCARD', KEYS[1])
+local evicted = {}
+if held >= cap then
+  if ARGV[4] == 'refuse' then return {0, held} end
+  evicted = redis.call('ZRANGE', KEYS[1], 0, held - cap)
+  for _, member in ipairs(evicted) do
+    redis.call('DEL', ARGV[7] .. member)
+    redis.call('ZREM', KEYS[1], member)
+  end
+end
+redis.call('SET', KEYS[2], ARGV[6], 'PX', ttl)
+redis.call('ZADD', KEYS[1], now, ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ttl)
+return {1, held, unpack(evicted)}
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** CLAIM_SCRIPT (defined with defineCommand). */
+    vaultMcpClaim(
+      callerKey: string,
+      sessionKey: string,
+      ...args: string[]
+    ): Result<Array<number | string>, Context>;
+  }
+}
 
 /** Refusal when Redis cannot answer: fail closed. */
 function unreachable(what: string): Refusal {
@@ -35,13 +77,17 @@ function unreachable(what: string): Refusal {
   };
 }
 
+/** Hex sha256: how a session id appears in Redis. */
+const hashed = (text: string): string => createHash('sha256').update(text).digest('hex');
+
 /** Spent (undefined), refused (ms to wait), or Redis failed (the error). */
 type Outcome = undefined | { waitMs: number } | { error: unknown };
 
 /**
  * SharedState in Redis (MCP_REDIS_URL): `rate-limiter-flexible` fixed windows over ioredis for
  * the buckets, a sorted set per caller identity for its sessions, a key per session binding with
- * the idle time as its TTL. Fails closed (503) while Redis is unreachable.
+ * the idle time as its TTL. While Redis is unreachable: 503 (closed), or this replica's memory
+ * (local).
  */
 export class RedisState implements SharedState {
   readonly kind = 'redis';
@@ -52,6 +98,12 @@ export class RedisState implements SharedState {
   readonly #global: RateLimiterRedis | undefined;
   readonly #scoped: RateLimiterRedis | undefined;
   readonly #checks: RateLimiterRedis | undefined;
+  /** MCP_REDIS_UNAVAILABLE=local: this replica's own bindings, mirrored, answering in outages. */
+  readonly #local: MemoryState | undefined;
+  /** Sessions bound, touched or unbound here while Redis was unreachable: written on recovery. */
+  readonly #pending = new Map<string, string>();
+  /** Hash → id of the sessions bound here, to name the evicted ones a claim returns. */
+  readonly #ids = new Map<string, string>();
   #outage = false;
 
   /** @param url `redis://` or `rediss://`, user and password in it when needed (never logged). */
@@ -69,21 +121,27 @@ export class RedisState implements SharedState {
       connectTimeout: 2_000,
       retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
     });
+    this.#client.defineCommand('vaultMcpClaim', { numberOfKeys: 2, lua: CLAIM_SCRIPT });
     this.#client.on('error', (error: Error & { code?: string }) => this.#down(error));
     this.#client.on('close', () => this.#down(undefined));
-    this.#client.on('ready', () => {
-      if (this.#outage) log.info('Redis answers again: shared rate limits and sessions resumed');
-      this.#outage = false;
-    });
-    const limiter = (name: string, limit: RateLimit | undefined) =>
-      limit &&
-      new RateLimiterRedis({
-        storeClient: this.#client,
-        keyPrefix: `${PREFIX}rl:${name}`,
+    this.#client.on('ready', () => this.#up());
+    const local = http.redisUnavailable === 'local';
+    this.#local = local ? new MemoryState(http) : undefined;
+    const limiter = (name: string, limit: RateLimit | undefined) => {
+      if (!limit) return undefined;
+      const window = {
         points: limit.burst,
         duration: Math.max(1, Math.ceil(limit.burst / limit.rps)),
+      };
+      return new RateLimiterRedis({
+        storeClient: this.#client,
+        keyPrefix: `${PREFIX}rl:${name}`,
+        ...window,
         rejectIfRedisNotReady: true,
+        // local: the same window in this replica's memory while Redis fails.
+        ...(local ? { insuranceLimiter: new RateLimiterMemory(window) } : {}),
       });
+    };
     this.#global = limiter('global', http.rateLimitGlobal);
     this.#scoped = limiter('scoped', http.rateLimitSession);
     this.#checks = limiter('checks', http.rateLimitGlobal);
@@ -94,25 +152,52 @@ export class RedisState implements SharedState {
     this.#outage = true;
     this.#log.error(
       { redis: error?.code ?? error?.name ?? 'connection closed' },
-      'Redis cannot be reached: MCP requests are refused with 503 until it answers (fail closed)',
+      this.#local
+        ? 'Redis cannot be reached: each replica uses its own rate buckets and session bindings until it answers (MCP_REDIS_UNAVAILABLE=local: limits and the session cap hold per replica meanwhile)'
+        : 'Redis cannot be reached: MCP requests are refused with 503 until it answers (fail closed)',
     );
+  }
+
+  #up(): void {
+    if (!this.#outage) return;
+    this.#outage = false;
+    this.#log.info('Redis answers again: shared rate limits and sessions resumed');
+    void this.#writeBack();
+  }
+
+  /** Write the sessions bound, touched or unbound during the outage (local mode) to Redis. */
+  async #writeBack(): Promise<void> {
+    const local = this.#local;
+    if (!local) return;
+    for (const [id, identity] of [...this.#pending]) {
+      try {
+        const bound = (await local.ownerOf(id)) !== undefined;
+        await (bound ? this.#bindNow(id, identity) : this.#unbindNow(id, identity)).exec();
+        this.#pending.delete(id);
+      } catch {
+        return; // Down again: the rest waits for the next recovery.
+      }
+    }
   }
 
   async #consume(limiter: RateLimiterRedis | undefined, key: string): Promise<Outcome> {
     if (!limiter) return undefined;
     try {
       await limiter.consume(key);
+      // Errors reach here only without insurance limiters (closed): a slow spell has ended.
+      if (!this.#local && this.#outage && this.#client.status === 'ready') this.#up();
       return undefined;
     } catch (refused) {
       if (refused instanceof RateLimiterRes) return { waitMs: refused.msBeforeNext };
+      this.#down(refused instanceof Error ? refused : undefined);
       return { error: refused };
     }
   }
 
   async spend(key: string, what: string, scope: Scope): Promise<Refusal | undefined> {
-    // Both in one tick: one pipeline.
+    // Both in one tick: one pipeline. A session's bucket is named by the hash of its id.
     const [own, global] = await Promise.all([
-      this.#consume(this.#scoped, key),
+      this.#consume(this.#scoped, key.startsWith('s:') ? `s:${hashed(key.slice(2))}` : key),
       this.#consume(this.#global, 'all'),
     ]);
     if ((own && 'error' in own) || (global && 'error' in global)) return unreachable(what);
@@ -134,12 +219,30 @@ export class RedisState implements SharedState {
     void key;
   }
 
-  /** Run `work`; a Redis failure becomes a 503 refusal. */
-  async #shared<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Run `work` on Redis. When it fails: with a local fallback, note session `id` (of `identity`)
+   * for the write-back and answer `fallback()`; else a 503 refusal.
+   * @throws HttpRefusal 503 (MCP_REDIS_UNAVAILABLE=closed) when Redis fails.
+   */
+  async #shared<T>(
+    work: () => Promise<T>,
+    fallback: (local: MemoryState) => Promise<T>,
+    session?: { id: string; identity: string },
+  ): Promise<T> {
+    const local = this.#local;
+    const fallBack = (from: MemoryState): Promise<T> => {
+      if (session) this.#pending.set(session.id, session.identity);
+      return fallback(from);
+    };
+    // local, in an outage: no wait on a Redis that is known to be disconnected.
+    if (local && this.#outage && this.#client.status !== 'ready') return fallBack(local);
     try {
-      return await work();
+      const result = await work();
+      if (this.#outage && this.#client.status === 'ready') this.#up();
+      return result;
     } catch (error) {
       this.#down(error instanceof Error ? error : undefined);
+      if (local) return fallBack(local);
       throw new HttpRefusal(
         503,
         'the shared sessions (Redis, MCP_REDIS_URL) cannot be read right now; retry shortly',
@@ -148,67 +251,129 @@ export class RedisState implements SharedState {
     }
   }
 
-  #sessionKey = (id: string): string => `${PREFIX}session:${id}`;
+  /** A transaction binding session `id` to `identity` (no cap: written back after an outage). */
+  #bindNow(id: string, identity: string): ChainableCommander {
+    const key = this.#callerKey(identity);
+    return this.#client
+      .multi()
+      .set(this.#sessionKey(id), identity, 'PX', this.#ttl())
+      .zadd(key, Date.now(), hashed(id))
+      .pexpire(key, this.#ttl());
+  }
+
+  /** A transaction ending the binding of session `id`. */
+  #unbindNow(id: string, identity: string): ChainableCommander {
+    return this.#client
+      .multi()
+      .del(this.#sessionKey(id))
+      .zrem(this.#callerKey(identity), hashed(id));
+  }
+
+  #sessionKey = (id: string): string => `${PREFIX}session:${hashed(id)}`;
   #callerKey = (identity: string): string => `${PREFIX}caller:${identity}`;
   #ttl = (): number => this.#http.sessionIdleMs + this.touchEveryMs;
 
-  sessionsOf(identity: string): Promise<string[]> {
-    return this.#shared(async () => {
-      const key = this.#callerKey(identity);
-      const results = await this.#client
-        .multi()
-        .zremrangebyscore(key, '-inf', Date.now() - this.#ttl())
-        .zrange(key, '0', '-1')
-        .exec();
-      const ids = results?.[1]?.[1];
-      return Array.isArray(ids) ? ids.map(String) : [];
-    });
+  sessionCount(identity: string): Promise<number> {
+    return this.#shared(
+      async () => {
+        const key = this.#callerKey(identity);
+        const results = await this.#client
+          .multi()
+          .zremrangebyscore(key, '-inf', Date.now() - this.#ttl())
+          .zcard(key)
+          .exec();
+        return Number(results?.[1]?.[1] ?? 0);
+      },
+      (local) => local.sessionCount(identity),
+    );
   }
 
-  bind(id: string, identity: string): Promise<void> {
-    return this.#shared(async () => {
-      const key = this.#callerKey(identity);
-      await this.#client
-        .multi()
-        .set(this.#sessionKey(id), identity, 'PX', this.#ttl())
-        .zadd(key, Date.now(), id)
-        .pexpire(key, this.#ttl())
-        .exec();
-    });
+  async claim(
+    id: string,
+    identity: string,
+    cap: number,
+    beyond: 'refuse' | 'evict',
+  ): Promise<Claim> {
+    const claimed = await this.#shared(
+      async (): Promise<Claim> => {
+        const answer = await this.#client.vaultMcpClaim(
+          this.#callerKey(identity),
+          this.#sessionKey(id),
+          String(Date.now()),
+          String(this.#ttl()),
+          String(cap),
+          beyond,
+          hashed(id),
+          identity,
+          `${PREFIX}session:`,
+        );
+        if (answer[0] !== 1) return { bound: false, held: Number(answer[1]) };
+        const evicted = answer.slice(2).flatMap((hash) => {
+          const held = this.#ids.get(String(hash));
+          this.#ids.delete(String(hash));
+          return held === undefined ? [] : [held];
+        });
+        // The local mirror, in case Redis fails later: the same binding, no cap of its own.
+        for (const old of evicted) await this.#local?.unbind(old);
+        await this.#local?.claim(id, identity, Number.MAX_SAFE_INTEGER, 'evict');
+        return { bound: true, evicted };
+      },
+      (local) => local.claim(id, identity, cap, beyond),
+      { id, identity },
+    );
+    if (claimed.bound) this.#ids.set(hashed(id), id);
+    return claimed;
   }
 
   touch(id: string, identity: string): Promise<boolean> {
-    return this.#shared(async () => {
-      const key = this.#callerKey(identity);
-      const results = await this.#client
-        .multi()
-        .pexpire(this.#sessionKey(id), this.#ttl())
-        .zadd(key, 'XX', String(Date.now()), id)
-        .pexpire(key, this.#ttl())
-        .exec();
-      return results?.[0]?.[1] === 1;
-    });
+    return this.#shared(
+      async () => {
+        const key = this.#callerKey(identity);
+        if (this.#pending.has(id)) {
+          // Bound or touched in the outage and not written back yet: write it now.
+          await this.#bindNow(id, identity).exec();
+          this.#pending.delete(id);
+          return true;
+        }
+        const results = await this.#client
+          .multi()
+          .pexpire(this.#sessionKey(id), this.#ttl())
+          .zadd(key, 'XX', String(Date.now()), hashed(id))
+          .pexpire(key, this.#ttl())
+          .exec();
+        return results?.[0]?.[1] === 1;
+      },
+      (local) => local.touch(id),
+      { id, identity },
+    );
   }
 
   ownerOf(id: string): Promise<string | undefined> {
-    return this.#shared(async () => (await this.#client.get(this.#sessionKey(id))) ?? undefined);
+    return this.#shared(
+      async () => (await this.#client.get(this.#sessionKey(id))) ?? undefined,
+      (local) => local.ownerOf(id),
+    );
   }
 
-  unbind(id: string, identity: string): Promise<void> {
-    return this.#shared(async () => {
-      await this.#client
-        .multi()
-        .del(this.#sessionKey(id))
-        .zrem(this.#callerKey(identity), id)
-        .exec();
-    });
+  async unbind(id: string, identity: string): Promise<void> {
+    this.#ids.delete(hashed(id));
+    await this.#local?.unbind(id);
+    await this.#shared(
+      async () => {
+        await this.#unbindNow(id, identity).exec();
+      },
+      () => Promise.resolve(),
+      { id, identity },
+    );
   }
 
   unavailable(): string | undefined {
-    return this.#client.status === 'ready' ? undefined : 'unreachable';
+    // local: a replica serves from its own memory meanwhile, so it stays ready.
+    return this.#local || this.#client.status === 'ready' ? undefined : 'unreachable';
   }
 
   async close(): Promise<void> {
+    await this.#local?.close();
     await this.#client.quit().catch(() => this.#client.disconnect());
   }
 }

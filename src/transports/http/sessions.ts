@@ -143,25 +143,31 @@ export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
     // One identity may not hold every slot. The server's own token is refused beyond its
     // share: every local client shares that identity, and one must not close another's
     // sessions. A caller with its own token loses its least recently used session instead.
-    const own = await state.sessionsOf(identity);
-    if (caller.usesServerToken && own.length >= perIdentity) {
-      rpcError(
-        res,
-        503,
-        `the server's own token already holds ${own.length} sessions, its share (MCP_MAX_SESSIONS_PER_CALLER, and less than MCP_MAX_SESSIONS): close one, or send your own token in X-Vault-Token`,
-      );
+    const share = (held: number) =>
+      `the server's own token already holds ${held} sessions, its share (MCP_MAX_SESSIONS_PER_CALLER, and less than MCP_MAX_SESSIONS): close one, or send your own token in X-Vault-Token`;
+    // Early, before spending; the claim below is the check that holds across replicas.
+    const held = caller.usesServerToken ? await state.sessionCount(identity) : 0;
+    if (held >= perIdentity) {
+      rpcError(res, 503, share(held));
       return;
     }
     await limits.admitOpening(caller);
-    if (own.length >= perIdentity) {
-      const why = `the caller opened more than ${perIdentity} sessions (MCP_MAX_SESSIONS_PER_CALLER, and less than MCP_MAX_SESSIONS)`;
-      for (const oldest of own.slice(0, own.length - perIdentity + 1)) {
-        // Held here: closed now; held by another replica: unbound, and that replica closes it.
-        if (sessions.has(oldest)) drop(oldest, why);
-        else await state.unbind(oldest, identity);
-      }
+    const id = randomUUID();
+    const claim = await state.claim(
+      id,
+      identity,
+      perIdentity,
+      caller.usesServerToken ? 'refuse' : 'evict',
+    );
+    if (!claim.bound) {
+      rpcError(res, 503, share(claim.held));
+      return;
     }
+    const why = `the caller opened more than ${perIdentity} sessions (MCP_MAX_SESSIONS_PER_CALLER, and less than MCP_MAX_SESSIONS)`;
+    // Held here: closed now; held by another replica: it finds the binding gone at its next touch.
+    for (const oldest of claim.evicted) drop(oldest, why);
     if (sessions.size >= http.maxSessions) {
+      await state.unbind(id, identity);
       rpcError(
         res,
         503,
@@ -170,14 +176,13 @@ export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
       return;
     }
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
+      sessionIdGenerator: () => id,
       // Event-stream answers to POSTs: a call may ask the user (elicitation/create) and send
       // progress and log notifications before its result, which a plain JSON answer cannot carry.
       enableJsonResponse: false,
-      onsessioninitialized: async (sessionId) => {
+      onsessioninitialized: (sessionId) => {
         const now = Date.now();
         sessions.set(sessionId, { transport, server, caller, lastSeen: now, lastTouched: now });
-        await state.bind(sessionId, identity);
         log.info(
           { session: sessionId, serverToken: caller.usesServerToken, open: sessions.size },
           'session opened',
@@ -194,8 +199,13 @@ export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
       limits.capabilities(caller),
     );
     transport.onclose = () => drop(transport.sessionId, 'transport closed');
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, req.body);
+    } finally {
+      // The SDK refused this initialize (or failed): the claim binds no session.
+      if (!sessions.has(id)) await state.unbind(id, identity).catch(() => undefined);
+    }
   };
 
   router.post(
@@ -242,8 +252,8 @@ export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
 /** Stateless routes on `router`: POST only, each request served by a server of its own. */
 export function statelessRoutes(router: Router, deps: RouteDeps): Routes {
   const { config, log, limits } = deps;
-  // Per-caller mount and capability caches, bounded in count and idle time.
-  const callers = new LRUCache<string, { mounts: MountCache; capabilities: CapabilityCache }>({
+  // Per-caller mount caches, bounded in count and idle time (capabilities: per caller in limits).
+  const callers = new LRUCache<string, { mounts: MountCache }>({
     max: 10_000,
     ttl: config.http.sessionIdleMs,
     updateAgeOnGet: true,
@@ -254,11 +264,7 @@ export function statelessRoutes(router: Router, deps: RouteDeps): Routes {
       const key = callerKey(caller);
       let cached = callers.get(key);
       if (!cached) {
-        // One capability probe per caller and TTL, not one per request.
-        cached = {
-          mounts: new MountCache(config.mountCacheTtlMs),
-          capabilities: limits.capabilities(caller),
-        };
+        cached = { mounts: new MountCache(config.mountCacheTtlMs) };
         callers.set(key, cached);
       }
       if (isInitializeRequest(req.body)) await limits.admitOpening(caller);
@@ -268,7 +274,8 @@ export function statelessRoutes(router: Router, deps: RouteDeps): Routes {
         cached.mounts,
         // Worded as before the per-caller buckets had a name: the caller is the session here.
         limits.admitCalls(key, 'per-session'),
-        cached.capabilities,
+        // One capability probe per caller and TTL, not one per request.
+        limits.capabilities(caller),
       );
       // No sessionIdGenerator: the SDK's stateless mode (no Mcp-Session-Id, one request, JSON
       // answer). Without a session the user's answer to an elicitation could not come back: the

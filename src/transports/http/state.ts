@@ -15,12 +15,22 @@ export interface Refusal {
   readonly retryAfterS: number;
 }
 
+/**
+ * What {@link SharedState.claim} did: `bound` false (refused: the caller holds `held` sessions
+ * already), or true with the evicted session ids this replica holds (it closes them; a replica
+ * holding one of the others finds its binding gone at its next touch).
+ */
+export type Claim =
+  | { readonly bound: false; readonly held: number }
+  | { readonly bound: true; readonly evicted: readonly string[] };
+
 /** Whose bucket a spend is counted against, for the refusal text. */
 export type Scope = 'per-session' | 'per-caller';
 
 /**
- * The state replicas share, behind one interface (memory-state.ts, redis-state.ts). Every method
- * may reject or refuse with 503 when Redis cannot be reached: callers fail closed.
+ * The state replicas share, behind one interface (memory-state.ts, redis-state.ts). While Redis
+ * cannot be reached, every method rejects or refuses with 503 (MCP_REDIS_UNAVAILABLE=closed, the
+ * default: callers fail closed), or answers from this replica's memory (`local`).
  */
 export interface SharedState {
   /** `memory` or `redis`, for the start-up line. */
@@ -34,10 +44,14 @@ export interface SharedState {
   spendTokenCheck(): Promise<Refusal | undefined>;
   /** Forget bucket `key` (its session closed). */
   forget(key: string): void;
-  /** Session ids bound to `identity` (hex), least recently used first. */
-  sessionsOf(identity: string): Promise<string[]>;
-  /** Bind a new session id to `identity`. */
-  bind(id: string, identity: string): Promise<void>;
+  /** How many sessions are bound to `identity` (hex), on every replica. */
+  sessionCount(identity: string): Promise<number>;
+  /**
+   * Bind new session `id` to `identity` if the caller holds fewer than `cap` sessions, in one
+   * step no other replica can interleave with. When it holds `cap` already, `beyond` decides:
+   * `refuse` binds nothing; `evict` unbinds its least recently used sessions to make room.
+   */
+  claim(id: string, identity: string, cap: number, beyond: 'refuse' | 'evict'): Promise<Claim>;
   /** Mark session `id` used now; false when its binding is gone (expired, or closed elsewhere). */
   touch(id: string, identity: string): Promise<boolean>;
   /** The identity session `id` is bound to, on any replica; undefined when none. */
