@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { createVaultClient } from './client/client.js';
 import { applyFlags, ConfigError, loadConfig, SETTINGS, TOOLSETS, type Config } from './config.js';
 import { TokenManager } from './auth/token-manager.js';
+import { tuneHeapForServer } from './heap.js';
 import { createLogger, type Logger } from './log.js';
 import { policyCommand, policyDocument, policyOptions } from './policy.js';
 import { candidateTools, createMcpServer, knownToolNames, selectTools } from './server/server.js';
@@ -65,6 +66,7 @@ async function stdio(options: Options): Promise<void> {
   if (config.transport === 'streamable-http') return http(options);
   const log = createLogger(config.logLevel);
   guard(log);
+  tuneHeapForServer();
   const tokens = new TokenManager(createVaultClient(config.vault), config.login, log);
   const candidates = await candidateTools(config);
   // The token check (and a login) runs beside the handshake: a slow Vault must not delay it;
@@ -102,6 +104,7 @@ async function http(options: Options): Promise<void> {
   const config = configFrom(options, 'streamable-http');
   const log = createLogger(config.logLevel);
   guard(log);
+  tuneHeapForServer();
   const candidates = await candidateTools(config);
   const count = selectTools(config, candidates).enabled.length;
   const base = createVaultClient({ ...config.vault, token: undefined });
