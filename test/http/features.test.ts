@@ -180,4 +180,43 @@ describe('stateless HTTP', () => {
     await client.close();
     await stateless.close();
   });
+
+  it('a server that answered an initialize is not reused: the next call still cannot ask the user', async () => {
+    // Stateless servers are reused between a caller's requests; one that took an initialize holds
+    // the client's capabilities (elicitation here), which must not reach a later request.
+    await adminRequest('POST', `${mount}/data/app/kept2`, { data: { k: 'v' } });
+    const stateless = await serve({
+      MCP_SESSION_MODE: 'stateless',
+      VAULT_MCP_CONFIRM: 'destructive',
+    });
+    const post = async (id: number, method: string, params: unknown): Promise<unknown> => {
+      const response = await fetch(stateless.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-06-18',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+        signal: AbortSignal.timeout(20_000),
+      });
+      return response.json();
+    };
+    await post(1, 'initialize', {
+      protocolVersion: '2025-06-18',
+      capabilities: { elicitation: {} },
+      clientInfo: { name: 'raw', version: '1' },
+    });
+    const answer = (await post(2, 'tools/call', {
+      name: 'delete_secret_metadata',
+      arguments: { mount, path: 'app/kept2' },
+    })) as { result: CallToolResult };
+    expect(textOf(answer.result)).toBe(
+      "delete_secret_metadata was not run: it needs the user's confirmation (VAULT_MCP_CONFIRM=destructive), and the user cannot be asked in this session (the client does not declare the elicitation capability, or the server runs in stateless HTTP mode). Nothing was changed. Use a client that supports elicitation, or the operator can restart vault-mcp with VAULT_MCP_CONFIRM=never to allow such calls without asking.",
+    );
+    expect(await adminRequest('GET', `${mount}/metadata/app/kept2`)).toMatchObject({
+      data: { current_version: 1 },
+    });
+    await stateless.close();
+  });
 });

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Request, Response, Router } from 'express';
 import { LRUCache } from 'lru-cache';
@@ -19,6 +19,7 @@ import { callerOf, safeErrorText, sameIdentity, type Caller } from './callers.js
 import { callerKey, sessionKey, type CallerLimits } from './limits.js';
 import { header, HttpRefusal, refuse, rpcError } from './refusal.js';
 import type { SharedState } from './state.js';
+import { serveWeb } from './web-transport.js';
 
 /** What the routes need. */
 export interface RouteDeps {
@@ -36,7 +37,7 @@ export interface Routes {
 }
 
 interface Session {
-  readonly transport: StreamableHTTPServerTransport;
+  readonly transport: WebStandardStreamableHTTPServerTransport;
   readonly server: McpServer;
   readonly caller: Caller;
   lastSeen: number;
@@ -135,7 +136,7 @@ export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
         return;
       }
     }
-    await session.transport.handleRequest(req, res, req.body);
+    await serveWeb(session.transport, req, res, req.body);
   };
 
   const open = async (req: Request, res: Response, caller: Caller) => {
@@ -175,7 +176,7 @@ export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
       );
       return;
     }
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       // Event-stream answers to POSTs: a call may ask the user (elicitation/create) and send
       // progress and log notifications before its result, which a plain JSON answer cannot carry.
@@ -201,7 +202,7 @@ export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
     transport.onclose = () => drop(transport.sessionId, 'transport closed');
     try {
       await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
+      await serveWeb(transport, req, res, req.body);
     } finally {
       // The SDK refused this initialize (or failed): the claim binds no session.
       if (!sessions.has(id)) await state.unbind(id, identity).catch(() => undefined);
@@ -249,11 +250,44 @@ export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
   };
 }
 
-/** Stateless routes on `router`: POST only, each request served by a server of its own. */
+/**
+ * Idle servers kept per caller in stateless mode. Building an McpServer (its JSON Schema
+ * validator, tool and prompt registrations, logger) cost more than the read it served; a caller's
+ * concurrent requests each take one, and up to this many wait for the next requests.
+ */
+const IDLE_SERVERS_PER_CALLER = 4;
+
+/**
+ * Requests after which a stateless server holds nothing of the client: not `initialize` (the
+ * client's capabilities, which would let a later call try elicitation that cannot come back), not
+ * `logging/setLevel`, no batch. A server that served anything else is closed, as before.
+ */
+const STATELESS_METHODS = new Set([
+  'tools/call',
+  'tools/list',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/read',
+  'resources/templates/list',
+  'completion/complete',
+  'ping',
+]);
+function leavesNoState(body: unknown): boolean {
+  // A parsed JSON body: read one field, whatever the shape.
+  const method = (body as { method?: unknown } | null)?.method;
+  return !Array.isArray(body) && typeof method === 'string' && STATELESS_METHODS.has(method);
+}
+
+/**
+ * Stateless routes on `router`: POST only, each request served by a server with no client state
+ * (a new one, or one of the caller's idle servers).
+ */
 export function statelessRoutes(router: Router, deps: RouteDeps): Routes {
   const { config, log, limits } = deps;
-  // Per-caller mount caches, bounded in count and idle time (capabilities: per caller in limits).
-  const callers = new LRUCache<string, { mounts: MountCache }>({
+  // Per-caller mount caches and idle servers, bounded in count and idle time (capabilities: per
+  // caller in limits).
+  const callers = new LRUCache<string, { mounts: MountCache; idle: McpServer[] }>({
     max: 10_000,
     ttl: config.http.sessionIdleMs,
     updateAgeOnGet: true,
@@ -264,29 +298,41 @@ export function statelessRoutes(router: Router, deps: RouteDeps): Routes {
       const key = callerKey(caller);
       let cached = callers.get(key);
       if (!cached) {
-        cached = { mounts: new MountCache(config.mountCacheTtlMs) };
+        cached = { mounts: new MountCache(config.mountCacheTtlMs), idle: [] };
         callers.set(key, cached);
       }
       if (isInitializeRequest(req.body)) await limits.admitOpening(caller);
-      const server = newServer(
-        deps,
-        caller,
-        cached.mounts,
-        // Worded as before the per-caller buckets had a name: the caller is the session here.
-        limits.admitCalls(key, 'per-session'),
-        // One capability probe per caller and TTL, not one per request.
-        limits.capabilities(caller),
-      );
+      const server =
+        cached.idle.pop() ??
+        newServer(
+          deps,
+          caller,
+          cached.mounts,
+          // Worded as before the per-caller buckets had a name: the caller is the session here.
+          limits.admitCalls(key, 'per-session'),
+          // One capability probe per caller and TTL, not one per request.
+          limits.capabilities(caller),
+        );
+      const reusable = leavesNoState(req.body);
       // No sessionIdGenerator: the SDK's stateless mode (no Mcp-Session-Id, one request, JSON
       // answer). Without a session the user's answer to an elicitation could not come back: the
       // server never asks here, and calls VAULT_MCP_CONFIRM requires confirming are refused.
-      const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
+      const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
+      const entry = cached;
       res.on('close', () => {
-        void transport.close().catch(() => undefined);
-        void server.close().catch(() => undefined);
+        // Closing the transport disconnects the server (the SDK's Protocol); one that served only
+        // a stateless request may serve the caller's next one.
+        void transport.close().then(
+          () => {
+            if (reusable && !server.isConnected() && entry.idle.length < IDLE_SERVERS_PER_CALLER)
+              entry.idle.push(server);
+            else void server.close().catch(() => undefined);
+          },
+          () => undefined,
+        );
       });
       await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
+      await serveWeb(transport, req, res, req.body);
     }),
   );
   const notAllowed = (_req: Request, res: Response): void => {

@@ -1,0 +1,110 @@
+/**
+ * The SDK's web-standard streamable-HTTP transport served on node:http. The SDK's own Node wrapper
+ * (StreamableHTTPServerTransport, over @hono/node-server) flushes an event stream's headers before
+ * the first event and ends the stream in a write of its own: a read_secret answer cost three
+ * socket writes (headers, the event, the end chunk) and a Node-to-web request conversion per
+ * POST. Here the request's method, URL and headers become a web Request (the body is already
+ * parsed), and the transport's Response goes out with the fewest writes that keep its meaning: an
+ * answer complete with its first event is one write; each later event is written as it comes;
+ * a GET's stream opens at once. JSON-RPC and sessions stay the SDK's.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ReadableStreamReadResult } from 'node:stream/web';
+import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+
+/**
+ * Hand `req` (its body already parsed into `parsedBody`) to `transport` and write the answer to
+ * `res`. Resolves when the answer is written or the client went away.
+ * @throws what transport.handleRequest throws (a stateless transport used twice).
+ */
+export async function serveWeb(
+  transport: WebStandardStreamableHTTPServerTransport,
+  req: IncomingMessage & { originalUrl?: string },
+  res: ServerResponse,
+  parsedBody: unknown,
+): Promise<void> {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2)
+    headers.append(raw[i] as string, raw[i + 1] as string);
+  const scheme = 'encrypted' in req.socket ? 'https' : 'http';
+  const url = `${scheme}://${req.headers.host ?? 'localhost'}${req.originalUrl ?? req.url ?? '/'}`;
+  const request = new Request(url, { method: req.method ?? 'GET', headers });
+  const response = await transport.handleRequest(request, { parsedBody });
+  await writeResponse(response, res, req.method === 'GET');
+}
+
+type Read = ReadableStreamReadResult<Uint8Array>;
+
+/** The next read when it is ready within this turn of the microtask queue, else undefined. */
+function readNow(pending: Promise<Read>): Promise<Read | undefined> {
+  return Promise.race([pending, Promise.resolve().then(() => undefined)]);
+}
+
+/** Resolves when `res` can take more (drain) or is gone (close). */
+function writable(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * Write a web Response to `res`. `openAtOnce`: send the headers before the first event (a GET's
+ * standalone stream, which may stay silent for long); otherwise they go with the first event,
+ * which the transport's keep-alive comment bounds to 15 s.
+ */
+async function writeResponse(
+  response: Response,
+  res: ServerResponse,
+  openAtOnce: boolean,
+): Promise<void> {
+  const head: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    head[name] = value;
+  });
+  const body = response.body;
+  if (!body) {
+    res.writeHead(response.status, head).end();
+    return;
+  }
+  const reader = body.getReader();
+  const cancel = (): void => void reader.cancel().catch(() => undefined);
+  res.on('close', cancel);
+  try {
+    if (openAtOnce) {
+      res.writeHead(response.status, head);
+      res.flushHeaders();
+    }
+    let current: Read = await reader.read();
+    while (!current.done && !res.destroyed) {
+      const pending = reader.read();
+      const next = await readNow(pending);
+      if (next?.done) {
+        // The last chunk: with the headers (and a length) when they are not out yet, and the end.
+        if (!res.headersSent)
+          res.writeHead(response.status, {
+            ...head,
+            'content-length': String(current.value.length),
+          });
+        res.end(current.value);
+        return;
+      }
+      if (!res.headersSent) res.writeHead(response.status, head);
+      if (!res.write(current.value)) await writable(res);
+      current = next ?? (await pending);
+    }
+    if (res.destroyed) return;
+    if (!res.headersSent) res.writeHead(response.status, head);
+    res.end();
+  } catch (error) {
+    res.destroy(error instanceof Error ? error : undefined);
+  } finally {
+    res.off('close', cancel);
+  }
+}
