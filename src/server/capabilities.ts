@@ -101,13 +101,17 @@ function candidates(
   return out.length ? out : 'no PKI mount is visible to this token yet (enable_pki creates one)';
 }
 
-/** Verdicts for `tools`, from one `sys/internal/ui/mounts` and one `sys/capabilities-self` call. */
+/**
+ * Verdicts for `tools`, from one `sys/internal/ui/mounts` and one `sys/capabilities-self` call.
+ * Neither is retried: the verdicts only annotate tools/list, which waits for them, and a failed
+ * probe is not cached (CapabilityCache), so the next listing asks again.
+ */
 export async function probeTools(
   vault: VaultClient,
   tools: readonly Tool[],
   prefix: string,
 ): Promise<Map<string, ToolVerdict>> {
-  const mounts = await listVisibleMounts(vault);
+  const mounts = await listVisibleMounts(vault, { noRetry: true });
   const plans = new Map(tools.map((tool) => [tool.name, candidates(tool, mounts, prefix)]));
   const paths = new Set<string>();
   for (const plan of plans.values())
