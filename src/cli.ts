@@ -83,7 +83,8 @@ async function stdio(options: Options): Promise<void> {
   // instead of at the first tools/list, which waits for its verdicts. With a login it needs the
   // token the login brings.
   const capabilities = capabilityCache({ config, vault, log, candidates });
-  void (tokens.canLogin ? ready.then(() => capabilities.get()) : capabilities.get());
+  if (tokens.canLogin) void ready.then(() => capabilities.prefetch());
+  else capabilities.prefetch();
   const { server, selection } = createMcpServer({
     config,
     vault,
