@@ -14,12 +14,13 @@ const { TOOLS } = await import('../dist/src/tools/index.js');
 const { listedSchemas } = await import('../dist/src/server/listed-schema.js');
 const listed = Object.fromEntries(TOOLS.map((tool) => [tool.name, listedSchemas(tool)]));
 
-// Chunk names carry content hashes: without this, every build would leave the last one's behind.
-rmSync('dist/bin', { recursive: true, force: true });
-
 // `node scripts/bundle.mjs --no-minify [--outdir DIR]`: readable function names for `node --cpu-prof`.
 const argv = process.argv.slice(2);
 const outdirAt = argv.indexOf('--outdir');
+const outdir = outdirAt >= 0 ? argv[outdirAt + 1] : 'dist/bin';
+
+// Chunk names carry content hashes: without this, every build would leave the last one's behind.
+rmSync(outdir, { recursive: true, force: true });
 
 await build({
   entryPoints: { 'vault-mcp': 'src/cli.ts' },
@@ -29,7 +30,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  outdir: outdirAt >= 0 ? argv[outdirAt + 1] : 'dist/bin',
+  outdir,
   outExtension: { '.js': '.mjs' },
   define: { __VAULT_MCP_LISTED_SCHEMAS__: JSON.stringify(JSON.stringify(listed)) },
   banner: {
