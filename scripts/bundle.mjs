@@ -2,11 +2,25 @@
 // start-up RSS 97 MB -> 84 MB against the per-file tsc output, because Node resolves and loads a few
 // files instead of hundreds. The HTTP transport and the raw tools' schemas stay separate chunks,
 // loaded only when used. The library entry (dist/src/index.js) is the plain tsc output.
+//
+// The JSON Schemas tools/list serves for the hand-written tools are computed here, from the tsc
+// output of the same source (so run after tsc, as `make build` does), and built into the binary:
+// converting them from zod at start-up took ~100 ms before the first tools/list answer
+// (src/server/listed-schema.ts).
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+
+const { TOOLS } = await import('../dist/src/tools/index.js');
+const { listedSchemas } = await import('../dist/src/server/listed-schema.js');
+const listed = Object.fromEntries(TOOLS.map((tool) => [tool.name, listedSchemas(tool)]));
 
 // `node scripts/bundle.mjs --no-minify [--outdir DIR]`: readable function names for `node --cpu-prof`.
 const argv = process.argv.slice(2);
 const outdirAt = argv.indexOf('--outdir');
+const outdir = outdirAt >= 0 ? argv[outdirAt + 1] : 'dist/bin';
+
+// Chunk names carry content hashes: without this, every build would leave the last one's behind.
+rmSync(outdir, { recursive: true, force: true });
 
 await build({
   entryPoints: { 'vault-mcp': 'src/cli.ts' },
@@ -16,8 +30,9 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  outdir: outdirAt >= 0 ? argv[outdirAt + 1] : 'dist/bin',
+  outdir,
   outExtension: { '.js': '.mjs' },
+  define: { __VAULT_MCP_LISTED_SCHEMAS__: JSON.stringify(JSON.stringify(listed)) },
   banner: {
     js: [
       // No V8 flags here: `node dist/bin/vault-mcp.mjs` would not see them. The server modes set

@@ -4,14 +4,20 @@
  * lists every problem.
  */
 import { Command, Option } from 'commander';
-import { z } from 'zod';
-import { createVaultClient } from './client/client.js';
+import { createVaultClient, type VaultClient } from './client/client.js';
 import { applyFlags, ConfigError, loadConfig, SETTINGS, TOOLSETS, type Config } from './config.js';
 import { TokenManager } from './auth/token-manager.js';
 import { tuneHeapForServer } from './heap.js';
 import { createLogger, type Logger } from './log.js';
 import { policyCommand, policyDocument, policyOptions } from './policy.js';
-import { candidateTools, createMcpServer, knownToolNames, selectTools } from './server/server.js';
+import {
+  candidateTools,
+  capabilityCache,
+  createMcpServer,
+  knownToolNames,
+  selectTools,
+} from './server/server.js';
+import { toolListSchemas } from './server/listed-schema.js';
 import { packageVersion } from './server/version.js';
 import { httpModeLine, modeLine } from './startup.js';
 import { serveStdio } from './transports/stdio.js';
@@ -72,13 +78,21 @@ async function stdio(options: Options): Promise<void> {
   // The token check (and a login) runs beside the handshake: a slow Vault must not delay it;
   // tool calls wait for it.
   const ready = tokens.start();
+  const vault = (): VaultClient => tokens.client();
+  // The capability probe (ui/mounts, then capabilities-self) starts now, beside the token check,
+  // instead of at the first tools/list, which waits for its verdicts. With a login it needs the
+  // token the login brings.
+  const capabilities = capabilityCache({ config, vault, log, candidates });
+  if (tokens.canLogin) void ready.then(() => capabilities.prefetch());
+  else capabilities.prefetch();
   const { server, selection } = createMcpServer({
     config,
-    vault: () => tokens.client(),
+    vault,
     tokens,
     ready,
     log,
     candidates,
+    capabilities,
   });
   log.info(
     {
@@ -196,8 +210,8 @@ async function listTools(options: Record<string, string | boolean | undefined>):
           description: t.description,
           write: t.write,
           annotations: t.annotations,
-          // The JSON Schema tools/list serves (same zod object, converted the same way).
-          inputSchema: z.toJSONSchema(z.object(t.input).strict(), { io: 'input' }),
+          // The JSON Schema tools/list serves.
+          inputSchema: toolListSchemas(t).inputSchema,
         })),
         null,
         2,

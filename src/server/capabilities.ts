@@ -101,13 +101,17 @@ function candidates(
   return out.length ? out : 'no PKI mount is visible to this token yet (enable_pki creates one)';
 }
 
-/** Verdicts for `tools`, from one `sys/internal/ui/mounts` and one `sys/capabilities-self` call. */
+/**
+ * Verdicts for `tools`, from one `sys/internal/ui/mounts` and one `sys/capabilities-self` call.
+ * Neither is retried: the verdicts only annotate tools/list, which waits for them, and a failed
+ * probe is not cached (CapabilityCache), so the next listing asks again.
+ */
 export async function probeTools(
   vault: VaultClient,
   tools: readonly Tool[],
   prefix: string,
 ): Promise<Map<string, ToolVerdict>> {
-  const mounts = await listVisibleMounts(vault);
+  const mounts = await listVisibleMounts(vault, { noRetry: true });
   const plans = new Map(tools.map((tool) => [tool.name, candidates(tool, mounts, prefix)]));
   const paths = new Set<string>();
   for (const plan of plans.values())
@@ -154,6 +158,8 @@ export class CapabilityCache {
   #value: Map<string, ToolVerdict> | undefined;
   #at = 0;
   #pending: Promise<Map<string, ToolVerdict>> | undefined;
+  /** The probe prefetch() started, until a get() takes its answer. */
+  #prefetched: Promise<Map<string, ToolVerdict>> | undefined;
 
   constructor(
     private readonly load: () => Promise<Map<string, ToolVerdict>>,
@@ -163,6 +169,9 @@ export class CapabilityCache {
 
   async get(): Promise<Map<string, ToolVerdict>> {
     if (this.#value && Date.now() - this.#at < this.ttlMs) return this.#value;
+    const prefetched = this.#prefetched;
+    this.#prefetched = undefined;
+    if (prefetched) return prefetched;
     this.#pending ??= this.load()
       .then((value) => {
         this.#value = value;
@@ -179,8 +188,26 @@ export class CapabilityCache {
     return this.#pending;
   }
 
+  /**
+   * Probe now, before anyone asks (stdio start-up). When this probe fails, the first get() after
+   * it answers with that failure (the verdicts as they were, usually none) instead of probing again
+   * at once: with Vault unreachable the first tools/list must not wait for a second failure. The
+   * get() after that probes again.
+   */
+  prefetch(): void {
+    if (this.#value && Date.now() - this.#at < this.ttlMs) return;
+    const probe = this.get();
+    this.#prefetched = probe;
+    const at = this.#at;
+    // Succeeded: the verdicts are cached, and get() goes by their age as usual.
+    void probe.then(() => {
+      if (this.#prefetched === probe && this.#at !== at) this.#prefetched = undefined;
+    });
+  }
+
   /** Forget the verdicts (a mount was created or removed): the next get() probes again. */
   invalidate(): void {
     this.#value = undefined;
+    this.#prefetched = undefined;
   }
 }

@@ -3,6 +3,12 @@
  * (tool-calls.ts), and register the prompts and resources on one McpServer per session.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type {
+  JsonSchemaType,
+  JsonSchemaValidator,
+  jsonSchemaValidator,
+} from '@modelcontextprotocol/sdk/validation';
 import type { VaultClient } from '../client/client.js';
 import type { Config } from '../config.js';
 import { teeLogger, type Logger } from '../log.js';
@@ -161,6 +167,21 @@ export function capabilityCache(
 }
 
 /**
+ * The SDK's Ajv validator (elicitation answers), built on first use and shared by every server of
+ * the process: the SDK's default builds a new Ajv instance per server, ~7 ms before the first
+ * answer, and again for every HTTP session.
+ */
+class LazyAjvValidator implements jsonSchemaValidator {
+  #ajv: AjvJsonSchemaValidator | undefined;
+
+  getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
+    this.#ajv ??= new AjvJsonSchemaValidator();
+    return this.#ajv.getValidator<T>(schema);
+  }
+}
+const validator = new LazyAjvValidator();
+
+/**
  * An McpServer with the selected tools (on its low-level Server, see serveTools), the prompts and
  * the resources registered, and its log records copied to the client (`notifications/message`).
  * One per client session (stdio: one per process); cheap to build because tool definitions are
@@ -175,7 +196,11 @@ export function createMcpServer(deps: ServerDependencies): {
   const server = new McpServer(
     { name: 'vault-mcp', title: 'Vault MCP', version: packageVersion() },
     // Declared here so the SDK installs logging/setLevel; tools are served by serveTools.
-    { instructions: instructions(config), capabilities: { logging: {} } },
+    {
+      instructions: instructions(config),
+      capabilities: { logging: {} },
+      jsonSchemaValidator: validator,
+    },
   );
   // Log records reach the client (and so the model): no stack traces, and the same last guard
   // as tool results (the token, and key material unless reveal is on) over every string.

@@ -32,6 +32,7 @@ import {
 } from './confirm.js';
 import { CallCancelledError, callContext, type ToolContext } from './context.js';
 import { errorResult } from './errors.js';
+import { toolListSchemas } from './listed-schema.js';
 import { redactText, redactValue, type RedactOptions } from './redact.js';
 import type { Tool } from './tool.js';
 
@@ -69,7 +70,7 @@ interface Schemas {
   readonly output: z.ZodObject;
 }
 const schemaCache = new WeakMap<Tool, Schemas>();
-/** tools/list entries by tool selection: zod-to-JSON-Schema costs ~1 ms a tool, once per process. */
+/** tools/list entries by tool selection, built once per process. */
 const listCache = new Map<string, ListedTool[]>();
 
 /** zod objects of a tool, built once per process (HTTP mode builds a server per session or request). */
@@ -82,6 +83,12 @@ function schemasOf(tool: Tool): Schemas {
   return schemas;
 }
 
+/**
+ * The tools/list entries of `enabled`. JSON Schemas come precomputed in the binary (the bundle
+ * step) or are converted here once (zod-to-JSON-Schema, about 1 ms a tool); see listed-schema.ts.
+ * `execution` is left out: absent means `taskSupport: "forbidden"` (calls run to completion in
+ * the request), and `annotations.title` would repeat `title`.
+ */
 function definitions(enabled: readonly Tool[]): ListedTool[] {
   const key = enabled.map((t) => t.name).join(',');
   let listed = listCache.get(key);
@@ -90,17 +97,8 @@ function definitions(enabled: readonly Tool[]): ListedTool[] {
       name: tool.name,
       title: tool.title,
       description: tool.description,
-      inputSchema: z.toJSONSchema(schemasOf(tool).input, {
-        target: 'draft-7',
-        io: 'input',
-      }) as ListedTool['inputSchema'],
-      outputSchema: z.toJSONSchema(schemasOf(tool).output, {
-        target: 'draft-7',
-        io: 'output',
-      }) as ListedTool['outputSchema'],
-      annotations: { title: tool.title, ...tool.annotations },
-      // Calls run to completion in the request; no task augmentation.
-      execution: { taskSupport: 'forbidden' as const },
+      ...toolListSchemas(tool),
+      annotations: tool.annotations,
     }));
     listCache.set(key, listed);
   }

@@ -10,21 +10,15 @@ import { forgetAllMounts } from '../server/mount-cache.js';
 export const WITHHELD_HINT =
   'Values are withheld: vault-mcp does not send secret values to the model unless the operator starts it with VAULT_MCP_REVEAL_SECRETS=true (or --reveal-secrets).';
 
-/** `mount`: a mount path, trailing slash tolerated. */
+/** `mount`: a mount path (a trailing slash is tolerated); `what` is the engine, e.g. `KV v2`. */
 export function mountField(example: string, what: string): z.ZodString {
-  return z
-    .string()
-    .describe(
-      `Mount path of the ${what}, e.g. '${example}' (a trailing slash is ignored; do not include 'data/' or 'metadata/').`,
-    );
+  return z.string().describe(`${what} mount path, e.g. '${example}' (no 'data/' or 'metadata/').`);
 }
 
 /** `path` inside a mount. */
 export const secretPathField = z
   .string()
-  .describe(
-    "Path of the secret inside the mount, e.g. 'myapp/database' (no mount prefix, no 'data/').",
-  );
+  .describe("Secret path inside the mount, e.g. 'myapp/database' (no mount, no 'data/').");
 
 /** Vault duration: a Go duration string (`72h`, `30m`, `30d` for PKI) or integer seconds. */
 export function durationField(description: string) {

@@ -2,8 +2,12 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliPath, freePort, startDevServer, vaultRequest } from '../../scripts/lib/openbao.js';
+import { connect } from '../support/mcp.js';
+import { devServer } from '../support/vault.js';
 import { eventually } from '../support/wait.js';
 
 async function start(
@@ -79,5 +83,36 @@ describe('vault-mcp over stdio', () => {
     expect(open.structuredContent).toEqual({ mount: 'secret', path: '', kv_version: 2, keys: [] });
     await mcp.close();
     await server.stop();
+  });
+});
+
+// The binary's tools/list schemas are computed at build time (scripts/bundle.mjs).
+describe('the bundle', () => {
+  it('lists the same tools, schemas included, as the source (default toolsets)', async () => {
+    const { address, token } = devServer();
+    const mcp = await start({ VAULT_ADDR: address, VAULT_TOKEN: token });
+    const inProcess = await connect();
+    try {
+      const fromBinary = await mcp.client.listTools();
+      expect(fromBinary.tools.length).toBeGreaterThan(30);
+      expect(fromBinary).toEqual(await inProcess.client.listTools());
+    } finally {
+      await mcp.close();
+      await inProcess.close();
+    }
+  }, 60_000);
+
+  const files = readdirSync(dirname(cliPath));
+  const sources = files.map((f) => readFileSync(join(dirname(cliPath), f), 'utf8'));
+
+  it("carries the hand-written tools' schemas precomputed", () => {
+    expect(sources.join('\n')).toContain('{"list_mounts":{"inputSchema":{"type":"object"');
+  });
+
+  it('has no chunk that nothing imports (old builds are cleaned away)', () => {
+    const unused = files.filter(
+      (f) => f !== 'vault-mcp.mjs' && !sources.some((s) => s.includes(`./${f}`)),
+    );
+    expect(unused).toEqual([]);
   });
 });

@@ -116,6 +116,25 @@ describe('a slow or flaky Vault', () => {
     await proxy.close();
   });
 
+  it('the capability probe behind tools/list is not retried, and a failed one is asked again next time', async () => {
+    const proxy = await faultyProxy();
+    const mcp = await connect({ VAULT_ADDR: proxy.address, VAULT_MAX_RETRIES: '2' });
+    await mcp.ready;
+    const gets = (): number => proxy.counts['GET'] ?? 0;
+    const posts = (): number => proxy.counts['POST'] ?? 0;
+    const before = { get: gets(), post: posts() };
+    proxy.set({ failGets: 1 });
+    const first = await mcp.client.listTools();
+    expect(first.tools.length).toBeGreaterThan(30);
+    // One GET of sys/internal/ui/mounts (502, no retry); capabilities-self is not reached.
+    expect({ get: gets() - before.get, post: posts() - before.post }).toEqual({ get: 1, post: 0 });
+    await mcp.client.listTools();
+    // Not cached: ui/mounts again, then capabilities-self.
+    expect({ get: gets() - before.get, post: posts() - before.post }).toEqual({ get: 2, post: 1 });
+    await mcp.close();
+    await proxy.close();
+  });
+
   it('retries idempotent reads after 502, at most VAULT_MAX_RETRIES times', async () => {
     const proxy = await faultyProxy();
     const mcp = await connect({ VAULT_ADDR: proxy.address, VAULT_MAX_RETRIES: '2' });

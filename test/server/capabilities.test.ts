@@ -8,6 +8,7 @@ import {
   vaultRequest,
   type DevServer,
 } from '../../scripts/lib/openbao.js';
+import { CapabilityCache, type ToolVerdict } from '../../src/server/capabilities.js';
 import { connect } from '../support/mcp.js';
 
 let vault: DevServer;
@@ -109,5 +110,53 @@ describe('capability-aware tools', () => {
     const me = await mcp.ok<{ tools: Array<{ usable: boolean | null }> }>('whoami');
     expect(me.tools.every((t) => t.usable === true)).toBe(true);
     await mcp.close();
+  });
+});
+
+describe('CapabilityCache.prefetch', () => {
+  const verdict = (tool: string): ToolVerdict => ({
+    tool,
+    usable: true,
+    allowedOn: ['secret'],
+    missing: undefined,
+    note: undefined,
+  });
+
+  it('a failed prefetch answers the first get() without a second probe; the next get() probes again', async () => {
+    let probes = 0;
+    const errors: string[] = [];
+    const cache = new CapabilityCache(
+      async () => {
+        probes++;
+        if (probes === 1) throw new Error('cannot reach Vault');
+        return new Map([['read_secret', verdict('read_secret')]]);
+      },
+      60_000,
+      (error) => errors.push((error as Error).message),
+    );
+    cache.prefetch();
+    expect([...(await cache.get()).keys()]).toEqual([]);
+    expect({ probes, errors }).toEqual({ probes: 1, errors: ['cannot reach Vault'] });
+    expect([...(await cache.get()).keys()]).toEqual(['read_secret']);
+    expect(probes).toBe(2);
+  });
+
+  it('a successful prefetch is cached like any probe', async () => {
+    let probes = 0;
+    const cache = new CapabilityCache(
+      async () => {
+        probes++;
+        return new Map([['read_secret', verdict('read_secret')]]);
+      },
+      60_000,
+      () => undefined,
+    );
+    cache.prefetch();
+    expect([...(await cache.get()).keys()]).toEqual(['read_secret']);
+    expect([...(await cache.get()).keys()]).toEqual(['read_secret']);
+    expect(probes).toBe(1);
+    cache.invalidate();
+    await cache.get();
+    expect(probes).toBe(2);
   });
 });

@@ -189,9 +189,34 @@ describe('schemas strict clients accept', () => {
     });
     expect(input('kv_v2_write', 'data')).toEqual({
       type: 'object',
-      propertyNames: { type: 'string' },
       additionalProperties: true,
       description: 'The contents of the data map will be stored and returned on read.',
+    });
+  });
+});
+
+describe('tools/list is short', () => {
+  it('leaves out $schema, safe-integer bounds, string propertyNames, execution and annotations.title', async () => {
+    const { tools } = await mcp.client.listTools();
+    const text = JSON.stringify(tools);
+    expect(text).not.toContain('$schema');
+    expect(text).not.toContain(String(Number.MAX_SAFE_INTEGER));
+    expect(text).not.toContain('"propertyNames":{"type":"string"}');
+    for (const tool of tools) {
+      expect(tool.execution, tool.name).toBeUndefined();
+      expect(tool.annotations?.title, tool.name).toBeUndefined();
+      // Unknown arguments are refused, and the schema says so.
+      expect(tool.inputSchema['additionalProperties'], tool.name).toBe(false);
+      expect(JSON.stringify(tool.outputSchema), tool.name).not.toContain(
+        '"additionalProperties":false',
+      );
+    }
+    // Real bounds stay.
+    const read = tools.find((t) => t.name === 'read_secret');
+    expect((read?.inputSchema.properties as Record<string, unknown>)['version']).toEqual({
+      description: 'KV v2 version to read; the latest when absent.',
+      type: 'integer',
+      exclusiveMinimum: 0,
     });
   });
 });

@@ -9,7 +9,7 @@ export const whoami = defineTool({
   name: 'whoami',
   title: 'Who am I',
   description:
-    "Describe the Vault token vault-mcp uses (never the token itself): display name, accessor, policies, remaining TTL, renewability, expiry, and whether it is a root token. Optionally the token's capabilities on given Vault paths (e.g. 'secret/data/myapp/db').",
+    'Describe the Vault token vault-mcp uses (never the token itself): policies, TTL, expiry, root or not; optionally its capabilities on given Vault paths.',
   toolset: 'auth',
   write: false,
   annotations: READ,

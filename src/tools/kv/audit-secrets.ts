@@ -218,7 +218,7 @@ export const auditSecrets = defineTool({
   name: 'audit_secrets',
   title: 'Audit secrets tree',
   description:
-    'Walk a KV mount (or a folder of it) and report every secret with its key names, current version and created/updated times (KV v2), never values, as a list and a tree. Bounded by max_depth and max_secrets; the result says when it was truncated. Reports progress when asked and stops when cancelled.',
+    'Walk a KV mount (or a folder) and report every secret with key names, version and times (KV v2), never values, as a list and a tree. Bounded by max_depth and max_secrets (the result says when truncated). Reports progress; stops when cancelled.',
   toolset: 'kv',
   write: false,
   annotations: READ,
@@ -233,7 +233,7 @@ export const auditSecrets = defineTool({
   // Key names without values when the policy allows subkeys; otherwise from the data read.
   optionalOperations: ['kv_v2_read_subkeys'],
   input: {
-    mount: mountField('secret', 'KV secrets engine'),
+    mount: mountField('secret', 'KV'),
     path: z
       .string()
       .default('')

@@ -14,7 +14,7 @@ export const deleteSecretMetadata = defineTool({
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
   operations: ['ui_mounts_read', 'kv_v2_read_metadata', 'kv_v2_delete_metadata'],
-  input: { mount: mountField('secret', 'KV v2 secrets engine'), path: secretPathField },
+  input: { mount: mountField('secret', 'KV v2'), path: secretPathField },
   output: { mount: z.string(), path: z.string(), versions_removed: z.number().int() },
   handler: async ({ mount, path }, context) =>
     withKvTarget(context, mount, path, { needPath: true }, async (target) => {

@@ -9,7 +9,7 @@ export const deleteSecret = defineTool({
   name: 'delete_secret',
   title: 'Delete secret',
   description:
-    'Delete a secret from a KV v1 or v2 mount, or only one key of it. KV v2: deleting the secret soft-deletes its latest version (undelete_secret_versions restores it; destroy_secret_versions or delete_secret_metadata remove data for good); removing a key writes a new version without it. KV v1: the secret is gone for good. Removing the last key deletes the secret.',
+    'Delete a secret from a KV v1 or v2 mount, or one key of it. KV v2: soft-deletes the latest version (undelete_secret_versions restores it); removing a key writes a new version without it. KV v1: gone for good. Removing the last key deletes the secret.',
   toolset: 'kv',
   write: true,
   annotations: DESTRUCTIVE,
@@ -23,7 +23,7 @@ export const deleteSecret = defineTool({
     'kv_v1_delete',
   ],
   input: {
-    mount: mountField('secret', 'KV secrets engine'),
+    mount: mountField('secret', 'KV'),
     path: secretPathField,
     key: z
       .string()

@@ -13,7 +13,7 @@ export const listSecrets = defineTool({
   annotations: READ,
   operations: ['ui_mounts_read', 'kv_v2_list', 'kv_v1_list'],
   input: {
-    mount: mountField('secret', 'KV secrets engine'),
+    mount: mountField('secret', 'KV'),
     path: z
       .string()
       .default('')

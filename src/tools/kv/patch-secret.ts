@@ -15,7 +15,7 @@ export const patchSecret = defineTool({
   annotations: ADDITIVE,
   operations: ['ui_mounts_read', 'kv_v2_patch'],
   input: {
-    mount: mountField('secret', 'KV v2 secrets engine'),
+    mount: mountField('secret', 'KV v2'),
     path: secretPathField,
     data: anyObject().describe('Keys to set (null removes a key), e.g. {"password": "..."}.'),
     cas: z

@@ -16,12 +16,12 @@ export const readSecretMetadata = defineTool({
   name: 'read_secret_metadata',
   title: 'Read secret metadata',
   description:
-    'Read the metadata of a KV v2 secret: every version with its created/deleted/destroyed state, current and oldest version, created and updated times, custom metadata and settings (max_versions, cas_required, delete_version_after). No values.',
+    'Read the metadata of a KV v2 secret: every version and its state, times, custom metadata and settings. No values.',
   toolset: 'kv',
   write: false,
   annotations: READ,
   operations: ['ui_mounts_read', 'kv_v2_read_metadata'],
-  input: { mount: mountField('secret', 'KV v2 secrets engine'), path: secretPathField },
+  input: { mount: mountField('secret', 'KV v2'), path: secretPathField },
   output: {
     mount: z.string(),
     path: z.string(),

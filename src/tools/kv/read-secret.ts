@@ -16,7 +16,7 @@ export const readSecret = defineTool({
   annotations: READ,
   operations: ['ui_mounts_read', 'kv_v2_read', 'kv_v1_read'],
   input: {
-    mount: mountField('secret', 'KV secrets engine'),
+    mount: mountField('secret', 'KV'),
     path: secretPathField,
     version: z
       .number()

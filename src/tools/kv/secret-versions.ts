@@ -23,7 +23,7 @@ function versionsTool(spec: {
     annotations: spec.annotations,
     operations: ['ui_mounts_read', spec.operation],
     input: {
-      mount: mountField('secret', 'KV v2 secrets engine'),
+      mount: mountField('secret', 'KV v2'),
       path: secretPathField,
       versions: versionsField,
     },

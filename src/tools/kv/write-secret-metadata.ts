@@ -9,13 +9,13 @@ export const writeSecretMetadata = defineTool({
   name: 'write_secret_metadata',
   title: 'Write secret metadata',
   description:
-    'Change settings and custom metadata of a KV v2 secret without touching its data: max_versions, cas_required, delete_version_after, custom_metadata. Settings not given keep their value (sent as a merge patch; needs the patch capability on the metadata path). Lowering max_versions removes old versions.',
+    'Change settings and custom metadata of a KV v2 secret without touching its data. Settings not given keep their value (a merge patch: needs patch on the metadata path). Lowering max_versions removes old versions.',
   toolset: 'kv',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
   operations: ['ui_mounts_read', 'kv_v2_patch_metadata'],
   input: {
-    mount: mountField('secret', 'KV v2 secrets engine'),
+    mount: mountField('secret', 'KV v2'),
     path: secretPathField,
     max_versions: z
       .number()

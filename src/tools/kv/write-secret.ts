@@ -10,13 +10,13 @@ export const writeSecret = defineTool({
   name: 'write_secret',
   title: 'Write secret',
   description:
-    'Write to a secret in a KV v1 or v2 mount. Either set one key (key + value: the other keys are kept; on KV v2 the read-and-write is guarded by check-and-set so a concurrent change is never lost) or write the whole secret (data: keys not given are removed). KV v2 keeps the previous version. Values are never echoed back.',
+    'Write to a secret in a KV v1 or v2 mount. Either set one key (key + value: other keys are kept; KV v2 guards this with check-and-set) or the whole secret (data: keys not given are removed). KV v2 keeps the previous version. Values are never echoed back.',
   toolset: 'kv',
   write: true,
   annotations: DESTRUCTIVE,
   operations: ['ui_mounts_read', 'kv_v2_read', 'kv_v2_write', 'kv_v1_read', 'kv_v1_write'],
   input: {
-    mount: mountField('secret', 'KV secrets engine'),
+    mount: mountField('secret', 'KV'),
     path: secretPathField,
     key: keyNameField("Key to set, e.g. 'password'. Use with value.").optional(),
     value: scalar()

@@ -32,7 +32,7 @@ export const readMount = defineTool({
   name: 'read_mount',
   title: 'Read mount',
   description:
-    "Read one secrets engine mount: type, KV version, description, accessor, options and lease TTLs (seconds: the mount's own setting, 0 when it follows the system default, and the value in force when known). Works with any token that has a capability under the mount (sys/internal/ui/mounts).",
+    'Read one secrets engine mount: type, KV version, options and lease TTLs in seconds. Works with any token that has a capability under the mount (sys/internal/ui/mounts).',
   toolset: 'mounts',
   write: false,
   annotations: READ,

@@ -18,26 +18,18 @@ export const mountSchema = z.object({
     .number()
     .int()
     .optional()
-    .describe(
-      "The mount's own setting in seconds; 0 = none, the system default applies. Absent when the server does not say.",
-    ),
+    .describe("The mount's own setting, seconds; 0: the system default applies."),
   max_lease_ttl: z
     .number()
     .int()
     .optional()
-    .describe(
-      "The mount's own setting in seconds; 0 = none, the system default applies. Absent when the server does not say.",
-    ),
+    .describe("The mount's own setting, seconds; 0: the system default applies."),
   effective_default_lease_ttl: z
     .number()
     .int()
     .optional()
-    .describe('Seconds in force for leases of this mount, when known.'),
-  effective_max_lease_ttl: z
-    .number()
-    .int()
-    .optional()
-    .describe('Seconds in force for leases of this mount, when known.'),
+    .describe('Seconds in force, when known.'),
+  effective_max_lease_ttl: z.number().int().optional().describe('Seconds in force, when known.'),
 });
 
 type DescribedMount = z.infer<typeof mountSchema>;

@@ -10,7 +10,7 @@ export const tuneMount = defineTool({
   name: 'tune_mount',
   title: 'Tune mount',
   description:
-    'Change settings of a secrets engine mount: default and maximum lease TTL, description, options (e.g. {"version": "2"} upgrades KV v1 to v2, which cannot be undone). Settings not given stay as they are. Returns the tuning after the change.',
+    'Change settings of a secrets engine mount: lease TTLs, description, options ({"version": "2"} upgrades KV v1 to v2 for good). Settings not given stay. Returns the settings after the change.',
   toolset: 'mounts',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,

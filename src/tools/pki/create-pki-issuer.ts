@@ -143,7 +143,7 @@ export const createPkiIssuer = defineTool({
   name: 'create_pki_issuer',
   title: 'Create PKI issuer',
   description:
-    "Create a CA (issuer) on a PKI mount: a self-signed root, or, with root_mount and root_issuer, an intermediate signed by that issuer. The private key stays in Vault. Also points the mount's issuing-certificate and CRL URLs at itself when they are unset. Avoid generic names like example, demo or test.",
+    "Create a CA (issuer) on a PKI mount: a self-signed root, or with root_mount and root_issuer an intermediate signed by it. The key stays in Vault. Sets the mount's issuing-certificate and CRL URLs when unset. Avoid generic names like example, demo or test.",
   toolset: 'pki',
   write: true,
   mintsCredentials: true,

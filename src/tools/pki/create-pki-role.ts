@@ -9,7 +9,7 @@ export const createPkiRole = defineTool({
   name: 'create_pki_role',
   title: 'Create PKI role',
   description:
-    'Create or replace a PKI role: which names certificates may carry, key type and lifetimes, and which issuer signs them (issuer_name). Give allowed_domains (and usually allow_subdomains) to restrict names; without them any name is allowed. An existing role of that name is replaced. Avoid generic names like example, demo or test.',
+    'Create or replace a PKI role: allowed names, key type, lifetimes and signing issuer. Give allowed_domains (usually with allow_subdomains) to restrict names; without them any name is allowed. Avoid generic names like example, demo or test.',
   toolset: 'pki',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
@@ -66,9 +66,7 @@ export const createPkiRole = defineTool({
       .optional()
       .describe('Key size (rsa 2048/3072/4096, ec 256/384/521).'),
     ttl: durationField('Default lifetime of certificates from this role.').optional(),
-    max_ttl: durationField(
-      "Longest lifetime of certificates from this role; defaults to '30d'.",
-    ).default('30d'),
+    max_ttl: durationField('Longest lifetime of certificates from this role.').default('30d'),
     use_csr_common_name: z
       .boolean()
       .optional()

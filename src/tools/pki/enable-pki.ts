@@ -6,20 +6,20 @@ export const enablePki = defineTool({
   name: 'enable_pki',
   title: 'Enable PKI',
   description: [
-    'Enable the PKI secrets engine at a path with a maximum certificate lifetime (one atomic request: either the mount exists with that max TTL or nothing changed).',
-    'Root CA: enable_pki, then create_pki_issuer, then create_pki_role, then issue_pki_certificate or sign_pki_certificate.',
-    'Intermediate CA: enable_pki on a second path, then create_pki_issuer with root_mount and root_issuer.',
+    'Enable the PKI secrets engine at a path with a maximum certificate lifetime (atomic: nothing changes on failure).',
+    'Root CA: then create_pki_issuer, create_pki_role, issue_pki_certificate or sign_pki_certificate.',
+    'Intermediate: enable_pki on a second path, then create_pki_issuer with root_mount and root_issuer.',
   ].join(' '),
   toolset: 'pki',
   write: true,
   annotations: ADDITIVE,
   operations: ['mounts_enable'],
   input: {
-    path: z.string().default('pki').describe("Mount path; defaults to 'pki'."),
+    path: z.string().default('pki').describe('Mount path.'),
     description: z.string().default('').describe('Description of the mount.'),
-    max_ttl: durationField(
-      "Longest lifetime of any certificate from this mount; defaults to '87600h' (10 years).",
-    ).default('87600h'),
+    max_ttl: durationField('Longest lifetime of any certificate from this mount.').default(
+      '87600h',
+    ),
   },
   output: {
     path: z.string(),

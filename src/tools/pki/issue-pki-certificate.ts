@@ -15,7 +15,7 @@ export const issuePkiCertificate = defineTool({
   name: 'issue_pki_certificate',
   title: 'Issue PKI certificate',
   description:
-    'Issue a certificate and a new private key with a PKI role. The private key is withheld unless the operator enabled reveal, and Vault keeps no copy of it: to keep the key on your machine, create a CSR locally and use sign_pki_certificate instead.',
+    'Issue a certificate and a new private key with a PKI role. The key is withheld unless the operator enabled reveal, and Vault keeps no copy: to keep a key, make a CSR locally and use sign_pki_certificate.',
   toolset: 'pki',
   write: true,
   mintsCredentials: true,
@@ -25,9 +25,7 @@ export const issuePkiCertificate = defineTool({
     mount: pkiMountField,
     role_name: z.string().min(1).describe('Role to issue with (list_pki_roles).'),
     common_name: z.string().min(1).describe("Common name, e.g. 'api.hashicups.internal'."),
-    ttl: durationField("Lifetime; defaults to '30d' (capped by the role's max_ttl).").default(
-      '30d',
-    ),
+    ttl: durationField("Lifetime, capped by the role's max_ttl.").default('30d'),
     alt_names: nameListField
       .optional()
       .describe('DNS subject alternative names, comma-separated or a list.'),

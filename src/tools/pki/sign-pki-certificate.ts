@@ -128,7 +128,7 @@ export const signPkiCertificate = defineTool({
   name: 'sign_pki_certificate',
   title: 'Sign CSR',
   description:
-    "Sign a certificate signing request (PEM CSR) with a PKI role (pki/sign/<role>). The private key never leaves the machine that made the CSR, so nothing secret passes through the model. The role's key_type must match the CSR's key (or be 'any').",
+    "Sign a certificate signing request (PEM CSR) with a PKI role (pki/sign/<role>). The private key stays where the CSR was made. The role's key_type must match the CSR's key (or be 'any').",
   toolset: 'pki',
   write: true,
   mintsCredentials: true,

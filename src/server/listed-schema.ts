@@ -1,0 +1,105 @@
+/**
+ * The JSON Schemas tools/list serves, from a tool's zod shapes. zod writes a few things no agent
+ * needs, and tools/list is context every conversation pays for, so they are left out here:
+ * - `$schema` on every input and output schema (MCP says a schema without it is JSON Schema
+ *   2020-12; ours are also valid draft-07, which is what zod is asked for);
+ * - `minimum: -(2^53-1)` / `maximum: 2^53-1` on every `z.number().int()` (the safe-integer
+ *   range; real bounds such as `minimum: 0` stay);
+ * - `propertyNames: {type: "string"}` on records (JSON object keys are always strings);
+ * - `additionalProperties: false` inside output schemas (the server writes the output; input
+ *   schemas keep it, because extra arguments are refused).
+ * Validation is unaffected: calls are checked with the zod objects themselves (tool-calls.ts).
+ */
+import { z } from 'zod';
+import type { Tool as ListedTool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from './tool.js';
+
+/** The two schemas of one tools/list entry. */
+export interface ListedSchemas {
+  readonly inputSchema: ListedTool['inputSchema'];
+  readonly outputSchema: NonNullable<ListedTool['outputSchema']>;
+}
+
+const SAFE = Number.MAX_SAFE_INTEGER;
+
+/** `node` without the keywords listed in the module comment (a copy; `node` is not changed). */
+function compact(node: unknown, output: boolean): unknown {
+  if (Array.isArray(node)) return node.map((item) => compact(item, output));
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === '$schema') continue;
+    if ((key === 'minimum' && value === -SAFE) || (key === 'maximum' && value === SAFE)) continue;
+    if (key === 'propertyNames' && isBareString(value)) continue;
+    if (output && key === 'additionalProperties' && value === false) continue;
+    out[key] = compact(value, output);
+  }
+  return out;
+}
+
+function isBareString(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.keys(value).length === 1 &&
+    (value as { type?: unknown }).type === 'string'
+  );
+}
+
+/**
+ * A zod object as the JSON Schema (draft-07) tools/list shows: `io: 'input'` for arguments (what a
+ * caller may send: defaults make fields optional), `'output'` for structured results.
+ */
+export function listedJsonSchema(
+  schema: z.ZodObject,
+  io: 'input' | 'output',
+): Record<string, unknown> {
+  return compact(z.toJSONSchema(schema, { target: 'draft-7', io }), io === 'output') as Record<
+    string,
+    unknown
+  >;
+}
+
+/**
+ * The input (strict: unknown arguments are refused) and output schemas of `tool` as tools/list
+ * serves them. Costs about 1 ms a tool (zod's conversion); the binary ships them precomputed
+ * (see prebuiltSchemas).
+ */
+export function listedSchemas(tool: Pick<Tool, 'input' | 'output'>): ListedSchemas {
+  return {
+    inputSchema: listedJsonSchema(
+      z.object(tool.input).strict(),
+      'input',
+    ) as ListedTool['inputSchema'],
+    outputSchema: listedJsonSchema(z.object(tool.output), 'output') as NonNullable<
+      ListedTool['outputSchema']
+    >,
+  };
+}
+
+/**
+ * Set by the bundle step (scripts/bundle.mjs, esbuild `define`): the listedSchemas of every
+ * hand-written tool, computed from the same source at build time, as a JSON string. Absent when
+ * running from source (tests, the library entry), where they are converted on first use.
+ */
+declare const __VAULT_MCP_LISTED_SCHEMAS__: string | undefined;
+
+let prebuilt: Record<string, ListedSchemas> | undefined | null = null;
+
+/**
+ * The precomputed schemas of the tool named `name`, or undefined (not a bundled build, or a tool
+ * the bundle step did not see, such as the generated `api` tools).
+ */
+function prebuiltSchemas(name: string): ListedSchemas | undefined {
+  if (prebuilt === null)
+    prebuilt =
+      typeof __VAULT_MCP_LISTED_SCHEMAS__ === 'string'
+        ? (JSON.parse(__VAULT_MCP_LISTED_SCHEMAS__) as Record<string, ListedSchemas>)
+        : undefined;
+  return prebuilt?.[name];
+}
+
+/** The schemas tools/list shows for `tool`: precomputed in the binary, else converted now. */
+export function toolListSchemas(tool: Tool): ListedSchemas {
+  return prebuiltSchemas(tool.name) ?? listedSchemas(tool);
+}
