@@ -6,22 +6,26 @@
  * Only flags V8 reads again at each garbage collection take effect after start. Sizes fixed when
  * the heap was created do not (`--max-semi-space-size`, `--max-old-space-size` set at run time
  * change nothing: measured), so none is tried here.
- * - `--semi-space-growth-factor=1`: the young generation keeps the size start-up left it at
- *   (4 MiB semi-spaces) instead of doubling to Node's 16 MiB under load.
  * - `--heap-growing-percent=10`: after each full collection the old generation may grow 10% past
  *   what survived before the next one, instead of V8's factor of up to 4.
  *
- * Measured over stdio (interleaved A/B, issue 13): RSS after 10,000 `read_secret` calls 130 -> 94
- * MiB and flat from 10,000 to 20,000, with no measurable CPU cost per call. `--optimize-for-size`
- * instead of the growing percent reached 86 MiB but cost about 25% more CPU per call.
+ * Measured with `make bench` (same machine, one build per flag set, quiet machine):
+ *
+ * | flags                                   | CPU/read stdio | HTTP  | RSS 10k stdio | HTTP, 40 sessions |
+ * |-----------------------------------------|----------------|-------|---------------|-------------------|
+ * | none                                    | 0.29-0.45 ms   | 1.0 ms | 131 MiB      | 191 MiB           |
+ * | `--heap-growing-percent=10` (this)      | 0.42 ms        | 1.3 ms | 112 MiB      | 135 MiB           |
+ * | plus `--semi-space-growth-factor=1`     | 0.58-0.62 ms   | 1.6 ms | 93 MiB       | 110 MiB           |
+ *
+ * Keeping the young generation small (`--semi-space-growth-factor=1`) saved another 20 MiB but
+ * about doubled the CPU per call, past the stdio target of 0.7x OpenBao's CPU per GET, so it is
+ * not set; `--optimize-for-size` cost about 25% more CPU as well. An operator who prefers memory
+ * can pass either in NODE_OPTIONS, and then this module sets nothing.
  */
 import { setFlagsFromString } from 'node:v8';
 
 /** What {@link tuneHeapForServer} sets, in this order. */
-export const SERVER_HEAP_FLAGS = [
-  '--semi-space-growth-factor=1',
-  '--heap-growing-percent=10',
-] as const;
+export const SERVER_HEAP_FLAGS = ['--heap-growing-percent=10'] as const;
 
 /** V8 heap flags an operator may choose (`-` and `_` are the same to V8); theirs win over ours. */
 const OPERATOR_HEAP_FLAG =

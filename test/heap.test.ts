@@ -2,10 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { SERVER_HEAP_FLAGS, serverHeapFlags } from '../src/heap.js';
 
 describe('serverHeapFlags', () => {
-  it('keeps the young generation at its size and grows the old one by 10% when the operator chose nothing', () => {
-    expect(serverHeapFlags([], undefined)).toBe(
-      '--semi-space-growth-factor=1 --heap-growing-percent=10',
-    );
+  it('grows the old generation by 10% when the operator chose nothing', () => {
+    expect(serverHeapFlags([], undefined)).toBe('--heap-growing-percent=10');
     expect(serverHeapFlags(['--enable-source-maps'], '--dns-result-order=ipv4first')).toBe(
       SERVER_HEAP_FLAGS.join(' '),
     );
