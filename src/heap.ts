@@ -20,7 +20,8 @@
  * Keeping the young generation small (`--semi-space-growth-factor=1`) saved another 20 MiB but
  * about doubled the CPU per call, past the stdio target of 0.7x OpenBao's CPU per GET, so it is
  * not set; `--optimize-for-size` cost about 25% more CPU as well. An operator who prefers memory
- * can pass either in NODE_OPTIONS, and then this module sets nothing.
+ * can pass heap flags on node's command line (NODE_OPTIONS refuses most of them; it takes
+ * `--max-semi-space-size`), and then this module sets nothing.
  */
 import { setFlagsFromString } from 'node:v8';
 
