@@ -27,8 +27,9 @@ export async function serveWeb(
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2)
     headers.append(raw[i] as string, raw[i + 1] as string);
-  const scheme = 'encrypted' in req.socket ? 'https' : 'http';
-  const url = `${scheme}://${req.headers.host ?? 'localhost'}${req.originalUrl ?? req.url ?? '/'}`;
+  // The transport reads no part of the URL but the path; a Host header Node accepts but the URL
+  // parser does not (`127.0.0.1:99999`) must not turn into a 500, so the origin is fixed.
+  const url = `http://localhost${req.originalUrl ?? req.url ?? '/'}`;
   const request = new Request(url, { method: req.method ?? 'GET', headers });
   const response = await transport.handleRequest(request, { parsedBody });
   await writeResponse(response, res, req.method === 'GET');
@@ -77,6 +78,9 @@ async function writeResponse(
   const cancel = (): void => void reader.cancel().catch(() => undefined);
   res.on('close', cancel);
   try {
+    // Gone before we listened (a Redis round trip or the SDK's work came first): 'close' will not
+    // fire again, and the finally below cancels the stream so the SDK forgets it.
+    if (res.destroyed) return;
     if (openAtOnce) {
       res.writeHead(response.status, head);
       res.flushHeaders();
@@ -106,5 +110,8 @@ async function writeResponse(
     res.destroy(error instanceof Error ? error : undefined);
   } finally {
     res.off('close', cancel);
+    // Whatever ended the loop, the stream is cancelled (a no-op once it is done): a GET stream left
+    // open would keep its session's one standalone stream taken (409 to every later GET).
+    cancel();
   }
 }
