@@ -127,6 +127,9 @@ export function revealMessage(tool: Tool, args: Args, names: readonly string[]):
     : `The assistant runs ${tool.name} on ${target}, which returns secret material (e.g. a private key). Send it to the AI model for this call only?`;
 }
 
+/** The form of every question: no fields, only accept, decline or cancel. */
+const NO_FIELDS = { type: 'object', properties: {} } as const;
+
 /** How long the person has to answer (milliseconds). */
 const ELICITATION_TIMEOUT_MS = 10 * 60_000;
 
@@ -142,7 +145,7 @@ export function askPerson(server: Server, extra: Extra, log: Logger): Ask {
   return async (message) => {
     try {
       const answer = await server.elicitInput(
-        { mode: 'form', message, requestedSchema: { type: 'object', properties: {} } },
+        { mode: 'form', message, requestedSchema: NO_FIELDS },
         {
           relatedRequestId: extra.requestId,
           signal: extra.signal,

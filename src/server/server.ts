@@ -12,6 +12,7 @@ import type {
 import type { VaultClient } from '../client/client.js';
 import type { Config } from '../config.js';
 import { teeLogger, type Logger } from '../log.js';
+import { LRUCache } from 'lru-cache';
 import { registerPrompts } from '../prompts/index.js';
 import { completers } from '../resources/complete.js';
 import { registerResources } from '../resources/index.js';
@@ -169,14 +170,23 @@ export function capabilityCache(
 /**
  * The SDK's Ajv validator (elicitation answers), built on first use and shared by every server of
  * the process: the SDK's default builds a new Ajv instance per server, ~7 ms before the first
- * answer, and again for every HTTP session.
+ * answer, and again for every HTTP session. Validators are kept per schema *text*: Ajv caches
+ * compiled schemas by object identity without bound, and the SDK asks with each request's schema
+ * object, so a process-wide Ajv fed new objects would grow with every answer.
  */
-class LazyAjvValidator implements jsonSchemaValidator {
+export class LazyAjvValidator implements jsonSchemaValidator {
   #ajv: AjvJsonSchemaValidator | undefined;
+  readonly #compiled = new LRUCache<string, JsonSchemaValidator<unknown>>({ max: 64 });
 
   getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
+    const key = JSON.stringify(schema);
+    const known = this.#compiled.get(key);
+    // Narrow cast: a validator checks a value against a schema; T is what the caller expects.
+    if (known) return known as JsonSchemaValidator<T>;
     this.#ajv ??= new AjvJsonSchemaValidator();
-    return this.#ajv.getValidator<T>(schema);
+    const compiled = this.#ajv.getValidator<T>(structuredClone(schema));
+    this.#compiled.set(key, compiled as JsonSchemaValidator<unknown>);
+    return compiled;
   }
 }
 const validator = new LazyAjvValidator();
