@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { VaultClient } from '../client/client.js';
-import { VaultConfigError, VaultResponseError } from '../client/errors.js';
+import { safeErrorText, VaultConfigError, VaultResponseError } from '../client/errors.js';
 import type { TokenInfo } from '../client/token.js';
 import { checkToken } from './token-check.js';
 import type { Logger } from '../log.js';
@@ -201,10 +201,12 @@ export class TokenManager {
       this.#loginFailure = undefined;
       this.#loggedIn = true;
     } catch (error) {
+      // Goes into tool errors: Vault's words or the address and code, never the HTTP client's
+      // own text (it may quote a header, the credential).
       this.#loginFailure =
         error instanceof VaultResponseError
           ? `Vault ${error.status}: ${error.errors.join('; ') || 'no message'}`
-          : (error as Error).message;
+          : safeErrorText(error, (text) => text);
       throw error;
     }
   }

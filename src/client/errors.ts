@@ -140,3 +140,19 @@ export class VaultInputError extends VaultError {
 export class VaultConfigError extends VaultError {
   override name = 'VaultConfigError';
 }
+
+/**
+ * Error text that may go into a response body or a log: the Vault client's typed errors (which
+ * name paths and Vault's messages) with `scrub` applied; anything else (a TypeError of the HTTP
+ * client may quote a header value, the token) by its class name only.
+ */
+export function safeErrorText(error: unknown, scrub: (text: string) => string): string {
+  if (error instanceof VaultResponseError)
+    return scrub(`${error.status}: ${error.errors.join('; ') || 'no message'}`);
+  // Its detail is the HTTP client's exception text: the address and the code only.
+  if (error instanceof VaultConnectionError)
+    return `cannot reach Vault at ${error.address}${error.code ? ` (${error.code})` : ''}`;
+  if (error instanceof VaultError) return scrub(error.message);
+  const name = error instanceof Error ? error.name : typeof error;
+  return `${name} (details withheld: they may quote a token)`;
+}

@@ -8,7 +8,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { LRUCache } from 'lru-cache';
 import type { TokenManager } from '../../auth/token-manager.js';
 import { createVaultClient, type VaultClient } from '../../client/client.js';
-import { VaultConnectionError, VaultError, VaultResponseError } from '../../client/errors.js';
+import { safeErrorText, VaultResponseError } from '../../client/errors.js';
 import { lookupSelf } from '../../client/token.js';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
@@ -104,22 +104,6 @@ export function canonicalNamespace(namespace: string | undefined): string | unde
   }
   const path = segments.join('/');
   return path === '' || path === 'root' ? undefined : path;
-}
-
-/**
- * Error text that may go into a response body or a log: the Vault client's typed errors (which
- * name paths and Vault's messages) with `scrub` applied; anything else (a TypeError of the HTTP
- * client may quote a header value, the token) by its class name only.
- */
-export function safeErrorText(error: unknown, scrub: (text: string) => string): string {
-  if (error instanceof VaultResponseError)
-    return scrub(`${error.status}: ${error.errors.join('; ') || 'no message'}`);
-  // Its detail is the HTTP client's exception text: the address and the code only.
-  if (error instanceof VaultConnectionError)
-    return `cannot reach Vault at ${error.address}${error.code ? ` (${error.code})` : ''}`;
-  if (error instanceof VaultError) return scrub(error.message);
-  const name = error instanceof Error ? error.name : typeof error;
-  return `${name} (details withheld: they may quote a token)`;
 }
 
 /** A scrubber replacing each of `secrets` (the empty string excepted) by `[token]`. */

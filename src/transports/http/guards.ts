@@ -8,7 +8,8 @@ import cors from 'cors';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { isLoopback, type HttpConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
-import { callerOf, safeErrorText } from './callers.js';
+import { safeErrorText } from '../../client/errors.js';
+import { callerOf } from './callers.js';
 import { rpcError } from './refusal.js';
 
 /** Host names a request may carry in its Host header, from the bind address plus MCP_ALLOWED_HOSTS. */

@@ -15,7 +15,8 @@ import { MountCache } from '../../server/mount-cache.js';
 import type { CapabilityCache } from '../../server/capabilities.js';
 import { createMcpServer } from '../../server/server.js';
 import type { Tool } from '../../server/tool.js';
-import { callerOf, safeErrorText, sameIdentity, type Caller } from './callers.js';
+import { safeErrorText } from '../../client/errors.js';
+import { callerOf, sameIdentity, type Caller } from './callers.js';
 import { callerKey, sessionKey, type CallerLimits } from './limits.js';
 import { header, HttpRefusal, refuse, rpcError } from './refusal.js';
 import type { SharedState } from './state.js';
@@ -256,6 +257,11 @@ export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
  * concurrent requests each take one, and up to this many wait for the next requests.
  */
 const IDLE_SERVERS_PER_CALLER = 4;
+/**
+ * Idle servers kept in all, whatever the number of callers: one costs about 75 KB (default
+ * toolsets), so 10,000 callers × 4 unbounded would be about 3 GB.
+ */
+const IDLE_SERVERS = 256;
 
 /**
  * Requests after which a stateless server holds nothing of the client: not `initialize` (the
@@ -287,11 +293,34 @@ export function statelessRoutes(router: Router, deps: RouteDeps): Routes {
   const { config, log, limits } = deps;
   // Per-caller mount caches and idle servers, bounded in count and idle time (capabilities: per
   // caller in limits).
+  let idleServers = 0;
   const callers = new LRUCache<string, { mounts: MountCache; idle: McpServer[] }>({
     max: 10_000,
     ttl: config.http.sessionIdleMs,
     updateAgeOnGet: true,
+    // A caller forgotten (idle or evicted): its idle servers go with it.
+    dispose: (entry) => {
+      idleServers -= entry.idle.length;
+      for (const server of entry.idle.splice(0)) void server.close().catch(() => undefined);
+    },
   });
+  /** One of the caller's idle servers, or undefined. */
+  const takeIdle = (entry: { idle: McpServer[] }): McpServer | undefined => {
+    const server = entry.idle.pop();
+    if (server) idleServers--;
+    return server;
+  };
+  /** Keep `server` for the caller's next request when both bounds allow, else close it. */
+  const keepOrClose = (key: string, entry: { idle: McpServer[] }, server: McpServer): void => {
+    const room =
+      entry.idle.length < IDLE_SERVERS_PER_CALLER &&
+      idleServers < IDLE_SERVERS &&
+      callers.peek(key) === entry;
+    if (room && !server.isConnected()) {
+      entry.idle.push(server);
+      idleServers++;
+    } else void server.close().catch(() => undefined);
+  };
   router.post(
     '/',
     withCaller(log, async (req, res, caller) => {
@@ -303,7 +332,7 @@ export function statelessRoutes(router: Router, deps: RouteDeps): Routes {
       }
       if (isInitializeRequest(req.body)) await limits.admitOpening(caller);
       const server =
-        cached.idle.pop() ??
+        takeIdle(cached) ??
         newServer(
           deps,
           caller,
@@ -323,11 +352,8 @@ export function statelessRoutes(router: Router, deps: RouteDeps): Routes {
         // Closing the transport disconnects the server (the SDK's Protocol); one that served only
         // a stateless request may serve the caller's next one.
         void transport.close().then(
-          () => {
-            if (reusable && !server.isConnected() && entry.idle.length < IDLE_SERVERS_PER_CALLER)
-              entry.idle.push(server);
-            else void server.close().catch(() => undefined);
-          },
+          () =>
+            reusable ? keepOrClose(key, entry, server) : void server.close().catch(() => undefined),
           () => undefined,
         );
       });
