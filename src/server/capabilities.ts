@@ -154,12 +154,17 @@ export async function probeTools(
  * Cached verdicts: refreshed when older than `ttlMs`, shared by concurrent callers; failures give
  * an empty map (unknown), never an exception.
  */
+/** How long after a failed start-up probe its answer still serves the first get(), in ms. */
+export const PREFETCH_FAILURE_REUSE_MS = 30_000;
+
 export class CapabilityCache {
   #value: Map<string, ToolVerdict> | undefined;
   #at = 0;
   #pending: Promise<Map<string, ToolVerdict>> | undefined;
   /** The probe prefetch() started, until a get() takes its answer. */
   #prefetched: Promise<Map<string, ToolVerdict>> | undefined;
+  /** When that probe failed (ms since the epoch): its answer serves a get() only shortly after. */
+  #prefetchFailedAt: number | undefined;
 
   constructor(
     private readonly load: () => Promise<Map<string, ToolVerdict>>,
@@ -170,8 +175,12 @@ export class CapabilityCache {
   async get(): Promise<Map<string, ToolVerdict>> {
     if (this.#value && Date.now() - this.#at < this.ttlMs) return this.#value;
     const prefetched = this.#prefetched;
+    const failedAt = this.#prefetchFailedAt;
     this.#prefetched = undefined;
-    if (prefetched) return prefetched;
+    this.#prefetchFailedAt = undefined;
+    // A failure long past says nothing of Vault now (the first tools/list may come minutes later).
+    const fresh = failedAt === undefined || Date.now() - failedAt < PREFETCH_FAILURE_REUSE_MS;
+    if (prefetched && fresh) return prefetched;
     this.#pending ??= this.load()
       .then((value) => {
         this.#value = value;
@@ -192,7 +201,8 @@ export class CapabilityCache {
    * Probe now, before anyone asks (stdio start-up). When this probe fails, the first get() after
    * it answers with that failure (the verdicts as they were, usually none) instead of probing again
    * at once: with Vault unreachable the first tools/list must not wait for a second failure. The
-   * get() after that probes again.
+   * get() after that probes again, and so does a first get() more than
+   * {@link PREFETCH_FAILURE_REUSE_MS} after the failure.
    */
   prefetch(): void {
     if (this.#value && Date.now() - this.#at < this.ttlMs) return;
@@ -201,7 +211,9 @@ export class CapabilityCache {
     const at = this.#at;
     // Succeeded: the verdicts are cached, and get() goes by their age as usual.
     void probe.then(() => {
-      if (this.#prefetched === probe && this.#at !== at) this.#prefetched = undefined;
+      if (this.#prefetched !== probe) return;
+      if (this.#at !== at) this.#prefetched = undefined;
+      else this.#prefetchFailedAt = Date.now();
     });
   }
 

@@ -1,14 +1,18 @@
 /** Capability-aware tools under the tutorial's policy, on a dev server of its own. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   repoRoot,
   startDevServer,
   vaultRequest,
   type DevServer,
 } from '../../scripts/lib/openbao.js';
-import { CapabilityCache, type ToolVerdict } from '../../src/server/capabilities.js';
+import {
+  CapabilityCache,
+  PREFETCH_FAILURE_REUSE_MS,
+  type ToolVerdict,
+} from '../../src/server/capabilities.js';
 import { connect } from '../support/mcp.js';
 
 let vault: DevServer;
@@ -139,6 +143,31 @@ describe('CapabilityCache.prefetch', () => {
     expect({ probes, errors }).toEqual({ probes: 1, errors: ['cannot reach Vault'] });
     expect([...(await cache.get()).keys()]).toEqual(['read_secret']);
     expect(probes).toBe(2);
+  });
+
+  it('a failed prefetch long past does not answer a late first get(): it probes', async () => {
+    let probes = 0;
+    const cache = new CapabilityCache(
+      async () => {
+        probes++;
+        if (probes === 1) throw new Error('cannot reach Vault');
+        return new Map([['read_secret', verdict('read_secret')]]);
+      },
+      60_000,
+      () => undefined,
+    );
+    const start = Date.now();
+    vi.useFakeTimers({ now: start, toFake: ['Date'] });
+    try {
+      cache.prefetch();
+      await Promise.resolve();
+      await new Promise((resolve) => setImmediate(resolve));
+      vi.setSystemTime(start + PREFETCH_FAILURE_REUSE_MS + 1);
+      expect([...(await cache.get()).keys()]).toEqual(['read_secret']);
+      expect(probes).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a successful prefetch is cached like any probe', async () => {
