@@ -8,7 +8,8 @@
 // converting them from zod at start-up took ~100 ms before the first tools/list answer
 // (src/server/listed-schema.ts).
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 
 const { TOOLS } = await import('../dist/src/tools/index.js');
 const { listedSchemas } = await import('../dist/src/server/listed-schema.js');
@@ -18,9 +19,24 @@ const listed = Object.fromEntries(TOOLS.map((tool) => [tool.name, listedSchemas(
 const argv = process.argv.slice(2);
 const outdirAt = argv.indexOf('--outdir');
 const outdir = outdirAt >= 0 ? argv[outdirAt + 1] : 'dist/bin';
+// The directory is emptied first, so it must be one that holds only a bundle: never the checkout,
+// the tsc output this step reads (dist/src), a folder holding either, or one with a package.json.
+const target = outdir === undefined ? undefined : resolve(outdir);
+const holds = (dir) => !relative(target ?? '', resolve(dir)).startsWith('..');
+if (
+  target === undefined ||
+  holds('.') ||
+  holds('dist/src') ||
+  existsSync(join(target, 'package.json'))
+) {
+  process.stderr.write(
+    `bundle: --outdir must name a directory for the bundle alone (it is emptied first), not ${outdir ?? 'nothing'}\n`,
+  );
+  process.exit(2);
+}
 
 // Chunk names carry content hashes: without this, every build would leave the last one's behind.
-rmSync(outdir, { recursive: true, force: true });
+rmSync(target, { recursive: true, force: true });
 
 await build({
   entryPoints: { 'vault-mcp': 'src/cli.ts' },
@@ -30,7 +46,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  outdir,
+  outdir: target,
   outExtension: { '.js': '.mjs' },
   define: { __VAULT_MCP_LISTED_SCHEMAS__: JSON.stringify(JSON.stringify(listed)) },
   banner: {
