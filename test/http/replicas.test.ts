@@ -573,4 +573,34 @@ describe('replicas sharing Redis', () => {
     const bindings = (await dump(shared.url, {})).filter((e) => e.startsWith('vault-mcp:session:'));
     expect(bindings).toHaveLength(6);
   });
+
+  it("a caller over its own limit does not spend the server-wide one: another caller's calls still run", async () => {
+    const shared = await redis();
+    const config = loadConfig(
+      {
+        VAULT_ADDR: devServer().address,
+        MCP_REDIS_URL: shared.url,
+        MCP_RATE_LIMIT_GLOBAL: '0.001:3',
+        MCP_RATE_LIMIT_SESSION: '0.001:1',
+        HOME: '/nonexistent',
+      },
+      undefined,
+      { transport: 'streamable-http' },
+    );
+    const state = new RedisState(config.http, shared.url, createLogger('silent'));
+    started.push(state);
+    for (let i = 0; i < 300 && state.unavailable(); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    // Which limit refused a call ('per-caller' or 'server-wide'), or 'ok'.
+    const spend = async (caller: string): Promise<string> =>
+      /\((per-caller|server-wide) limit/.exec(
+        (await state.spend(caller, 'read_secret', 'per-caller'))?.message ?? '',
+      )?.[1] ?? 'ok';
+    const greedy = [];
+    for (let i = 0; i < 6; i++) greedy.push(await spend('c:greedy'));
+    expect(greedy).toEqual(['ok', ...Array<string>(5).fill('per-caller')]);
+    // The server-wide burst of 3: one spent by the greedy caller, two left for the others.
+    expect([await spend('c:other'), await spend('c:another')]).toEqual(['ok', 'ok']);
+    expect(await spend('c:third')).toBe('server-wide');
+  });
 });

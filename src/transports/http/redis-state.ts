@@ -196,15 +196,26 @@ export class RedisState implements SharedState {
 
   async spend(key: string, what: string, scope: Scope): Promise<Refusal | undefined> {
     // Both in one tick: one pipeline. A session's bucket is named by the hash of its id.
+    const ownKey = key.startsWith('s:') ? `s:${hashed(key.slice(2))}` : key;
     const [own, global] = await Promise.all([
-      this.#consume(this.#scoped, key.startsWith('s:') ? `s:${hashed(key.slice(2))}` : key),
+      this.#consume(this.#scoped, ownKey),
       this.#consume(this.#global, 'all'),
     ]);
     if ((own && 'error' in own) || (global && 'error' in global)) return unreachable(what);
+    // A refused call costs nothing: the bucket that allowed it gets its point back, so a caller
+    // over its own limit cannot drain the server-wide one for everyone (as the memory buckets,
+    // chained, never charge the parent for a refused child).
+    if (own && !global) await this.#refund(this.#global, 'all');
+    if (global && !own) await this.#refund(this.#scoped, ownKey);
     if (global)
       return rateLimitRefusal(what, 'server-wide', this.#http.rateLimitGlobal, global.waitMs);
     if (own) return rateLimitRefusal(what, scope, this.#http.rateLimitSession, own.waitMs);
     return undefined;
+  }
+
+  /** One point back to `key` of `limiter` (a refused call's other bucket); errors are ignored. */
+  async #refund(limiter: RateLimiterRedis | undefined, key: string): Promise<void> {
+    await limiter?.reward(key, 1).catch(() => undefined);
   }
 
   async spendTokenCheck(): Promise<Refusal | undefined> {
