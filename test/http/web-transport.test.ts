@@ -99,4 +99,31 @@ describe('serveWeb', () => {
     expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(reply.endsWith('{"ok":true}')).toBe(true);
   });
+
+  it('keeps only the path of an absolute-form target, and lets Node decide the connection headers', async () => {
+    let url = '';
+    const { reply } = await oneRequest(
+      'POST http://evil.example/mcp?y=2 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+      async (req, res) => {
+        await serveWeb(
+          transportAnswering(
+            () =>
+              new Response('data: {}\n\n', {
+                headers: { 'content-type': 'text/event-stream', connection: 'keep-alive' },
+              }),
+            (request) => (url = request.url),
+          ),
+          req,
+          res,
+          {},
+        );
+        return undefined;
+      },
+      false,
+    );
+    expect(url).toBe('http://localhost/mcp?y=2');
+    expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(reply.toLowerCase()).toContain('\r\nconnection: close\r\n');
+    expect(reply.toLowerCase()).not.toContain('keep-alive');
+  });
 });

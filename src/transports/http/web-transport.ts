@@ -29,11 +29,27 @@ export async function serveWeb(
     headers.append(raw[i] as string, raw[i + 1] as string);
   // The transport reads no part of the URL but the path; a Host header Node accepts but the URL
   // parser does not (`127.0.0.1:99999`) must not turn into a 500, so the origin is fixed.
-  const url = `http://localhost${req.originalUrl ?? req.url ?? '/'}`;
+  // The absolute form (`POST http://host/mcp HTTP/1.1`) keeps only its path and query.
+  const target = req.originalUrl ?? req.url ?? '/';
+  const path = target.startsWith('/') ? target : pathOf(target);
+  const url = `http://localhost${path}`;
   const request = new Request(url, { method: req.method ?? 'GET', headers });
   const response = await transport.handleRequest(request, { parsedBody });
   await writeResponse(response, res, req.method === 'GET');
 }
+
+/** The path and query of an absolute-form request target; `/` when it is not a URL. */
+function pathOf(target: string): string {
+  try {
+    const parsed = new URL(target);
+    return `${parsed.pathname}${parsed.search}`;
+  } catch {
+    return '/';
+  }
+}
+
+/** Hop-by-hop headers (RFC 9110 7.6.1): Node decides them for its own connection. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade']);
 
 type Read = ReadableStreamReadResult<Uint8Array>;
 
@@ -67,7 +83,7 @@ async function writeResponse(
 ): Promise<void> {
   const head: Record<string, string> = {};
   response.headers.forEach((value, name) => {
-    head[name] = value;
+    if (!HOP_BY_HOP.has(name)) head[name] = value;
   });
   const body = response.body;
   if (!body) {
