@@ -65,6 +65,9 @@ export interface SharedState {
   close(): Promise<void>;
 }
 
+/** The shortest wait a refusal advises, in ms. */
+const MIN_RETRY_MS = 100;
+
 /** The refusal text of an empty bucket; `which` names the bucket that ran out. */
 export function rateLimitRefusal(
   what: string,
@@ -72,7 +75,8 @@ export function rateLimitRefusal(
   limit: RateLimit | undefined,
   waitMs: number,
 ): Refusal {
-  const wait = Math.max(waitMs, 1);
+  // At least 0.1 s: the advice is printed to a tenth, and "Retry in 0.0 s" says nothing.
+  const wait = Math.max(waitMs, MIN_RETRY_MS);
   return {
     message: `rate limit reached: ${what} (${which} limit ${limit?.rps ?? '?'} calls/s, burst ${limit?.burst ?? '?'}). Retry in ${(wait / 1000).toFixed(1)} s.`,
     status: 429,
@@ -82,7 +86,8 @@ export function rateLimitRefusal(
 
 /** The refusal text of a token check over its bucket (sized like the server-wide one). */
 export function tokenCheckRefusal(limit: RateLimit | undefined, waitMs: number): Refusal {
-  const wait = Math.max(waitMs, 1);
+  // At least 0.1 s: the advice is printed to a tenth, and "Retry in 0.0 s" says nothing.
+  const wait = Math.max(waitMs, MIN_RETRY_MS);
   return {
     message: `rate limit reached: too many new Vault tokens to check (${limit?.rps ?? '?'} checks/s, burst ${limit?.burst ?? '?'}). Retry in ${(wait / 1000).toFixed(1)} s.`,
     status: 429,
