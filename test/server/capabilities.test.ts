@@ -126,7 +126,8 @@ describe('CapabilityCache.prefetch', () => {
     note: undefined,
   });
 
-  it('a failed prefetch answers the first get() without a second probe; the next get() probes again', async () => {
+  /** A cache whose first probe fails (Vault unreachable) and whose later probes succeed. */
+  const failingFirst = (): { cache: CapabilityCache; probes: () => number; errors: string[] } => {
     let probes = 0;
     const errors: string[] = [];
     const cache = new CapabilityCache(
@@ -138,24 +139,20 @@ describe('CapabilityCache.prefetch', () => {
       60_000,
       (error) => errors.push((error as Error).message),
     );
+    return { cache, probes: () => probes, errors };
+  };
+
+  it('a failed prefetch answers the first get() without a second probe; the next get() probes again', async () => {
+    const { cache, probes, errors } = failingFirst();
     cache.prefetch();
     expect([...(await cache.get()).keys()]).toEqual([]);
-    expect({ probes, errors }).toEqual({ probes: 1, errors: ['cannot reach Vault'] });
+    expect({ probes: probes(), errors }).toEqual({ probes: 1, errors: ['cannot reach Vault'] });
     expect([...(await cache.get()).keys()]).toEqual(['read_secret']);
-    expect(probes).toBe(2);
+    expect(probes()).toBe(2);
   });
 
   it('a failed prefetch long past does not answer a late first get(): it probes', async () => {
-    let probes = 0;
-    const cache = new CapabilityCache(
-      async () => {
-        probes++;
-        if (probes === 1) throw new Error('cannot reach Vault');
-        return new Map([['read_secret', verdict('read_secret')]]);
-      },
-      60_000,
-      () => undefined,
-    );
+    const { cache, probes } = failingFirst();
     const start = Date.now();
     vi.useFakeTimers({ now: start, toFake: ['Date'] });
     try {
@@ -164,7 +161,7 @@ describe('CapabilityCache.prefetch', () => {
       await new Promise((resolve) => setImmediate(resolve));
       vi.setSystemTime(start + PREFETCH_FAILURE_REUSE_MS + 1);
       expect([...(await cache.get()).keys()]).toEqual(['read_secret']);
-      expect(probes).toBe(2);
+      expect(probes()).toBe(2);
     } finally {
       vi.useRealTimers();
     }
