@@ -19,6 +19,8 @@ import {
   type Tool as ListedTool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { VaultResponseError } from '../client/errors.js';
+import { lookupSelf } from '../client/token.js';
 import type { Config } from '../config.js';
 import type { CapabilityCache, ToolVerdict } from './capabilities.js';
 import {
@@ -45,6 +47,40 @@ export interface TokenState {
   expiredMessage(): string | undefined;
   readonly canLogin: boolean;
   relogin(): Promise<void>;
+  /**
+   * Vault refused the token itself on a call (see tokenRefusedMessage). HTTP mode forgets the
+   * caller's remembered token check, so its next request is checked anew and answered 401.
+   */
+  refused?(): void;
+}
+
+/**
+ * What a 403 means when Vault also refuses `GET /v1/auth/token/lookup-self`, which every token's
+ * default policy allows: the token, not its policy, is the problem.
+ */
+export const TOKEN_REFUSED =
+  'Vault also refused a look-up of the token itself (403 on auth/token/lookup-self), so the token is invalid, expired or revoked, not short of a policy: use a valid token';
+
+/**
+ * After a call failed with `error`: TOKEN_REFUSED when it was a 403 and the token cannot even look
+ * itself up (one `GET /v1/auth/token/lookup-self`), undefined otherwise (a policy denial, another
+ * failure, no token, or Vault not answering the look-up). Never throws.
+ */
+async function tokenRefusedMessage(
+  error: unknown,
+  context: ToolContext,
+): Promise<string | undefined> {
+  if (!(error instanceof VaultResponseError) || error.status !== 403) return undefined;
+  if (!context.vault.info.hasToken) return undefined;
+  if (error.path === 'auth/token/lookup-self') return TOKEN_REFUSED;
+  try {
+    await lookupSelf(context.vault);
+    return undefined;
+  } catch (lookup) {
+    return lookup instanceof VaultResponseError && lookup.status === 403
+      ? TOKEN_REFUSED
+      : undefined;
+  }
 }
 
 /** Everything serveTools needs. */
@@ -216,8 +252,13 @@ async function callTool(
       );
       return textResult(`${tool.name} was cancelled by the client before it finished.`);
     }
-    // A token known to have run out explains any failure (a 403, or a mount that "vanished").
+    // A token known to have run out explains any failure (a 403, or a mount that "vanished"),
+    // and so does one Vault no longer accepts at all (revoked, or expired unnoticed).
     let expired = tokens?.expiredMessage();
+    if (!expired) {
+      expired = await tokenRefusedMessage(error, context);
+      if (expired) tokens?.refused?.();
+    }
     if (expired && tokens?.canLogin) {
       // The token ran out (a laptop asleep past the renewal, say): log in again and retry once.
       try {

@@ -320,6 +320,54 @@ describe('per-caller Vault credentials and sessions', () => {
     await server.close();
   });
 
+  it('a caller token revoked mid-session: the call says so, and the next request is answered 401', async () => {
+    const server = await serve();
+    const mount = await mountEngine('revoked', 'kv-v2');
+    await adminRequest('POST', `${mount}/data/app`, { data: { k: 'v' } });
+    const token = await scopedToken(`path "${mount}/*" { capabilities = ["read"] }`);
+    const { client, transport } = await mcpClient(server.url, { 'X-Vault-Token': token });
+    const read = { name: 'read_secret', arguments: { mount, path: 'app' } };
+    expect(((await client.callTool(read)) as CallToolResult).isError).toBeFalsy();
+    await adminRequest('POST', 'auth/token/revoke', { token });
+    const refused = (await client.callTool(read)) as CallToolResult;
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toBe(
+      `Vault denied GET /v1/${mount}/data/app (403: permission denied). This call needs \`read\` on \`${mount}/data/app\`; ask the Vault operator to add it to the token's policy, or use a token that has it. Note: Vault also refused a look-up of the token itself (403 on auth/token/lookup-self), so the token is invalid, expired or revoked, not short of a policy: use a valid token.`,
+    );
+    const next = await fetch(server.url, {
+      method: 'POST',
+      headers: {
+        ...MCP_HEADERS,
+        'Mcp-Session-Id': transport.sessionId ?? '',
+        'Mcp-Protocol-Version': '2025-06-18',
+        'X-Vault-Token': token,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
+    });
+    expect(next.status).toBe(401);
+    expect(((await next.json()) as { error: { message: string } }).error.message).toBe(
+      'Vault does not accept this token (403 on auth/token/lookup-self): it is invalid, expired or revoked',
+    );
+    await client.close();
+    await server.close();
+  });
+
+  it('a 403 of policy keeps its advice: the token still looks itself up', async () => {
+    const server = await serve();
+    const mount = await mountEngine('denied', 'kv-v2');
+    const token = await scopedToken(`path "${mount}/metadata/*" { capabilities = ["list"] }`);
+    const { client } = await mcpClient(server.url, { 'X-Vault-Token': token });
+    const denied = (await client.callTool({
+      name: 'read_secret',
+      arguments: { mount, path: 'app' },
+    })) as CallToolResult;
+    expect(text(denied)).toBe(
+      `Vault denied GET /v1/${mount}/data/app (403: permission denied). This call needs \`read\` on \`${mount}/data/app\`; ask the Vault operator to add it to the token's policy, or use a token that has it.`,
+    );
+    await client.close();
+    await server.close();
+  });
+
   it('only lets a caller pick an allowed Vault address, and only with its own token', async () => {
     const server = await serve({
       VAULT_MCP_ALLOWED_VAULT_ADDRS: 'https://vault.other.example:8200',

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, type DevServer } from '../../scripts/lib/openbao.js';
 import { connect, textOf } from '../support/mcp.js';
-import { adminRequest, countingFetch, mountEngine } from '../support/vault.js';
+import { adminRequest, countingFetch, mountEngine, scopedToken } from '../support/vault.js';
 
 let own: DevServer;
 beforeAll(async () => {
@@ -110,6 +110,24 @@ describe('no token at all', () => {
     const listed = await mcp.call('list_mounts');
     expect(textOf(listed)).toBe(
       'no secrets engines are visible: no Vault token is set (VAULT_TOKEN, ~/.vault-token, or an AppRole/JWT login), and Vault shows mounts only to a token with a capability under them: []',
+    );
+    await mcp.close();
+  });
+});
+
+describe('a token revoked while the server runs', () => {
+  it('a 403 then says the token itself is refused, not that its policy falls short', async () => {
+    const mount = await mountEngine('revoked', 'kv-v2');
+    await adminRequest('POST', `${mount}/data/app`, { data: { k: 'v' } });
+    const token = await scopedToken(`path "${mount}/*" { capabilities = ["read"] }`);
+    const mcp = await connect({ VAULT_TOKEN: token });
+    await mcp.ok('read_secret', { mount, path: 'app' });
+    await adminRequest('POST', 'auth/token/revoke', { token });
+    expect(await mcp.fails('read_secret', { mount, path: 'app' })).toBe(
+      `Vault denied GET /v1/${mount}/data/app (403: permission denied). This call needs \`read\` on \`${mount}/data/app\`; ask the Vault operator to add it to the token's policy, or use a token that has it. Note: Vault also refused a look-up of the token itself (403 on auth/token/lookup-self), so the token is invalid, expired or revoked, not short of a policy: use a valid token.`,
+    );
+    expect(await mcp.fails('whoami')).toBe(
+      "Vault denied GET /v1/auth/token/lookup-self (403: permission denied). This call needs `read` on `auth/token/lookup-self`; ask the Vault operator to add it to the token's policy, or use a token that has it. Note: Vault also refused a look-up of the token itself (403 on auth/token/lookup-self), so the token is invalid, expired or revoked, not short of a policy: use a valid token.",
     );
     await mcp.close();
   });

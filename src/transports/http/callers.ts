@@ -20,7 +20,7 @@ import type { SharedState } from './state.js';
 export interface Caller {
   /** A function for the server's own token, which renewal or re-login can replace. */
   readonly vault: VaultClient | (() => VaultClient);
-  /** The server token's lifecycle, for callers using it. */
+  /** The token's lifecycle: the server token's (renewal, re-login), or a caller token's (see #callerToken). */
   readonly tokens: TokenState | undefined;
   /** sha256 of address, namespace and token: compared, never the token itself. */
   readonly identity: Buffer;
@@ -194,12 +194,31 @@ export class Callers {
           : "send your Vault token in the X-Vault-Token header (the server's own token is only used on loopback)",
       );
     }
+    const identity = identityOf('caller', address, namespace, token);
     return {
       vault,
-      tokens: undefined,
-      identity: identityOf('caller', address, namespace, token),
+      tokens: this.#callerToken(identity),
+      identity,
       usesServerToken: false,
       scrub: scrubberOf(token, config.vault.token),
+    };
+  }
+
+  /**
+   * The lifecycle of a caller's own token: it cannot be renewed or replaced here, but when Vault
+   * refuses it on a call, its remembered check is dropped, so the next request is answered 401
+   * instead of running into 403s for up to ten minutes.
+   */
+  #callerToken(identity: Buffer): TokenState {
+    const key = identity.toString('hex');
+    return {
+      expiredMessage: () => undefined,
+      canLogin: false,
+      relogin: () => Promise.resolve(),
+      refused: () => {
+        this.#vetted.delete(key);
+        this.#accepted.delete(key);
+      },
     };
   }
 
