@@ -8,6 +8,12 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Pool } from 'undici';
 
+/**
+ * Rate limits as the bench runs every server: on (the issue measures with them on, so their cost
+ * counts), at a rate ("rps:burst", vault-mcp's and the Go server's syntax) no bench run reaches.
+ */
+export const LIMITS_ON = '1000000:1000000';
+
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (100 on Linux). */
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
@@ -90,6 +96,17 @@ const INITIALIZE = {
   clientInfo: { name: 'bench', version: '1' },
 };
 
+/** How to start a server process: its executable and arguments. */
+export interface Launch {
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+/** `node <cli> ...args`: a Node server launched as the README launches vault-mcp (no shebang flag). */
+export function nodeLaunch(cli: string, ...args: string[]): Launch {
+  return { command: process.execPath, args: [cli, ...args] };
+}
+
 /**
  * vault-mcp over stdio, spawned as the README launches it: `node <cli>`, so no shebang flag
  * applies. Newline-delimited JSON-RPC on the child's stdin/stdout, nothing else.
@@ -99,8 +116,10 @@ export class RawStdio {
   #next = 1;
   readonly #pending = new Map<number, (message: RpcAnswer) => void>();
 
-  constructor(cli: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, [cli], {
+  /** `server`: the CLI file `node` runs, or any {@link Launch} (another server to compare). */
+  constructor(server: string | Launch, env: Record<string, string>) {
+    const { command, args } = typeof server === 'string' ? nodeLaunch(server) : server;
+    this.child = spawn(command, [...args], {
       env,
       stdio: ['pipe', 'pipe', 'ignore'],
     }) as unknown as ChildProcessWithoutNullStreams;

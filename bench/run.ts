@@ -11,8 +11,8 @@
  *   - what must hold: Vault requests per KV read, p50 overhead over the direct GET, calls/s
  *   - completion latency on a mount of 2,000 secrets; `make generate` on HashiCorp's document
  * Every target prints figure, same-run baseline, ratio and verdict; all go to bench/results.json
- * (BENCH_OUT to write elsewhere; BENCH_ONLY=cpu,cold,memory,context,kept,completion,generate to
- * run some parts only).
+ * (BENCH_OUT to write elsewhere; BENCH_ONLY=cpu,cold,memory,context,kept,completion,generate,compare
+ * to run some parts only; BENCH_REFERENCE=<binary> adds HashiCorp's Go server to compare).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -21,10 +21,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Agent, Pool, request } from 'undici';
 import { forward } from '../test/support/proxy.js';
+import { compare, sideBySide } from './compare.js';
 import { repoRoot, startDevServer, vaultRequest, type DevServer } from '../scripts/lib/openbao.js';
 import {
   cpuPerCall,
   figure,
+  LIMITS_ON,
   median,
   msSince,
   percentile,
@@ -51,6 +53,8 @@ interface Bench {
   direct: () => Promise<void>;
   agent: Agent;
   figures: Figure[];
+  /** Tables printed after the figures (the side-by-side comparison). */
+  tables: string[];
   extra: Record<string, unknown>;
 }
 
@@ -61,8 +65,8 @@ function stdioEnv(bench: Bench, env: Record<string, string> = {}): Record<string
     VAULT_ADDR: bench.vault.address,
     VAULT_TOKEN: bench.token,
     LOG_LEVEL: 'warn',
-    MCP_RATE_LIMIT_GLOBAL: 'off',
-    MCP_RATE_LIMIT_SESSION: 'off',
+    MCP_RATE_LIMIT_GLOBAL: LIMITS_ON,
+    MCP_RATE_LIMIT_SESSION: LIMITS_ON,
     ...env,
   };
 }
@@ -82,7 +86,9 @@ async function setUp(vault: DevServer): Promise<Bench> {
     policy:
       'path "secret/data/bench/*" { capabilities = ["read"] }\n' +
       'path "secret/metadata/bench/*" { capabilities = ["read", "list"] }\n' +
-      'path "bench-complete/*" { capabilities = ["read", "list"] }',
+      'path "bench-complete/*" { capabilities = ["read", "list"] }\n' +
+      // HashiCorp's Go server (BENCH_ONLY=compare) lists mounts before every read.
+      'path "sys/mounts" { capabilities = ["read"] }',
   });
   const created = (await vaultRequest(vault, 'POST', 'auth/token/create', {
     policies: ['bench'],
@@ -97,7 +103,7 @@ async function setUp(vault: DevServer): Promise<Bench> {
     });
     await response.body.json();
   };
-  return { vault, token, direct, agent, figures: [], extra: {} };
+  return { vault, token, direct, agent, figures: [], tables: [], extra: {} };
 }
 
 /** `vault-mcp http` on a free loopback port; resolves with its pid and MCP URL. */
@@ -110,8 +116,8 @@ async function httpServer(
       PATH: process.env['PATH'] ?? '',
       HOME: '/nonexistent',
       VAULT_ADDR: bench.vault.address,
-      MCP_RATE_LIMIT_GLOBAL: 'off',
-      MCP_RATE_LIMIT_SESSION: 'off',
+      MCP_RATE_LIMIT_GLOBAL: LIMITS_ON,
+      MCP_RATE_LIMIT_SESSION: LIMITS_ON,
       MCP_MAX_SESSIONS: '200',
       MCP_MAX_SESSIONS_PER_CALLER: '100',
       LOG_LEVEL: 'info',
@@ -477,6 +483,13 @@ function generateFigure(bench: Bench): void {
   );
 }
 
+/** vault-mcp next to the floor and the Go reference (see compare.ts): a table of its own. */
+async function compareSection(bench: Bench): Promise<void> {
+  const columns = await compare(bench, CLI);
+  bench.extra['sideBySide'] = columns;
+  bench.tables.push(`side by side (same run, medians)\n\n${sideBySide(columns)}`);
+}
+
 /** The bench's parts, in the order they run; BENCH_ONLY=cpu,context runs only those. */
 const SECTIONS: Record<string, (bench: Bench) => Promise<void> | void> = {
   cpu: cpuFigures,
@@ -486,6 +499,7 @@ const SECTIONS: Record<string, (bench: Bench) => Promise<void> | void> = {
   kept: keptFigures,
   completion: completionFigures,
   generate: generateFigure,
+  compare: compareSection,
 };
 const ONLY = process.env['BENCH_ONLY']?.split(',');
 
@@ -507,6 +521,7 @@ async function main(): Promise<void> {
   }
   const header = `vault-mcp bench: ${CLI} (${process.version}, ${new Date().toISOString()}, load average ${loadBefore} before, ${loadAverage()} after)`;
   process.stdout.write(`\n${header}\n\n${table(bench.figures)}\n`);
+  for (const text of bench.tables) process.stdout.write(`\n${text}\n`);
   writeFileSync(
     OUT,
     `${JSON.stringify({ cli: CLI, node: process.version, date: new Date().toISOString(), loadBefore, loadAfter: loadAverage(), figures: bench.figures, ...bench.extra }, null, 2)}\n`,
