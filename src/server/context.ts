@@ -28,6 +28,13 @@ export interface ToolContext {
   progress?: (done: number, total: number | undefined, message: string) => Promise<void>;
   /** Aborted when the client cancels the call (`notifications/cancelled`): stop before the next Vault call. */
   signal?: AbortSignal;
+  /**
+   * HTTP mode: spend one more point of the caller's rate buckets, for a call that makes many Vault
+   * requests (audit_secrets). `what` completes "rate limit reached: <what> was not run". Resolves
+   * with the refusal text when a bucket is empty, undefined when the point was spent. Absent over
+   * stdio (no rate limits).
+   */
+  spend?: (what: string) => Promise<string | undefined>;
 }
 
 /**

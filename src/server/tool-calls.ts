@@ -408,6 +408,7 @@ export function serveTools(server: Server, deps: ToolServing): void {
     const token = extra._meta?.progressToken;
     const context = callContext(deps.context, {
       signal: extra.signal,
+      ...(deps.admit ? { spend: deps.admit } : {}),
       forgetCapabilities: () => {
         forgot = true;
         deps.context.forgetCapabilities?.();

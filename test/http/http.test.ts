@@ -432,6 +432,37 @@ describe('resource limits and failing closed', () => {
     return { response, destroy: () => req.destroy() };
   }
 
+  it('audit_secrets spends a rate-limit point per 100 Vault requests and says where it stopped', async () => {
+    const server = await serve({ MCP_RATE_LIMIT_SESSION: '0.001:2', MCP_RATE_LIMIT_GLOBAL: 'off' });
+    const mount = await mountEngine('paced', 'kv-v2');
+    const names = Array.from({ length: 150 }, (_, i) => `s${String(i).padStart(3, '0')}`);
+    for (let i = 0; i < names.length; i += 25)
+      await Promise.all(
+        names
+          .slice(i, i + 25)
+          .map((name) => adminRequest('POST', `${mount}/data/${name}`, { data: { k: 'v' } })),
+      );
+    const { client } = await mcpClient(server.url);
+    const audit = (await client.callTool({
+      name: 'audit_secrets',
+      arguments: { mount, max_secrets: 1000 },
+    })) as CallToolResult;
+    const result = audit.structuredContent as {
+      secrets: Array<{ path: string }>;
+      truncated: boolean;
+      truncated_reason: string;
+    };
+    // The call's own point paid for 100 requests (one LIST, 49 secrets at 2 each), the bucket's
+    // second point for 100 more (50 secrets); the third point is refused.
+    expect(result.secrets.map((e) => e.path)).toEqual(names.slice(0, 99));
+    expect(result.truncated).toBe(true);
+    expect(result.truncated_reason.replace(/Retry in \d+\.\d s/, 'Retry in N s')).toBe(
+      'the rate limit stopped the audit after 199 Vault requests (one point per 100): rate limit reached: the rest of audit_secrets was not run (per-session limit 0.001 calls/s, burst 2). Retry in N s.',
+    );
+    await client.close();
+    await server.close();
+  });
+
   it('refuses a client without a token before reading its body', async () => {
     const server = await serve({ VAULT_TOKEN: '' });
     const stalled = stalledPost(server.url, {}, 100_000);

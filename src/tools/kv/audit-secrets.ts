@@ -124,6 +124,42 @@ function renderTree(root: string, entries: readonly Entry[]): string[] {
   return lines;
 }
 
+/** Vault requests an audit makes for one point of the caller's rate limit (HTTP mode). */
+export const REQUESTS_PER_POINT = 100;
+
+/**
+ * The rate-limit cost of an audit in HTTP mode: the call's own point pays for its first
+ * {@link REQUESTS_PER_POINT} Vault requests, and each further hundred spends one more point
+ * (ToolContext.spend), so one call cannot turn into thousands of Vault requests for the price of
+ * one. Over stdio there are no rate limits and every request is paid for.
+ */
+class Budget {
+  #paid = REQUESTS_PER_POINT;
+  #used = 0;
+
+  constructor(private readonly spend: ToolContext['spend']) {}
+
+  /** Vault requests paid for so far. */
+  get used(): number {
+    return this.#used;
+  }
+
+  /**
+   * Pays for `requests` more Vault requests. Resolves with the truncation reason when a rate
+   * bucket is empty (those requests are then not made), undefined when they are paid.
+   */
+  async take(requests: number): Promise<string | undefined> {
+    while (this.#used + requests > this.#paid) {
+      const refusal = await this.spend?.('the rest of audit_secrets');
+      if (refusal)
+        return `the rate limit stopped the audit after ${this.#used} Vault requests (one point per ${REQUESTS_PER_POINT}): ${refusal}`;
+      this.#paid += REQUESTS_PER_POINT;
+    }
+    this.#used += requests;
+    return undefined;
+  }
+}
+
 /** What the walk of a KV tree found: secret paths, folders listed, and why it stopped short. */
 interface Walked {
   found: string[];
@@ -141,15 +177,20 @@ interface Walked {
 async function walk(
   context: ToolContext,
   target: KvTarget,
-  maxDepth: number,
-  maxSecrets: number,
+  limits: { maxDepth: number; maxSecrets: number; budget: Budget },
 ): Promise<Walked> {
+  const { maxDepth, maxSecrets, budget } = limits;
   const walked: Walked = { found: [], folders: 0, truncated: undefined, unlisted: [] };
   const queue: Array<{ folder: string; depth: number }> = [{ folder: target.path, depth: 1 }];
   let full = false;
   while (queue.length > 0 && !full) {
     const { folder, depth } = queue.shift() as { folder: string; depth: number };
     stopIfCancelled(context);
+    const unpaid = await budget.take(1);
+    if (unpaid) {
+      walked.truncated = unpaid;
+      break;
+    }
     let keys: string[];
     try {
       keys =
@@ -184,6 +225,23 @@ async function walk(
     }
   }
   return walked;
+}
+
+/**
+ * Pays for reading the details of what `walked` found (KV v1: one read a secret; v2: metadata
+ * and subkeys); when the rate limit refuses, only the secrets paid for are read, and `walked`
+ * says why the rest are missing.
+ */
+async function payForDetails(walked: Walked, target: KvTarget, budget: Budget): Promise<void> {
+  const perSecret = target.version === 1 ? 1 : 2;
+  for (let paid = 0; paid < walked.found.length; paid++) {
+    const unpaid = await budget.take(perSecret);
+    if (unpaid) {
+      walked.found.length = paid;
+      walked.truncated = unpaid;
+      return;
+    }
+  }
 }
 
 /** The details of every secret `walked` found, read by {@link CONCURRENCY} workers, with progress. */
@@ -269,7 +327,13 @@ export const auditSecrets = defineTool({
   },
   handler: async ({ mount, path, max_depth, max_secrets }, context) =>
     withKvTarget(context, mount, path, { needPath: false }, async (target) => {
-      const walked = await walk(context, target, max_depth, max_secrets);
+      const budget = new Budget(context.spend);
+      const walked = await walk(context, target, {
+        maxDepth: max_depth,
+        maxSecrets: max_secrets,
+        budget,
+      });
+      await payForDetails(walked, target, budget);
       const { folders, truncated, unlisted } = walked;
       const entries = await readDetails(context, target, walked);
       entries.sort((a, b) => a.path.localeCompare(b.path));
