@@ -7,12 +7,15 @@
  *   range; real bounds such as `minimum: 0` stay);
  * - `propertyNames: {type: "string"}` on records (JSON object keys are always strings);
  * - `additionalProperties: false` inside output schemas (the server writes the output; input
- *   schemas keep it, because extra arguments are refused).
+ *   schemas keep it, because extra arguments are refused), and `additionalProperties: true` there
+ *   (the JSON Schema default);
+ * - what a schema marked with {@link listedAs} replaces, e.g. the duration pattern (the field's
+ *   description gives the format instead).
  * Validation is unaffected: calls are checked with the zod objects themselves (tool-calls.ts).
  */
 import { z } from 'zod';
 import type { Tool as ListedTool } from '@modelcontextprotocol/sdk/types.js';
-import type { Tool } from './tool.js';
+import type { Tool, ToolAnnotations } from './tool.js';
 
 /** The two schemas of one tools/list entry. */
 export interface ListedSchemas {
@@ -21,6 +24,19 @@ export interface ListedSchemas {
 }
 
 const SAFE = Number.MAX_SAFE_INTEGER;
+
+/** zod schemas listed with another shape (see listedAs). */
+const LISTED_AS = new WeakMap<object, Record<string, unknown>>();
+
+/**
+ * Mark `schema` to be listed in tools/list as `shape` (its description and default kept) instead
+ * of zod's conversion: for a long structure whose facts the description already carries, e.g. a
+ * duration's regular expression. Validation still uses `schema` itself. Returns `schema`.
+ */
+export function listedAs<T extends z.ZodType>(schema: T, shape: Record<string, unknown>): T {
+  LISTED_AS.set(schema, shape);
+  return schema;
+}
 
 /** `node` without the keywords listed in the module comment (a copy; `node` is not changed). */
 function compact(node: unknown, output: boolean): unknown {
@@ -31,7 +47,7 @@ function compact(node: unknown, output: boolean): unknown {
     if (key === '$schema') continue;
     if ((key === 'minimum' && value === -SAFE) || (key === 'maximum' && value === SAFE)) continue;
     if (key === 'propertyNames' && isBareString(value)) continue;
-    if (output && key === 'additionalProperties' && value === false) continue;
+    if (output && key === 'additionalProperties' && typeof value === 'boolean') continue;
     out[key] = compact(value, output);
   }
   return out;
@@ -54,10 +70,18 @@ export function listedJsonSchema(
   schema: z.ZodObject,
   io: 'input' | 'output',
 ): Record<string, unknown> {
-  return compact(z.toJSONSchema(schema, { target: 'draft-7', io }), io === 'output') as Record<
-    string,
-    unknown
-  >;
+  const json = z.toJSONSchema(schema, {
+    target: 'draft-7',
+    io,
+    override: ({ zodSchema, jsonSchema }) => {
+      const shape = LISTED_AS.get(zodSchema);
+      if (!shape) return;
+      for (const key of Object.keys(jsonSchema))
+        if (key !== 'description' && key !== 'default') delete jsonSchema[key];
+      Object.assign(jsonSchema, shape);
+    },
+  });
+  return compact(json, io === 'output') as Record<string, unknown>;
 }
 
 /**
@@ -102,4 +126,29 @@ function prebuiltSchemas(name: string): ListedSchemas | undefined {
 /** The schemas tools/list shows for `tool`: precomputed in the binary, else converted now. */
 export function toolListSchemas(tool: Tool): ListedSchemas {
   return prebuiltSchemas(tool.name) ?? listedSchemas(tool);
+}
+
+/** The MCP spec's value for a hint a tool does not list. */
+const HINT_DEFAULTS: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: false,
+  openWorldHint: true,
+};
+
+/**
+ * The annotations tools/list shows: only the hints that say something. A hint equal to the MCP
+ * spec's default is left out (a client reads it as that default), and so are destructiveHint and
+ * idempotentHint of a read-only tool (the spec gives them meaning only when readOnlyHint is
+ * false). E.g. a read tool lists `{readOnlyHint: true, openWorldHint: false}`. The tool's own
+ * `annotations` (all four) are what the confirmation gate and read-only mode read.
+ */
+export function listedAnnotations(annotations: ToolAnnotations): Partial<ToolAnnotations> {
+  const listed: Partial<Record<keyof ToolAnnotations, boolean>> = {};
+  for (const hint of Object.keys(HINT_DEFAULTS) as Array<keyof ToolAnnotations>) {
+    if (annotations.readOnlyHint && (hint === 'destructiveHint' || hint === 'idempotentHint'))
+      continue;
+    if (annotations[hint] !== HINT_DEFAULTS[hint]) listed[hint] = annotations[hint];
+  }
+  return listed;
 }

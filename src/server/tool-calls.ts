@@ -34,7 +34,7 @@ import {
 } from './confirm.js';
 import { CallCancelledError, callContext, type ToolContext } from './context.js';
 import { errorResult } from './errors.js';
-import { toolListSchemas } from './listed-schema.js';
+import { listedAnnotations, toolListSchemas } from './listed-schema.js';
 import { redactText, redactValue, type RedactOptions } from './redact.js';
 import type { Tool } from './tool.js';
 
@@ -123,7 +123,8 @@ function schemasOf(tool: Tool): Schemas {
  * The tools/list entries of `enabled`. JSON Schemas come precomputed in the binary (the bundle
  * step) or are converted here once (zod-to-JSON-Schema, about 1 ms a tool); see listed-schema.ts.
  * `execution` is left out: absent means `taskSupport: "forbidden"` (calls run to completion in
- * the request), and `annotations.title` would repeat `title`.
+ * the request), and `annotations.title` would repeat `title`; annotations list only the hints
+ * that differ from the spec's defaults (listedAnnotations).
  */
 function definitions(enabled: readonly Tool[]): ListedTool[] {
   const key = enabled.map((t) => t.name).join(',');
@@ -134,7 +135,7 @@ function definitions(enabled: readonly Tool[]): ListedTool[] {
       title: tool.title,
       description: tool.description,
       ...toolListSchemas(tool),
-      annotations: tool.annotations,
+      annotations: listedAnnotations(tool.annotations),
     }));
     listCache.set(key, listed);
   }
@@ -363,9 +364,7 @@ export function serveTools(server: Server, deps: ToolServing): void {
   const { config, enabled, refused, capabilities } = deps;
   const byName = new Map(enabled.map((t) => [t.name, t]));
   const denial = (verdict: ToolVerdict | undefined): string | undefined =>
-    verdict?.usable === false
-      ? `this token lacks ${verdict.missing ?? 'the capabilities it needs'}`
-      : undefined;
+    verdict?.usable === false ? (verdict.missing ?? 'the capabilities it needs') : undefined;
   /** What the last tools/list answer showed, to know when the list changed. */
   let listedSignature: string | undefined;
 
@@ -378,7 +377,7 @@ export function serveTools(server: Server, deps: ToolServing): void {
         return missing
           ? {
               ...tool,
-              description: `${tool.description ?? ''} [Not allowed for this token: ${missing}; calls will be denied.]`,
+              description: `${tool.description ?? ''} [Denied: this token lacks ${missing}.]`,
             }
           : tool;
       });
@@ -450,7 +449,7 @@ export function serveTools(server: Server, deps: ToolServing): void {
       const missing = denial((await capabilities.get()).get(name));
       if (missing)
         return textResult(
-          `${name} is hidden because ${missing} (VAULT_MCP_HIDE_UNAUTHORIZED=true).`,
+          `${name} is hidden because this token lacks ${missing} (VAULT_MCP_HIDE_UNAUTHORIZED=true).`,
         );
     }
     const parsed = await validate(tool, request.params.arguments ?? {});

@@ -4,6 +4,7 @@ import { VaultResponseError } from '../client/errors.js';
 import { enableMount, type EnableMountOptions, type MountInfo } from '../client/mounts.js';
 import { normalizePath } from '../client/paths.js';
 import { ToolInputError, type ToolContext } from '../server/context.js';
+import { listedAs } from '../server/listed-schema.js';
 import { forgetAllMounts } from '../server/mount-cache.js';
 
 /** Text every tool uses when it withholds secret material. */
@@ -12,24 +13,31 @@ export const WITHHELD_HINT =
 
 /** `mount`: a mount path (a trailing slash is tolerated); `what` is the engine, e.g. `KV v2`. */
 export function mountField(example: string, what: string): z.ZodString {
-  return z.string().describe(`${what} mount path, e.g. '${example}' (no 'data/' or 'metadata/').`);
+  return z.string().describe(`${what} mount, e.g. '${example}'.`);
 }
 
 /** `path` inside a mount. */
 export const secretPathField = z
   .string()
-  .describe("Secret path inside the mount, e.g. 'myapp/database' (no mount, no 'data/').");
+  .describe("Path in the mount, e.g. 'myapp/db' (no 'data/').");
 
-/** Vault duration: a Go duration string (`72h`, `30m`, `30d` for PKI) or integer seconds. */
+/**
+ * Vault duration: a Go duration string (`72h`, `30m`, `30d` for PKI) or integer seconds.
+ * tools/list shows it as a string or a non-negative integer without the pattern, so `description`
+ * gives the format (an example such as `'72h'`).
+ */
 export function durationField(description: string) {
-  return z
-    .union([
-      z
-        .string()
-        .regex(DURATION, 'must be a duration like 72h, 30m, 1h30m, 30d or a number of seconds'),
-      z.number().int().nonnegative(),
-    ])
-    .describe(description);
+  return listedAs(
+    z
+      .union([
+        z
+          .string()
+          .regex(DURATION, 'must be a duration like 72h, 30m, 1h30m, 30d or a number of seconds'),
+        z.number().int().nonnegative(),
+      ])
+      .describe(description),
+    { anyOf: [{ type: 'string' }, { type: 'integer', minimum: 0 }] },
+  );
 }
 
 /** Go durations (`1h30m`), Vault's day suffix (`30d`) and plain seconds (`3600`). */
@@ -53,8 +61,7 @@ export function keyNameField(description: string) {
 export const versionsField = z
   .array(z.number().int().positive())
   .min(1, 'give at least one version number')
-  .max(100)
-  .describe('Version numbers, e.g. [1, 3].');
+  .max(100);
 
 /**
  * A mount path as Vault names it without slashes (`secret`, `team/kv`).

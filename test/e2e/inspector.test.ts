@@ -46,9 +46,9 @@ describe('MCP Inspector CLI', () => {
       tools: Array<{ name: string; annotations: Record<string, boolean> }>;
     };
     expect(listed.tools).toHaveLength(34);
-    expect(listed.tools.find((t) => t.name === 'read_secret')?.annotations).toMatchObject({
+    expect(listed.tools.find((t) => t.name === 'read_secret')?.annotations).toEqual({
       readOnlyHint: true,
-      destructiveHint: false,
+      openWorldHint: false,
     });
     const called = (await inspector('--method', 'tools/call', '--tool-name', 'list_mounts')) as {
       structuredContent: { mounts: Array<{ path: string; type: string; kv_version?: number }> };

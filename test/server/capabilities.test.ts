@@ -50,10 +50,10 @@ describe('capability-aware tools', () => {
     expect(tools).toHaveLength(34);
     const flagged = Object.fromEntries(
       tools
-        .filter((t) => t.description?.includes('[Not allowed for this token'))
+        .filter((t) => t.description?.includes(' [Denied: this token lacks '))
         .map((t) => [
           t.name,
-          /this token lacks (.*); calls will be denied\.\]$/.exec(t.description ?? '')?.[1],
+          / \[Denied: this token lacks (.*)\.\]$/.exec(t.description ?? '')?.[1],
         ]),
     );
     expect(flagged).toEqual(NOT_ALLOWED);

@@ -7,34 +7,57 @@ import { REFERENCE_TOOL_NAMES, TOOLS } from '../../src/tools/index.js';
 import { connect, type McpHarness } from '../support/mcp.js';
 
 let mcp: McpHarness;
+const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
+/** What a client assumes for a hint a tool does not list (MCP spec, ToolAnnotations). */
+const SPEC_DEFAULTS = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: false,
+  openWorldHint: true,
+};
+/** What a bad duration gets (zod's check, not the listed schema). */
+const DURATION_REFUSED =
+  'MCP error -32602: Input validation error: Invalid arguments for tool create_pki_role: must be a duration like 72h, 30m, 1h30m, 30d or a number of seconds at max_ttl';
+const SPEC_WRITE_ONLY: readonly string[] = ['destructiveHint', 'idempotentHint'];
 beforeAll(async () => {
   mcp = await connect({ VAULT_MCP_TOOLSETS: 'all' });
 });
 afterAll(() => mcp.close());
 
 describe('every tool', () => {
-  it('declares all four annotations, honestly', async () => {
+  it('declares all four annotations, honestly, and lists the ones that say something', async () => {
     const { tools } = await mcp.client.listTools();
     expect(tools).toHaveLength(TOOLS.length + operations.length);
+    const declared = new Map<string, Record<string, boolean>>([
+      ...operations.map((op) => [op.toolName, { ...op.annotations }] as const),
+      ...TOOLS.map((t) => [t.name, { ...t.annotations }] as const),
+    ]);
     for (const tool of tools) {
-      const a = tool.annotations ?? {};
-      for (const hint of [
-        'readOnlyHint',
-        'destructiveHint',
-        'idempotentHint',
-        'openWorldHint',
-      ] as const) {
-        expect(typeof a[hint], `${tool.name} ${hint}`).toBe('boolean');
-      }
-      if (a.readOnlyHint)
-        expect(a.destructiveHint, `${tool.name}: a read-only tool cannot be destructive`).toBe(
+      const own = declared.get(tool.name) ?? {};
+      for (const hint of HINTS) expect(typeof own[hint], `${tool.name} ${hint}`).toBe('boolean');
+      if (own['readOnlyHint'])
+        expect(own['destructiveHint'], `${tool.name}: a read-only tool cannot be destructive`).toBe(
           false,
         );
+      // Listed: the declared hints minus the spec's defaults, and minus destructiveHint and
+      // idempotentHint on a read-only tool (meaningful only when readOnlyHint is false).
+      const listed: Record<string, unknown> = { ...tool.annotations };
+      const expected = Object.fromEntries(
+        HINTS.filter((hint) => own[hint] !== SPEC_DEFAULTS[hint])
+          .filter((hint) => !(own['readOnlyHint'] && SPEC_WRITE_ONLY.includes(hint)))
+          .map((hint) => [hint, own[hint]]),
+      );
+      expect(listed, tool.name).toEqual(expected);
       expect(tool.outputSchema, `${tool.name} outputSchema`).toBeDefined();
       expect(tool.name).toMatch(/^[a-z][a-z0-9_]{1,63}$/);
     }
     for (const tool of TOOLS)
       expect(tool.annotations.readOnlyHint, tool.name).toBe(!tool.write && !tool.mintsCredentials);
+    const listed = (name: string): unknown => tools.find((t) => t.name === name)?.annotations;
+    expect(listed('read_secret')).toEqual({ readOnlyHint: true, openWorldHint: false });
+    expect(listed('write_secret')).toEqual({ openWorldHint: false });
+    expect(listed('delete_mount')).toEqual({ idempotentHint: true, openWorldHint: false });
+    expect(listed('patch_secret')).toEqual({ destructiveHint: false, openWorldHint: false });
   });
 
   it('names only generated operations it really has', () => {
@@ -185,7 +208,7 @@ describe('schemas strict clients accept', () => {
         { type: 'number', description: 'A number.' },
         { type: 'boolean', description: 'A boolean.' },
       ],
-      description: 'Value for key (may be empty); a number or boolean is stored as that JSON type.',
+      description: 'May be empty; a number or boolean is stored as one.',
     });
     expect(input('kv_v2_write', 'data')).toEqual({
       type: 'object',
@@ -214,9 +237,37 @@ describe('tools/list is short', () => {
     // Real bounds stay.
     const read = tools.find((t) => t.name === 'read_secret');
     expect((read?.inputSchema.properties as Record<string, unknown>)['version']).toEqual({
-      description: 'KV v2 version to read; the latest when absent.',
+      description: 'KV v2; default: the latest.',
       type: 'integer',
       exclusiveMinimum: 0,
+    });
+  });
+});
+
+describe('tools/list is short, and validation is not', () => {
+  it('lists a duration without its pattern (the description gives the format); a bad one is still refused', async () => {
+    const { tools } = await mcp.client.listTools();
+    const role = tools.find((t) => t.name === 'create_pki_role');
+    expect((role?.inputSchema.properties as Record<string, unknown>)['max_ttl']).toEqual({
+      default: '30d',
+      description: "Longest certificate lifetime, e.g. '90d' or seconds.",
+      anyOf: [{ type: 'string' }, { type: 'integer', minimum: 0 }],
+    });
+    expect(JSON.stringify(tools)).not.toContain('ns|us|');
+    expect(await mcp.fails('create_pki_role', { role_name: 'web', max_ttl: 'soon' })).toBe(
+      DURATION_REFUSED,
+    );
+  });
+
+  it('lists output objects without additionalProperties: true (the JSON Schema default)', async () => {
+    const { tools } = await mcp.client.listTools();
+    for (const tool of tools)
+      expect(JSON.stringify(tool.outputSchema), tool.name).not.toContain(
+        '"additionalProperties":true',
+      );
+    const role = tools.find((t) => t.name === 'create_pki_role');
+    expect((role?.outputSchema?.properties as Record<string, unknown>)['settings']).toEqual({
+      type: 'object',
     });
   });
 });

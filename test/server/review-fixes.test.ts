@@ -420,9 +420,10 @@ describe('read-only review of the merged change', () => {
   it('the raw kv_v2_write is destructive like write_secret (so it is confirmed)', async () => {
     const { tools } = await all.client.listTools();
     const annotations = (name: string) => tools.find((t) => t.name === name)?.annotations;
-    expect(annotations('kv_v2_write')?.destructiveHint).toBe(true);
-    expect(annotations('write_secret')?.destructiveHint).toBe(true);
-    expect(annotations('kv_v2_patch')?.destructiveHint).toBe(false);
+    // destructiveHint: true is the MCP default, so tools/list leaves it out.
+    expect(annotations('kv_v2_write')).toEqual({ openWorldHint: false });
+    expect(annotations('write_secret')).toEqual({ openWorldHint: false });
+    expect(annotations('kv_v2_patch')).toEqual({ destructiveHint: false, openWorldHint: false });
   });
 
   it('a raw KV read looks its mount up anew: a v2 mount re-created as v1 does not leak its values', async () => {

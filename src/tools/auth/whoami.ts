@@ -9,7 +9,7 @@ export const whoami = defineTool({
   name: 'whoami',
   title: 'Who am I',
   description:
-    'Describe the Vault token vault-mcp uses (never the token itself): policies, TTL, expiry, root or not; optionally its capabilities on given Vault paths.',
+    'Describe the Vault token vault-mcp uses (never the token itself); optionally its capabilities on given paths.',
   toolset: 'auth',
   write: false,
   annotations: READ,
@@ -19,20 +19,16 @@ export const whoami = defineTool({
       .array(z.string().min(1))
       .max(100)
       .optional()
-      .describe(
-        "Vault API paths (after /v1/) to check capabilities on, e.g. ['secret/data/myapp/db', 'pki/sign/web'].",
-      ),
+      .describe("API paths after /v1/, e.g. ['secret/data/myapp/db']."),
   },
   output: {
     display_name: z.string(),
     accessor: z.string(),
     policies: z.array(z.string()),
     root: z.boolean(),
-    ttl: z.number().int().describe('Seconds left; 0 means no expiry.'),
+    ttl: z.number().int().describe('Seconds left; 0: no expiry.'),
     renewable: z.boolean(),
-    expire_time: nullable(z.string(), 'When the token expires (RFC 3339).').describe(
-      'null: the token never expires.',
-    ),
+    expire_time: nullable(z.string(), 'RFC 3339.').describe('null: never.'),
     type: z.string(),
     namespace: z.string().optional(),
     capabilities: z.record(z.string(), z.array(z.string())).optional(),
@@ -40,19 +36,14 @@ export const whoami = defineTool({
       .array(
         z.object({
           name: z.string(),
-          usable: nullable(
-            z.boolean(),
-            'Whether the token may make every call of the tool.',
-          ).describe('null: could not be determined'),
-          allowed_on: z
-            .array(z.string())
-            .describe('Mounts where every call of the tool is allowed.'),
+          usable: nullable(z.boolean(), 'Every call allowed.').describe('null: unknown.'),
+          allowed_on: z.array(z.string()).describe('Mounts where all its calls are allowed.'),
           missing: z.string().optional(),
           note: z.string().optional(),
         }),
       )
       .optional()
-      .describe('Per enabled tool: can this token use it (from sys/capabilities-self)?'),
+      .describe('Per enabled tool: can this token use it?'),
   },
   handler: async ({ paths }, context) => {
     const token = await lookupSelf(context.vault);

@@ -7,14 +7,14 @@ import { listInScope, withKvTarget, type KvTarget } from './kv-target.js';
 import { stopIfCancelled, type ToolContext } from '../../server/context.js';
 
 const entrySchema = z.object({
-  path: z.string().describe('Path inside the mount.'),
-  keys: z.array(z.string()).describe('Key names (never values); empty when unreadable or deleted.'),
+  path: z.string(),
+  keys: z.array(z.string()).describe('Empty when unreadable or deleted.'),
   current_version: z.number().int().optional(),
-  versions: z.number().int().optional().describe('Versions Vault keeps.'),
+  versions: z.number().int().optional(),
   created_time: z.string().optional(),
   updated_time: z.string().optional(),
-  deleted: z.boolean().optional().describe('The current version is soft-deleted or destroyed.'),
-  error: z.string().optional().describe('Why details of this secret could not be read.'),
+  deleted: z.boolean().optional().describe('Current version soft-deleted or destroyed.'),
+  error: z.string().optional().describe('Why it could not be read.'),
 });
 
 type Entry = z.infer<typeof entrySchema>;
@@ -276,7 +276,7 @@ export const auditSecrets = defineTool({
   name: 'audit_secrets',
   title: 'Audit secrets tree',
   description:
-    'Walk a KV mount (or a folder) and report every secret with key names, version and times (KV v2), never values, as a list and a tree. Bounded by max_depth and max_secrets (the result says when truncated). Reports progress; stops when cancelled.',
+    'Walk a KV mount or folder and report every secret: key names, versions and times (KV v2), never values. Bounded by max_depth and max_secrets (the result says when truncated).',
   toolset: 'kv',
   write: false,
   annotations: READ,
@@ -292,36 +292,19 @@ export const auditSecrets = defineTool({
   optionalOperations: ['kv_v2_read_subkeys'],
   input: {
     mount: mountField('secret', 'KV'),
-    path: z
-      .string()
-      .default('')
-      .describe("Folder to start from, e.g. 'myapp/'; empty for the whole mount."),
-    max_depth: z
-      .number()
-      .int()
-      .min(1)
-      .max(32)
-      .default(10)
-      .describe('Deepest folder level to descend into.'),
-    max_secrets: z
-      .number()
-      .int()
-      .min(1)
-      .max(10_000)
-      .default(200)
-      .describe('Stop after this many secrets.'),
+    path: z.string().default('').describe("Folder, e.g. 'myapp/'; empty: the whole mount."),
+    max_depth: z.number().int().min(1).max(32).default(10).describe('Folder levels to descend.'),
+    max_secrets: z.number().int().min(1).max(10_000).default(200),
   },
   output: {
     mount: z.string(),
     path: z.string(),
     kv_version: z.number().int(),
     secrets: z.array(entrySchema),
-    folders: z.number().int().describe('Folders listed.'),
+    folders: z.number().int(),
     unlisted_folders: z
       .array(z.object({ path: z.string(), error: z.string() }))
-      .describe(
-        'Folders that could not be listed (e.g. 403), with why; their secrets are missing.',
-      ),
+      .describe('Not listable (e.g. 403); their secrets are missing.'),
     truncated: z.boolean(),
     truncated_reason: z.string().optional(),
   },

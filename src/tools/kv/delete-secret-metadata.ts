@@ -9,7 +9,7 @@ export const deleteSecretMetadata = defineTool({
   name: 'delete_secret_metadata',
   title: 'Delete secret and all versions',
   description:
-    'Permanently delete a KV v2 secret: its metadata and every version. This cannot be undone; delete_secret is the recoverable alternative.',
+    'Permanently delete a KV v2 secret: metadata and every version (cannot be undone; delete_secret is recoverable).',
   toolset: 'kv',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,

@@ -9,7 +9,7 @@ export const deleteSecret = defineTool({
   name: 'delete_secret',
   title: 'Delete secret',
   description:
-    'Delete a secret from a KV v1 or v2 mount, or one key of it. KV v2: soft-deletes the latest version (undelete_secret_versions restores it); removing a key writes a new version without it. KV v1: gone for good. Removing the last key deletes the secret.',
+    'Delete a KV secret, or one key of it. KV v2: soft-deletes the latest version (undelete_secret_versions restores it); removing a key writes a new version without it. KV v1: gone for good. Removing the last key deletes the secret.',
   toolset: 'kv',
   write: true,
   annotations: DESTRUCTIVE,
@@ -25,11 +25,7 @@ export const deleteSecret = defineTool({
   input: {
     mount: mountField('secret', 'KV'),
     path: secretPathField,
-    key: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Only remove this key; the whole secret when absent.'),
+    key: z.string().min(1).optional().describe('Remove only this key.'),
   },
   output: {
     mount: z.string(),
@@ -38,10 +34,8 @@ export const deleteSecret = defineTool({
     deleted: z.enum(['secret', 'key']),
     key: z.string().optional(),
     remaining_keys: z.array(z.string()).optional(),
-    version: z.number().int().optional().describe('KV v2: the version written without the key.'),
-    recoverable: z
-      .boolean()
-      .describe('True when undelete_secret_versions can bring the data back.'),
+    version: z.number().int().optional().describe('KV v2: written without the key.'),
+    recoverable: z.boolean().describe('undelete_secret_versions can restore it.'),
   },
   handler: async ({ mount, path, key }, context) =>
     withKvTarget(context, mount, path, { needPath: true }, async (target) => {

@@ -7,17 +7,14 @@ export const listSecrets = defineTool({
   name: 'list_secrets',
   title: 'List secrets',
   description:
-    "List the keys directly under a folder of a KV v1 or v2 mount (folders end in '/'). An empty or missing folder gives []. For the whole tree with versions and times use audit_secrets.",
+    'List the keys directly under a folder of a KV mount; [] when empty or missing. audit_secrets walks the whole tree.',
   toolset: 'kv',
   write: false,
   annotations: READ,
   operations: ['ui_mounts_read', 'kv_v2_list', 'kv_v1_list'],
   input: {
     mount: mountField('secret', 'KV'),
-    path: z
-      .string()
-      .default('')
-      .describe("Folder inside the mount, e.g. 'myapp/'; empty lists the top level."),
+    path: z.string().default('').describe("Folder, e.g. 'myapp/'; empty: the top level."),
   },
   output: {
     mount: z.string(),

@@ -9,7 +9,7 @@ export const patchSecret = defineTool({
   name: 'patch_secret',
   title: 'Patch secret',
   description:
-    'Merge keys into the latest version of a KV v2 secret (JSON merge patch: keys not given stay, a key set to null is removed), creating a new version. Needs the patch capability. Optional check-and-set.',
+    'Merge keys into a KV v2 secret as a new version; keys not given stay. Needs the patch capability.',
   toolset: 'kv',
   write: true,
   annotations: ADDITIVE,
@@ -17,13 +17,8 @@ export const patchSecret = defineTool({
   input: {
     mount: mountField('secret', 'KV v2'),
     path: secretPathField,
-    data: anyObject().describe('Keys to set (null removes a key), e.g. {"password": "..."}.'),
-    cas: z
-      .number()
-      .int()
-      .nonnegative()
-      .optional()
-      .describe('Patch only if the current version is this number.'),
+    data: anyObject().describe('Keys to set; null removes one.'),
+    cas: z.number().int().nonnegative().optional().describe('Only if the current version is this.'),
   },
   output: {
     mount: z.string(),

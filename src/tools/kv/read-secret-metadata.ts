@@ -16,7 +16,7 @@ export const readSecretMetadata = defineTool({
   name: 'read_secret_metadata',
   title: 'Read secret metadata',
   description:
-    'Read the metadata of a KV v2 secret: every version and its state, times, custom metadata and settings. No values.',
+    "Read a KV v2 secret's metadata: versions, times, custom metadata, settings. No values.",
   toolset: 'kv',
   write: false,
   annotations: READ,

@@ -10,7 +10,7 @@ export const readSecret = defineTool({
   name: 'read_secret',
   title: 'Read secret',
   description:
-    'Read a secret from a KV v1 or v2 mount: its key names and (KV v2) version metadata. Values are withheld unless the operator enabled reveal; the result says so. Use this to confirm a secret exists with the right keys.',
+    'Read a KV secret: key names and (KV v2) version metadata. Values are withheld unless the operator enabled reveal.',
   toolset: 'kv',
   write: false,
   annotations: READ,
@@ -18,25 +18,18 @@ export const readSecret = defineTool({
   input: {
     mount: mountField('secret', 'KV'),
     path: secretPathField,
-    version: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe('KV v2 version to read; the latest when absent.'),
+    version: z.number().int().positive().optional().describe('KV v2; default: the latest.'),
   },
   output: {
     mount: z.string(),
     path: z.string(),
     kv_version: z.number().int(),
-    keys: z.array(z.string()).describe('Key names, sorted.'),
+    keys: z.array(z.string()),
     version: z.number().int().optional(),
-    created_time: z.string().optional().describe('When this version was written (RFC 3339).'),
+    created_time: z.string().optional(),
     deletion_time: z.string().optional(),
     destroyed: z.boolean().optional(),
-    deleted: z
-      .boolean()
-      .describe('True when this KV v2 version is soft-deleted or destroyed (no data).'),
+    deleted: z.boolean().describe('Soft-deleted or destroyed (no data).'),
     custom_metadata: z.record(z.string(), z.string()).nullable().optional(),
     values_withheld: z.boolean(),
     data: anyObject().optional().describe('Only when the operator enabled reveal.'),

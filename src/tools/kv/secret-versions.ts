@@ -54,8 +54,7 @@ function versionsTool(spec: {
 export const deleteSecretVersions = versionsTool({
   name: 'delete_secret_versions',
   title: 'Soft-delete secret versions',
-  description:
-    'Soft-delete given versions of a KV v2 secret; their data is hidden but undelete_secret_versions restores it.',
+  description: 'Soft-delete versions of a KV v2 secret; undelete_secret_versions restores them.',
   verb: 'delete',
   done: 'soft-deleted',
   annotations: DESTRUCTIVE_IDEMPOTENT,
@@ -65,8 +64,7 @@ export const deleteSecretVersions = versionsTool({
 export const undeleteSecretVersions = versionsTool({
   name: 'undelete_secret_versions',
   title: 'Undelete secret versions',
-  description:
-    'Restore soft-deleted versions of a KV v2 secret (destroyed versions cannot be restored).',
+  description: 'Restore soft-deleted versions of a KV v2 secret (not destroyed ones).',
   verb: 'undelete',
   done: 'restored',
   annotations: {
@@ -81,8 +79,7 @@ export const undeleteSecretVersions = versionsTool({
 export const destroySecretVersions = versionsTool({
   name: 'destroy_secret_versions',
   title: 'Destroy secret versions',
-  description:
-    'Permanently destroy the data of given versions of a KV v2 secret. This cannot be undone.',
+  description: 'Permanently destroy versions of a KV v2 secret (cannot be undone).',
   verb: 'destroy',
   done: 'destroyed',
   annotations: DESTRUCTIVE_IDEMPOTENT,

@@ -9,7 +9,7 @@ export const writeSecretMetadata = defineTool({
   name: 'write_secret_metadata',
   title: 'Write secret metadata',
   description:
-    'Change settings and custom metadata of a KV v2 secret without touching its data. Settings not given keep their value (a merge patch: needs patch on the metadata path). Lowering max_versions removes old versions.',
+    "Change a KV v2 secret's settings and custom metadata, not its data. Settings not given stay (merge patch: needs patch on the metadata path). Lowering max_versions removes old versions.",
   toolset: 'kv',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
@@ -17,20 +17,15 @@ export const writeSecretMetadata = defineTool({
   input: {
     mount: mountField('secret', 'KV v2'),
     path: secretPathField,
-    max_versions: z
-      .number()
-      .int()
-      .nonnegative()
-      .optional()
-      .describe('Versions to keep; 0 uses the mount setting.'),
-    cas_required: z.boolean().optional().describe('Require check-and-set on every write.'),
+    max_versions: z.number().int().nonnegative().optional().describe("0: the mount's setting."),
+    cas_required: z.boolean().optional().describe('Check-and-set on every write.'),
     delete_version_after: durationField(
-      'Delete versions this long after they are written, e.g. 768h; 0 disables.',
+      "Delete versions this long after writing, e.g. '768h' or seconds; 0: never.",
     ).optional(),
     custom_metadata: z
       .record(z.string(), z.string())
       .optional()
-      .describe('String key/value pairs, e.g. {"owner": "team-a"}; replaces the whole map.'),
+      .describe('E.g. {"owner": "team-a"}; replaces the whole map.'),
   },
   output: { mount: z.string(), path: z.string(), updated: z.array(z.string()) },
   handler: async ({ mount, path, ...settings }, context) => {

@@ -10,7 +10,7 @@ export const writeSecret = defineTool({
   name: 'write_secret',
   title: 'Write secret',
   description:
-    'Write to a secret in a KV v1 or v2 mount. Either set one key (key + value: other keys are kept; KV v2 guards this with check-and-set) or the whole secret (data: keys not given are removed). KV v2 keeps the previous version. Values are never echoed back.',
+    'Write a KV secret: one key (key + value; other keys kept) or the whole secret (data; keys not given are removed). KV v2 keeps the previous version. Values are never echoed.',
   toolset: 'kv',
   write: true,
   annotations: DESTRUCTIVE,
@@ -18,29 +18,23 @@ export const writeSecret = defineTool({
   input: {
     mount: mountField('secret', 'KV'),
     path: secretPathField,
-    key: keyNameField("Key to set, e.g. 'password'. Use with value.").optional(),
-    value: scalar()
-      .optional()
-      .describe('Value for key (may be empty); a number or boolean is stored as that JSON type.'),
-    data: anyObject()
-      .optional()
-      .describe('The whole secret as a JSON object; replaces every key. Use instead of key/value.'),
+    key: keyNameField("E.g. 'password'; with value.").optional(),
+    value: scalar().optional().describe('May be empty; a number or boolean is stored as one.'),
+    data: anyObject().optional().describe('The whole secret, instead of key/value.'),
     cas: z
       .number()
       .int()
       .nonnegative()
       .optional()
-      .describe(
-        'KV v2 check-and-set: write only if the current version is this number (0: only if the secret does not exist).',
-      ),
+      .describe('KV v2: write only if the current version is this (0: only if none exists).'),
   },
   output: {
     mount: z.string(),
     path: z.string(),
     kv_version: z.number().int(),
-    keys_written: z.array(z.string()).describe('Keys set by this call.'),
-    keys: z.array(z.string()).describe('All key names of the secret after the write.'),
-    version: z.number().int().optional().describe('KV v2: the new version.'),
+    keys_written: z.array(z.string()),
+    keys: z.array(z.string()).describe('All keys after the write.'),
+    version: z.number().int().optional().describe('KV v2.'),
     created_time: z.string().optional(),
   },
   handler: async ({ mount, path, key, value, data, cas }, context) => {

@@ -8,7 +8,7 @@ export const createMount = defineTool({
   name: 'create_mount',
   title: 'Create mount',
   description:
-    "Mount a new secrets engine at a path. Any engine type works: 'kv' (KV v1), 'kv2' or 'kv-v2' (KV v2), 'pki', 'transit', ... Fails with a clear error if something is already mounted there (nothing is replaced).",
+    'Mount a new secrets engine at a path; fails if something is mounted there (nothing is replaced).',
   toolset: 'mounts',
   write: true,
   annotations: ADDITIVE,
@@ -17,15 +17,15 @@ export const createMount = defineTool({
     type: z
       .string()
       .min(1)
-      .describe("Engine type, e.g. 'kv2' (KV v2), 'kv' (KV v1), 'pki', 'transit'."),
-    path: z.string().describe("Mount path, e.g. 'team-secrets'."),
-    description: z.string().default('').describe('Human-readable description.'),
+      .describe("Any engine, e.g. 'kv2' (KV v2), 'kv' (KV v1), 'pki', 'transit'."),
+    path: z.string().describe("E.g. 'team-secrets'."),
+    description: z.string().default(''),
     options: z
       .record(z.string(), scalar())
       .optional()
-      .describe('Engine options, e.g. {"version": "2"} for KV; values are sent as strings.'),
-    default_lease_ttl: durationField('Default lease TTL, e.g. 768h.').optional(),
-    max_lease_ttl: durationField('Maximum lease TTL, e.g. 87600h.').optional(),
+      .describe('E.g. {"version": "2"}; values are sent as strings.'),
+    default_lease_ttl: durationField("E.g. '768h' or seconds.").optional(),
+    max_lease_ttl: durationField("E.g. '87600h' or seconds.").optional(),
   },
   output: { path: z.string(), type: z.string(), options: z.record(z.string(), z.string()) },
   handler: async (

@@ -8,12 +8,12 @@ export const deleteMount = defineTool({
   name: 'delete_mount',
   title: 'Delete mount',
   description:
-    "Unmount a secrets engine. Use with extreme caution: every secret, certificate and key under the mount is deleted and cannot be recovered. Vault's own mounts (sys, identity, cubbyhole, token, auth) are refused.",
+    "Unmount a secrets engine, deleting every secret, certificate and key under it for good. Vault's own mounts (sys, identity, cubbyhole, token, auth) are refused.",
   toolset: 'mounts',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
   operations: ['ui_mounts_read', 'mounts_disable'],
-  input: { path: z.string().describe("Mount path to remove, e.g. 'team-secrets'.") },
+  input: { path: z.string().describe("E.g. 'team-secrets'.") },
   output: { path: z.string(), type: z.string() },
   handler: async ({ path }, context) => {
     const mount = cleanMount(path);

@@ -7,7 +7,7 @@ export const listMounts = defineTool({
   name: 'list_mounts',
   title: 'List mounts',
   description:
-    'List the secrets engines mounted in Vault that this token can see, with engine type and KV version (kv v1 vs v2), sorted by path. Uses sys/internal/ui/mounts, so no read access to sys/mounts is needed.',
+    'List the secrets engines this token can see, sorted by path (needs no read on sys/mounts).',
   toolset: 'mounts',
   write: false,
   annotations: READ,

@@ -32,13 +32,13 @@ export const readMount = defineTool({
   name: 'read_mount',
   title: 'Read mount',
   description:
-    'Read one secrets engine mount: type, KV version, options and lease TTLs in seconds. Works with any token that has a capability under the mount (sys/internal/ui/mounts).',
+    'Read one secrets engine mount; any capability under it will do (sys/internal/ui/mounts).',
   toolset: 'mounts',
   write: false,
   annotations: READ,
   operations: ['ui_mounts_read'],
   optionalOperations: ['mounts_read_tune'],
-  input: { path: z.string().describe("Mount path, e.g. 'secret' or 'pki'.") },
+  input: { path: z.string().describe("E.g. 'secret'.") },
   output: { mount: mountSchema },
   handler: async ({ path }, context) => {
     const { info } = await resolveMount(context, path, { fresh: true, argument: 'path' });

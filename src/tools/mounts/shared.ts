@@ -8,28 +8,16 @@ type TtlName = (typeof TTL_NAMES)[number];
 
 /** How the mount tools describe one mount. */
 export const mountSchema = z.object({
-  path: z.string().describe('Mount path without the trailing slash.'),
+  path: z.string(),
   type: z.string(),
-  kv_version: z.number().int().optional().describe('1 or 2 for KV mounts.'),
+  kv_version: z.number().int().optional(),
   description: z.string(),
   accessor: z.string().optional(),
   options: anyObject(),
-  default_lease_ttl: z
-    .number()
-    .int()
-    .optional()
-    .describe("The mount's own setting, seconds; 0: the system default applies."),
-  max_lease_ttl: z
-    .number()
-    .int()
-    .optional()
-    .describe("The mount's own setting, seconds; 0: the system default applies."),
-  effective_default_lease_ttl: z
-    .number()
-    .int()
-    .optional()
-    .describe('Seconds in force, when known.'),
-  effective_max_lease_ttl: z.number().int().optional().describe('Seconds in force, when known.'),
+  default_lease_ttl: z.number().int().optional().describe('Seconds; 0: the system default.'),
+  max_lease_ttl: z.number().int().optional().describe('Seconds; 0: the system default.'),
+  effective_default_lease_ttl: z.number().int().optional().describe('Seconds in force.'),
+  effective_max_lease_ttl: z.number().int().optional().describe('Seconds in force.'),
 });
 
 type DescribedMount = z.infer<typeof mountSchema>;

@@ -9,18 +9,17 @@ import { anyObject } from '../../server/portable-schema.js';
 export const tuneMount = defineTool({
   name: 'tune_mount',
   title: 'Tune mount',
-  description:
-    'Change settings of a secrets engine mount: lease TTLs, description, options ({"version": "2"} upgrades KV v1 to v2 for good). Settings not given stay. Returns the settings after the change.',
+  description: `Change a mount's lease TTLs, description or options ({"version": "2"} upgrades KV v1 to v2 for good). Settings not given stay.`,
   toolset: 'mounts',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
   operations: ['ui_mounts_read', 'mounts_tune', 'mounts_read_tune'],
   input: {
-    path: z.string().describe("Mount path, e.g. 'pki'."),
-    default_lease_ttl: durationField('Default lease TTL, e.g. 768h.').optional(),
-    max_lease_ttl: durationField('Maximum lease TTL, e.g. 87600h.').optional(),
+    path: z.string().describe("E.g. 'pki'."),
+    default_lease_ttl: durationField("E.g. '768h' or seconds.").optional(),
+    max_lease_ttl: durationField("E.g. '87600h' or seconds.").optional(),
     description: z.string().optional(),
-    options: z.record(z.string(), z.string()).optional().describe('Engine options to set.'),
+    options: z.record(z.string(), z.string()).optional(),
   },
   output: {
     path: z.string(),

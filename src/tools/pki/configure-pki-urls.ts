@@ -6,16 +6,16 @@ export const configurePkiUrls = defineTool({
   name: 'configure_pki_urls',
   title: 'Configure PKI URLs',
   description:
-    'Set the URLs a PKI mount writes into certificates (issuing CA, CRL distribution points, OCSP). Without any URL given, points them at this Vault: <VAULT_ADDR>/v1/<mount>/ca and /crl.',
+    'Set the CA, CRL and OCSP URLs a PKI mount writes into certificates; with none given, <VAULT_ADDR>/v1/<mount>/ca and /crl.',
   toolset: 'pki',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
   operations: ['ui_mounts_read', 'pki_configure_urls'],
   input: {
     mount: pkiMountField,
-    issuing_certificates: nameListField.optional().describe('URLs of the issuing CA certificate.'),
-    crl_distribution_points: nameListField.optional().describe('URLs of the CRL.'),
-    ocsp_servers: nameListField.optional().describe('URLs of OCSP responders.'),
+    issuing_certificates: nameListField.optional(),
+    crl_distribution_points: nameListField.optional(),
+    ocsp_servers: nameListField.optional(),
   },
   output: {
     mount: z.string(),

@@ -143,7 +143,7 @@ export const createPkiIssuer = defineTool({
   name: 'create_pki_issuer',
   title: 'Create PKI issuer',
   description:
-    "Create a CA (issuer) on a PKI mount: a self-signed root, or with root_mount and root_issuer an intermediate signed by it. The key stays in Vault. Sets the mount's issuing-certificate and CRL URLs when unset. Avoid generic names like example, demo or test.",
+    "Create a CA (issuer) on a PKI mount: a root, or with root_mount and root_issuer an intermediate signed by it. The key stays in Vault. Sets the mount's CA and CRL URLs when unset. Avoid generic names (example, demo, test).",
   toolset: 'pki',
   write: true,
   mintsCredentials: true,
@@ -167,45 +167,29 @@ export const createPkiIssuer = defineTool({
   ],
   input: {
     mount: pkiMountField,
-    type: z
-      .enum(['internal'])
-      .default('internal')
-      .describe("Key handling; only 'internal' (the key never leaves Vault)."),
-    common_name: z
-      .string()
-      .min(1)
-      .describe("Common Name of the CA certificate, e.g. 'HashiCups Internal Root CA'."),
+    type: z.enum(['internal']).default('internal'),
+    common_name: z.string().min(1).describe("E.g. 'HashiCups Root CA'."),
     issuer_name: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/, "use letters, digits, '-' and '_' only")
-      .describe("Unique name of the issuer on the mount, e.g. 'hashicups-root-2026'."),
+      .describe("Unique on the mount, e.g. 'hashicups-root-2026'."),
     ttl: durationField(
-      "Lifetime of the CA certificate; defaults to '87600h' (10 years) for a root and '43800h' (5 years) for an intermediate, capped by the mount's max_ttl.",
+      "E.g. '8760h' or seconds; default 87600h (root), 43800h (intermediate); capped by the mount's max_ttl.",
     ).optional(),
-    key_type: z
-      .enum(['rsa', 'ec', 'ed25519'])
-      .optional()
-      .describe("Key type; Vault's default is rsa."),
-    key_bits: z
-      .number()
-      .int()
-      .optional()
-      .describe('Key size: 2048/3072/4096 for rsa, 256/384/521 for ec.'),
-    root_mount: z
-      .string()
-      .optional()
-      .describe('For an intermediate: the PKI mount that holds the signing root.'),
+    key_type: z.enum(['rsa', 'ec', 'ed25519']).optional().describe("Vault's default: rsa."),
+    key_bits: z.number().int().optional().describe('rsa 2048/3072/4096, ec 256/384/521.'),
+    root_mount: z.string().optional().describe('Intermediate: PKI mount of the signing root.'),
     root_issuer: z
       .string()
       .optional()
-      .describe('For an intermediate: name or id of the issuer on root_mount that signs it.'),
+      .describe('Intermediate: signing issuer (name or id) on root_mount.'),
   },
   output: {
     mount: z.string(),
     issuer_id: z.string(),
     issuer_name: z.string(),
     kind: z.enum(['root', 'intermediate']),
-    certificate: z.string().describe('The CA certificate (public), PEM.'),
+    certificate: z.string().describe('PEM.'),
     ca_chain: z.array(z.string()).optional(),
     summary: certificateSummarySchema.optional(),
     issuing_certificates: z.array(z.string()).optional(),

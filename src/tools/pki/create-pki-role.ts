@@ -9,7 +9,7 @@ export const createPkiRole = defineTool({
   name: 'create_pki_role',
   title: 'Create PKI role',
   description:
-    'Create or replace a PKI role: allowed names, key type, lifetimes and signing issuer. Give allowed_domains (usually with allow_subdomains) to restrict names; without them any name is allowed. Avoid generic names like example, demo or test.',
+    'Create or replace a PKI role. Give allowed_domains (usually with allow_subdomains) to restrict names; without them any name is allowed. Avoid generic names (example, demo, test).',
   toolset: 'pki',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
@@ -19,74 +19,47 @@ export const createPkiRole = defineTool({
     role_name: z
       .string()
       .regex(/^[A-Za-z0-9_.-]+$/, "use letters, digits, '.', '-' and '_' only")
-      .describe("Role name, e.g. 'hashicups-web'."),
+      .describe("E.g. 'hashicups-web'."),
     issuer_name: z
       .string()
       .default('default')
-      .describe(
-        "Issuer (name or id) that signs for this role; 'default' is the mount's default issuer. Sent to Vault as issuer_ref.",
-      ),
+      .describe("Signing issuer, name or id; 'default': the mount's default. Vault's issuer_ref."),
     allow_any_name: z
       .boolean()
       .optional()
-      .describe(
-        'Allow any name. Defaults to false when allowed_domains is given (the domains then restrict names) and to true when it is not.',
-      ),
+      .describe('Default: false with allowed_domains, else true.'),
     allowed_domains: nameListField
       .default([])
-      .describe(
-        "Domains certificates may be issued for, comma-separated or a list, e.g. 'hashicups.internal,example.com'.",
-      ),
-    allow_subdomains: z
-      .boolean()
-      .optional()
-      .describe('Allow subdomains of allowed_domains (e.g. api.hashicups.internal).'),
-    allow_bare_domains: z
-      .boolean()
-      .optional()
-      .describe('Allow the allowed_domains themselves as names.'),
+      .describe("Comma-separated or a list, e.g. 'hashicups.internal'."),
+    allow_subdomains: z.boolean().optional().describe('Subdomains of allowed_domains too.'),
+    allow_bare_domains: z.boolean().optional().describe('The allowed_domains themselves too.'),
     allow_glob_domains: z
       .boolean()
       .default(false)
-      .describe("Allow globs like '*.hashicups.internal' in allowed_domains."),
-    allow_ip_sans: z
-      .boolean()
-      .default(false)
-      .describe('Allow IP addresses as subject alternative names.'),
-    allow_localhost: z.boolean().optional().describe("Allow 'localhost' as a name."),
+      .describe("Globs like '*.x.internal' in allowed_domains."),
+    allow_ip_sans: z.boolean().default(false),
+    allow_localhost: z.boolean().optional(),
     key_type: z
       .enum(['rsa', 'ec', 'ed25519', 'any'])
       .optional()
-      .describe(
-        "Key type of issued certificates; 'any' (sign only) accepts any CSR key. Vault's default is rsa.",
-      ),
-    key_bits: z
-      .number()
-      .int()
-      .optional()
-      .describe('Key size (rsa 2048/3072/4096, ec 256/384/521).'),
-    ttl: durationField('Default lifetime of certificates from this role.').optional(),
-    max_ttl: durationField('Longest lifetime of certificates from this role.').default('30d'),
+      .describe("'any' (sign only) accepts any CSR key. Vault's default: rsa."),
+    key_bits: z.number().int().optional().describe('rsa 2048/3072/4096, ec 256/384/521.'),
+    ttl: durationField("Default certificate lifetime, e.g. '72h' or seconds.").optional(),
+    max_ttl: durationField("Longest certificate lifetime, e.g. '90d' or seconds.").default('30d'),
     use_csr_common_name: z
       .boolean()
       .optional()
       .describe(
-        "sign_pki_certificate takes the CSR's common name (Vault default true); false uses the common_name of the call.",
+        "sign_pki_certificate uses the CSR's CN (Vault default true), else the call's common_name.",
       ),
     use_csr_sans: z
       .boolean()
       .optional()
       .describe(
-        "sign_pki_certificate takes the CSR's SANs (Vault default true); false uses the alt_names/ip_sans/uri_sans of the call.",
+        "sign_pki_certificate uses the CSR's SANs (Vault default true), else the call's alt_names/ip_sans/uri_sans.",
       ),
-    server_flag: z
-      .boolean()
-      .optional()
-      .describe('Certificates usable for TLS servers (Vault default true).'),
-    client_flag: z
-      .boolean()
-      .optional()
-      .describe('Certificates usable for TLS clients (Vault default true).'),
+    server_flag: z.boolean().optional().describe('TLS server use (Vault default true).'),
+    client_flag: z.boolean().optional().describe('TLS client use (Vault default true).'),
   },
   output: {
     mount: z.string(),

@@ -7,13 +7,12 @@ import { pkiMountField, pkiMount } from './shared.js';
 export const deletePkiRole = defineTool({
   name: 'delete_pki_role',
   title: 'Delete PKI role',
-  description:
-    'Delete a PKI role. Certificates already issued with it stay valid. Reports an error when no such role exists (Vault itself would answer success).',
+  description: 'Delete a PKI role; its certificates stay valid. Errors when no such role exists.',
   toolset: 'pki',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
   operations: ['ui_mounts_read', 'pki_read_role', 'pki_delete_role'],
-  input: { mount: pkiMountField, role_name: z.string().min(1).describe('Role name.') },
+  input: { mount: pkiMountField, role_name: z.string().min(1) },
   output: { mount: z.string(), role_name: z.string() },
   handler: async ({ mount, role_name }, context) => {
     const clean = await pkiMount(context, mount);

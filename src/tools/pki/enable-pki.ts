@@ -5,19 +5,16 @@ import { cleanMount, durationField, mountNew } from '../common.js';
 export const enablePki = defineTool({
   name: 'enable_pki',
   title: 'Enable PKI',
-  description: [
-    'Enable the PKI secrets engine at a path with a maximum certificate lifetime (atomic: nothing changes on failure).',
-    'Root CA: then create_pki_issuer, create_pki_role, issue_pki_certificate or sign_pki_certificate.',
-    'Intermediate: enable_pki on a second path, then create_pki_issuer with root_mount and root_issuer.',
-  ].join(' '),
+  description:
+    'Mount the PKI engine (nothing changes on failure). Next: create_pki_issuer, create_pki_role, issue_pki_certificate or sign_pki_certificate; for an intermediate, a second enable_pki, then create_pki_issuer with root_mount and root_issuer.',
   toolset: 'pki',
   write: true,
   annotations: ADDITIVE,
   operations: ['mounts_enable'],
   input: {
-    path: z.string().default('pki').describe('Mount path.'),
-    description: z.string().default('').describe('Description of the mount.'),
-    max_ttl: durationField('Longest lifetime of any certificate from this mount.').default(
+    path: z.string().default('pki'),
+    description: z.string().default(''),
+    max_ttl: durationField("Longest certificate lifetime, e.g. '8760h' or seconds.").default(
       '87600h',
     ),
   },

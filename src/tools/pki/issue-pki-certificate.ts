@@ -15,7 +15,7 @@ export const issuePkiCertificate = defineTool({
   name: 'issue_pki_certificate',
   title: 'Issue PKI certificate',
   description:
-    'Issue a certificate and a new private key with a PKI role. The key is withheld unless the operator enabled reveal, and Vault keeps no copy: to keep a key, make a CSR locally and use sign_pki_certificate.',
+    'Issue a certificate and a new private key with a PKI role. The key is withheld unless the operator enabled reveal, and Vault keeps no copy: to keep a key, sign a local CSR with sign_pki_certificate.',
   toolset: 'pki',
   write: true,
   mintsCredentials: true,
@@ -23,18 +23,13 @@ export const issuePkiCertificate = defineTool({
   operations: ['ui_mounts_read', 'pki_issue_with_role'],
   input: {
     mount: pkiMountField,
-    role_name: z.string().min(1).describe('Role to issue with (list_pki_roles).'),
-    common_name: z.string().min(1).describe("Common name, e.g. 'api.hashicups.internal'."),
-    ttl: durationField("Lifetime, capped by the role's max_ttl.").default('30d'),
-    alt_names: nameListField
-      .optional()
-      .describe('DNS subject alternative names, comma-separated or a list.'),
-    ip_sans: nameListField.optional().describe('IP subject alternative names.'),
-    uri_sans: nameListField.optional().describe('URI subject alternative names.'),
-    exclude_cn_from_sans: z
-      .boolean()
-      .optional()
-      .describe('Do not add the common name to the DNS SANs.'),
+    role_name: z.string().min(1),
+    common_name: z.string().min(1).describe("E.g. 'api.hashicups.internal'."),
+    ttl: durationField("Capped by the role's max_ttl; e.g. '72h' or seconds.").default('30d'),
+    alt_names: nameListField.optional().describe('DNS SANs, comma-separated or a list.'),
+    ip_sans: nameListField.optional().describe('IP SANs.'),
+    uri_sans: nameListField.optional().describe('URI SANs.'),
+    exclude_cn_from_sans: z.boolean().optional(),
   },
   output: {
     ...certificateOutputShape,

@@ -7,14 +7,14 @@ export const listPkiCertificates = defineTool({
   name: 'list_pki_certificates',
   title: 'List PKI certificates',
   description:
-    'List the serial numbers of certificates a PKI mount has stored (issued, signed and CA certificates), or only the revoked ones; [] when none.',
+    'List serial numbers of the certificates a PKI mount stored (issued, signed, CA), or only revoked ones; [] when none.',
   toolset: 'pki',
   write: false,
   annotations: READ,
   operations: ['ui_mounts_read', 'pki_list_certs', 'pki_list_revoked_certs'],
   input: {
     mount: pkiMountField,
-    revoked: z.boolean().default(false).describe('Only revoked certificates.'),
+    revoked: z.boolean().default(false),
   },
   output: { mount: z.string(), revoked: z.boolean(), serial_numbers: z.array(z.string()) },
   handler: async ({ mount, revoked }, context) => {

@@ -6,8 +6,7 @@ import { pkiMountField, pkiMount } from './shared.js';
 export const listPkiIssuers = defineTool({
   name: 'list_pki_issuers',
   title: 'List PKI issuers',
-  description:
-    'List the issuers (CAs) of a PKI mount with name, id, key id and which one is the default; [] when the mount has none.',
+  description: 'List the issuers (CAs) of a PKI mount and which is the default; [] when none.',
   toolset: 'pki',
   write: false,
   annotations: READ,

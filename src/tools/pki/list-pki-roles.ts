@@ -6,8 +6,7 @@ import { pkiMountField, pkiMount } from './shared.js';
 export const listPkiRoles = defineTool({
   name: 'list_pki_roles',
   title: 'List PKI roles',
-  description:
-    'List the roles of a PKI mount (the templates certificates are issued or signed with); [] when there are none.',
+  description: 'List the roles of a PKI mount; [] when none.',
   toolset: 'pki',
   write: false,
   annotations: READ,

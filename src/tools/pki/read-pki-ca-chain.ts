@@ -7,7 +7,7 @@ export const readPkiCaChain = defineTool({
   name: 'read_pki_ca_chain',
   title: 'Read PKI CA chain',
   description:
-    "Read the CA chain of a PKI mount's default issuer (PEM, leaf CA first) with a summary of each certificate; empty when the mount has no CA yet.",
+    "Read the CA chain of a PKI mount's default issuer (PEM, leaf CA first); empty when it has no CA yet.",
   toolset: 'pki',
   write: false,
   annotations: READ,

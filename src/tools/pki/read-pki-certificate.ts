@@ -13,8 +13,7 @@ import {
 export const readPkiCertificate = defineTool({
   name: 'read_pki_certificate',
   title: 'Read PKI certificate',
-  description:
-    "Read a certificate of a PKI mount by serial number ('ca' for the default CA): PEM, subject, issuer, SANs, validity and revocation time.",
+  description: 'Read a certificate of a PKI mount by serial number: PEM, summary, revocation time.',
   toolset: 'pki',
   write: false,
   annotations: READ,
@@ -24,7 +23,7 @@ export const readPkiCertificate = defineTool({
     serial_number: z
       .string()
       .min(1)
-      .describe("Serial number (hex with ':' or '-'), or 'ca', 'ca_chain', 'crl'."),
+      .describe("Hex with ':' or '-', or 'ca' (the default CA), 'ca_chain', 'crl'."),
   },
   output: {
     mount: z.string(),

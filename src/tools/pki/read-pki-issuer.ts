@@ -8,7 +8,7 @@ export const readPkiIssuer = defineTool({
   name: 'read_pki_issuer',
   title: 'Read PKI issuer',
   description:
-    'Read one issuer of a PKI mount by name or id: certificate, chain, key id, usage and URLs. Falls back to the public issuer/<ref>/json endpoint when the token may not read issuer/<ref>.',
+    'Read an issuer of a PKI mount: certificate, chain, usage, URLs. Falls back to the public issuer/<ref>/json when the token may not read issuer/<ref>.',
   toolset: 'pki',
   write: false,
   annotations: READ,
@@ -17,10 +17,7 @@ export const readPkiIssuer = defineTool({
   optionalOperations: ['pki_read_issuer'],
   input: {
     mount: pkiMountField,
-    issuer_name: z
-      .string()
-      .min(1)
-      .describe("Issuer name or id (as list_pki_issuers shows), or 'default'."),
+    issuer_name: z.string().min(1).describe("Name or id, or 'default'."),
   },
   output: {
     mount: z.string(),

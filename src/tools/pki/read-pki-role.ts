@@ -8,14 +8,14 @@ import { anyObject } from '../../server/portable-schema.js';
 export const readPkiRole = defineTool({
   name: 'read_pki_role',
   title: 'Read PKI role',
-  description: 'Read a PKI role: allowed domains and SANs, key type, TTLs, issuer and flags.',
+  description: "Read a PKI role's settings.",
   toolset: 'pki',
   write: false,
   annotations: READ,
   operations: ['ui_mounts_read', 'pki_read_role'],
   input: {
     mount: pkiMountField,
-    role_name: z.string().min(1).describe('Role name, as list_pki_roles shows it.'),
+    role_name: z.string().min(1),
   },
   output: { mount: z.string(), role_name: z.string(), role: anyObject() },
   handler: async ({ mount, role_name }, context) => {

@@ -5,8 +5,7 @@ import { pkiMountField, unixTime, pkiMount } from './shared.js';
 export const revokePkiCertificate = defineTool({
   name: 'revoke_pki_certificate',
   title: 'Revoke PKI certificate',
-  description:
-    'Revoke a certificate issued by a PKI mount, by serial number; it is added to the CRL. Cannot be undone.',
+  description: 'Revoke a certificate of a PKI mount and add it to the CRL (cannot be undone).',
   toolset: 'pki',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
@@ -19,7 +18,7 @@ export const revokePkiCertificate = defineTool({
         /^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2})*$/,
         "must be hex bytes separated by ':' or '-', e.g. 4e:94:ff",
       )
-      .describe('Serial number, as list_pki_certificates shows it.'),
+      .describe('As list_pki_certificates shows it.'),
   },
   output: { mount: z.string(), serial_number: z.string(), revocation_time: z.string().optional() },
   handler: async ({ mount, serial_number }, context) => {

@@ -6,12 +6,12 @@ export const setPkiDefaultIssuer = defineTool({
   name: 'set_pki_default_issuer',
   title: 'Set default PKI issuer',
   description:
-    "Make an issuer the default of a PKI mount (used by roles whose issuer is 'default' and by the mount's /ca endpoints).",
+    "Make an issuer the PKI mount's default (for roles with issuer 'default' and the /ca endpoints).",
   toolset: 'pki',
   write: true,
   annotations: DESTRUCTIVE_IDEMPOTENT,
   operations: ['ui_mounts_read', 'pki_configure_issuers'],
-  input: { mount: pkiMountField, issuer_ref: z.string().min(1).describe('Issuer name or id.') },
+  input: { mount: pkiMountField, issuer_ref: z.string().min(1).describe('Name or id.') },
   output: { mount: z.string(), default_issuer_id: z.string() },
   handler: async ({ mount, issuer_ref }, context) => {
     const clean = await pkiMount(context, mount);

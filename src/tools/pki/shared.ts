@@ -6,7 +6,7 @@ import type { ToolContext } from '../../server/context.js';
 import { resolveMount } from '../common.js';
 
 /** `mount`, defaulting to `pki` like the reference server (whose default was declared but not applied). */
-export const pkiMountField = z.string().default('pki').describe('PKI mount path.');
+export const pkiMountField = z.string().default('pki');
 
 /**
  * A PKI tool's `mount`, cleaned and checked to be a visible PKI mount root
@@ -41,7 +41,7 @@ export const nameListField = z
 export const certificateSummarySchema = z.object({
   subject: z.string(),
   issuer: z.string(),
-  serial_number: z.string().describe('Colon-separated hex.'),
+  serial_number: z.string(),
   not_before: z.string(),
   not_after: z.string(),
   dns_names: z.array(z.string()),

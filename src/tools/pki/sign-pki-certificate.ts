@@ -128,7 +128,7 @@ export const signPkiCertificate = defineTool({
   name: 'sign_pki_certificate',
   title: 'Sign CSR',
   description:
-    "Sign a certificate signing request (PEM CSR) with a PKI role (pki/sign/<role>). The private key stays where the CSR was made. The role's key_type must match the CSR's key (or be 'any').",
+    "Sign a PEM CSR with a PKI role; the private key stays where the CSR was made. The role's key_type must match the CSR's key (or be 'any').",
   toolset: 'pki',
   write: true,
   mintsCredentials: true,
@@ -137,28 +137,28 @@ export const signPkiCertificate = defineTool({
   optionalOperations: ['pki_read_role'],
   input: {
     mount: pkiMountField,
-    role_name: z.string().min(1).describe('Role to sign with.'),
+    role_name: z.string().min(1),
     csr: z
       .string()
       // A pattern, not .includes(): that becomes a non-standard JSON Schema "format".
       .regex(/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/, {
         message: 'must be a PEM CSR (-----BEGIN CERTIFICATE REQUEST-----)',
       })
-      .describe('PEM-encoded CSR.'),
+      .describe('PEM.'),
     common_name: z
       .string()
       .optional()
       .describe(
-        "Common name instead of the CSR's; only for a role with use_csr_common_name=false (a name other than the CSR's is refused otherwise). Usually omit it: the CSR's is used.",
+        "Usually omit (the CSR's is used); only for a role with use_csr_common_name=false.",
       ),
     alt_names: nameListField
       .optional()
       .describe(
-        "DNS SANs instead of the CSR's; only for a role with use_csr_sans=false (names the CSR lacks are refused otherwise). Usually omit it: the CSR's are used.",
+        "DNS SANs; usually omit (the CSR's are used); only for a role with use_csr_sans=false.",
       ),
     ip_sans: nameListField.optional().describe('IP SANs (see alt_names).'),
     uri_sans: nameListField.optional().describe('URI SANs (see alt_names).'),
-    ttl: durationField("Lifetime, capped by the role's max_ttl.").optional(),
+    ttl: durationField("Capped by the role's max_ttl; e.g. '72h' or seconds.").optional(),
   },
   output: certificateOutputShape,
   handler: async (
