@@ -7,6 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { createServer as createTlsServer } from 'node:https';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, type DevServer } from '../../scripts/lib/openbao.js';
 import {
@@ -261,6 +263,33 @@ describe('TLS settings (bao server -dev -dev-tls)', () => {
     const right = client({ caCert: ca, serverName: 'localhost' });
     expect((await right.GET('/sys/internal/ui/mounts')).status).toBe(200);
     await right.close();
+  });
+
+  it('refuses a redirect from https to http (a downgrade, as Vault’s own client does)', async () => {
+    // A TLS standby with the dev server's own certificate, redirecting to plain HTTP.
+    const dir = dirname((tls as DevServer).caCert as string);
+    const standbyTls = createTlsServer(
+      {
+        cert: readFileSync(join(dir, 'vault-cert.pem')),
+        key: readFileSync(join(dir, 'vault-key.pem')),
+      },
+      (req, res) => res.writeHead(307, { location: `http://127.0.0.1:9${req.url ?? ''}` }).end(),
+    );
+    servers.push(standbyTls);
+    await new Promise<void>((r) => standbyTls.listen(0, '127.0.0.1', r));
+    const origin = `https://127.0.0.1:${(standbyTls.address() as AddressInfo).port}`;
+    const vault = createVaultClient({
+      address: origin,
+      token: 't',
+      maxRetries: 0,
+      tls: { caCert: ca },
+    });
+    const refused = await vault.GET('/sys/mounts').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(VaultConnectionError);
+    expect((refused as Error).message).toBe(
+      `cannot reach Vault at ${origin}: refused a redirect from ${origin} to http://127.0.0.1:9: only http(s), and never from https to http (ERR_REDIRECT_REFUSED)`,
+    );
+    await vault.close();
   });
 
   it('a client certificate logs in with the cert auth method', async () => {
