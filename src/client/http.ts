@@ -112,8 +112,8 @@ const REDIRECT_STATUS = new Set([300, 301, 302, 303, 307, 308]);
 /** A failure of this layer itself; `code` is what VaultConnectionError shows. */
 class HttpLayerError extends Error {
   readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: string, message: string) {
+    super(message);
     this.code = code;
   }
 }
@@ -155,6 +155,7 @@ export function createPool(options: PoolOptions): {
     return secure;
   };
   const fetch = async (input: Request): Promise<Response> => {
+    // Narrow cast: openapi-fetch builds its requests with the paired VaultRequest class.
     const request = input as unknown as VaultRequest;
     const headers: Record<string, string> = {};
     request.headers.forEach((value, name) => {
@@ -171,6 +172,7 @@ export function createPool(options: PoolOptions): {
       const location = REDIRECT_STATUS.has(response.status)
         ? response.headers.get('location')
         : null;
+      // Narrow cast: openapi-fetch reads only the members VaultResponse has.
       if (location === null) return response as unknown as Response;
       if (redirects === MAX_REDIRECTS) {
         throw new HttpLayerError(
