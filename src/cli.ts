@@ -3,7 +3,7 @@
  * variables come from the settings table in config.ts; bad configuration exits with code 2 and
  * lists every problem.
  */
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { createVaultClient, type VaultClient } from './client/client.js';
 import { applyFlags, ConfigError, loadConfig, SETTINGS, TOOLSETS, type Config } from './config.js';
 import { TokenManager } from './auth/token-manager.js';
@@ -246,7 +246,7 @@ function addSettingOptions(command: Command): Command {
   for (const setting of SETTINGS) {
     if (!setting.flag) continue;
     command.addOption(
-      new Option(
+      command.createOption(
         setting.flag.syntax,
         setting.flag.description ?? `${setting.description} (env ${setting.env[0]})`,
       ),
@@ -257,8 +257,12 @@ function addSettingOptions(command: Command): Command {
 
 type Options = Record<string, string | boolean | undefined>;
 
-/** The `vault-mcp` command line (commander): stdio, http, policy, tools and their options. */
-export function buildProgram(): Command {
+/**
+ * The `vault-mcp` command line (commander, loaded here: `vault-mcp` alone does not need it):
+ * stdio, http, policy, tools and their options.
+ */
+export async function buildProgram(): Promise<Command> {
+  const { Command } = await import('commander');
   const program = addSettingOptions(
     new Command('vault-mcp')
       .description(
@@ -305,8 +309,13 @@ export function buildProgram(): Command {
   return program;
 }
 
-buildProgram()
-  .parseAsync(process.argv)
+// `vault-mcp` with no arguments, as MCP clients launch it, is `vault-mcp stdio` with no flags:
+// it starts without loading the command-line parser (~10 ms of start-up).
+(process.argv.length <= 2
+  ? stdio({})
+  : buildProgram().then((program) => program.parseAsync(process.argv))
+)
+  .then(() => undefined)
   .catch((error: unknown) => {
     process.stderr.write(`vault-mcp: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

@@ -53,7 +53,7 @@ export interface VaultClientOptions {
    * with exponential backoff from 100 ms; default 2 (the CLI's VAULT_MAX_RETRIES). Writes never retry.
    */
   readonly maxRetries?: number | undefined;
-  /** A fetch to use instead of undici's (tests, proxies). It receives a standard Request. */
+  /** A fetch to use instead of the built-in pool over node:http (tests, proxies). It receives a standard Request. */
   readonly fetch?: ((request: Request) => Promise<Response>) | undefined;
 }
 
@@ -200,7 +200,7 @@ interface Transport {
   readonly fetch: (request: Request) => Promise<Response>;
   readonly timeoutMs: number;
   readonly maxRetries: number;
-  /** The undici Agent when this client owns the connection pool (typed loosely: no undici types in the public d.ts). */
+  /** The connection pool when this client owns it (see ./http.ts). */
   readonly agent: { close(): Promise<void> } | undefined;
   /** The Request class paired with `fetch`. */
   readonly requestClass: typeof Request | undefined;
@@ -232,7 +232,7 @@ function createTransport(options: VaultClientOptions): Transport {
         : [...tls.caCert];
   const pool = createPool({
     timeoutMs,
-    connect: {
+    tls: {
       ...(ca ? { ca } : {}),
       ...(tls?.clientCert ? { cert: tls.clientCert } : {}),
       ...(tls?.clientKey ? { key: tls.clientKey } : {}),
@@ -502,12 +502,7 @@ export class VaultClient {
       return new VaultInputError('body', 'is nested too deeply to encode as JSON; flatten it');
     const name = (error as { name?: string } | undefined)?.name;
     const code = errorCode(error);
-    if (
-      name === 'TimeoutError' ||
-      name === 'AbortError' ||
-      code === 'UND_ERR_HEADERS_TIMEOUT' ||
-      code === 'UND_ERR_BODY_TIMEOUT'
-    ) {
+    if (name === 'TimeoutError' || name === 'AbortError') {
       return new VaultTimeoutError(
         this.#transport.address,
         method,
@@ -515,11 +510,15 @@ export class VaultClient {
         this.#transport.timeoutMs,
       );
     }
-    // OpenSSL read a plain-HTTP answer where a TLS record belongs.
-    if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+    // OpenSSL read a plain-HTTP answer where a TLS record belongs. Node names it by its code on a
+    // read and by the OpenSSL text on a write (`write EPROTO ...:wrong version number:...`).
+    if (
+      code === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+      (code === 'EPROTO' && errorDetail(error).includes(':wrong version number:'))
+    ) {
       return new VaultConnectionError(
         this.#transport.address,
-        code,
+        'ERR_SSL_WRONG_VERSION_NUMBER',
         `the server speaks plain HTTP, not TLS; set VAULT_ADDR=${otherScheme(this.#transport.address)}`,
       );
     }
