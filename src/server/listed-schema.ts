@@ -48,6 +48,8 @@ function compact(node: unknown, output: boolean): unknown {
     if ((key === 'minimum' && value === -SAFE) || (key === 'maximum' && value === SAFE)) continue;
     if (key === 'propertyNames' && isBareString(value)) continue;
     if (output && key === 'additionalProperties' && typeof value === 'boolean') continue;
+    if (!output && key === 'additionalProperties' && value === false) continue;
+    if (output && key === 'required' && Array.isArray(value)) continue;
     out[key] = compact(value, output);
   }
   return out;
