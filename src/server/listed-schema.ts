@@ -6,9 +6,11 @@
  * - `minimum: -(2^53-1)` / `maximum: 2^53-1` on every `z.number().int()` (the safe-integer
  *   range; real bounds such as `minimum: 0` stay);
  * - `propertyNames: {type: "string"}` on records (JSON object keys are always strings);
- * - `additionalProperties: false` inside output schemas (the server writes the output; input
- *   schemas keep it, because extra arguments are refused), and `additionalProperties: true` there
- *   (the JSON Schema default);
+ * - `additionalProperties: false` (input schemas: an unknown argument is still refused, with an
+ *   error naming it; output schemas: the server writes the output), and `additionalProperties:
+ *   true` in output schemas (the JSON Schema default);
+ * - `required` in output schemas: every result shows which fields it has, and the server checks
+ *   its own results against the zod schema before sending them;
  * - what a schema marked with {@link listedAs} replaces, e.g. the duration pattern (the field's
  *   description gives the format instead).
  * Validation is unaffected: calls are checked with the zod objects themselves (tool-calls.ts).
@@ -38,19 +40,36 @@ export function listedAs<T extends z.ZodType>(schema: T, shape: Record<string, u
   return schema;
 }
 
-/** `node` without the keywords listed in the module comment (a copy; `node` is not changed). */
+/** Keywords whose value maps names to schemas: the names there are data, never keywords. */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions']);
+/** Keywords whose value is an instance (data), copied as it is. */
+const DATA = new Set(['default', 'const', 'enum', 'examples']);
+
+/** Whether keyword `key` with `value` is one the module comment says is left out. */
+function dropped(key: string, value: unknown, output: boolean): boolean {
+  if (key === '$schema') return true;
+  if ((key === 'minimum' && value === -SAFE) || (key === 'maximum' && value === SAFE)) return true;
+  if (key === 'propertyNames' && isBareString(value)) return true;
+  if (key === 'additionalProperties') return output ? typeof value === 'boolean' : value === false;
+  return output && key === 'required' && Array.isArray(value);
+}
+
+/**
+ * The schema `node` without the keywords listed in the module comment (a copy; `node` is not
+ * changed). Only keywords are dropped: a property named `required` or `$schema`, and a default
+ * that holds such a key, stay as they are.
+ */
 function compact(node: unknown, output: boolean): unknown {
   if (Array.isArray(node)) return node.map((item) => compact(item, output));
   if (!node || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
-    if (key === '$schema') continue;
-    if ((key === 'minimum' && value === -SAFE) || (key === 'maximum' && value === SAFE)) continue;
-    if (key === 'propertyNames' && isBareString(value)) continue;
-    if (output && key === 'additionalProperties' && typeof value === 'boolean') continue;
-    if (!output && key === 'additionalProperties' && value === false) continue;
-    if (output && key === 'required' && Array.isArray(value)) continue;
-    out[key] = compact(value, output);
+    if (DATA.has(key)) out[key] = value;
+    else if (SCHEMA_MAPS.has(key) && value && typeof value === 'object')
+      out[key] = Object.fromEntries(
+        Object.entries(value).map(([name, schema]) => [name, compact(schema, output)]),
+      );
+    else if (!dropped(key, value, output)) out[key] = compact(value, output);
   }
   return out;
 }
@@ -87,8 +106,8 @@ export function listedJsonSchema(
 }
 
 /**
- * The input (strict: unknown arguments are refused) and output schemas of `tool` as tools/list
- * serves them. Costs about 1 ms a tool (zod's conversion); the binary ships them precomputed
+ * The input and output schemas of `tool` as tools/list serves them (calls are checked strictly:
+ * unknown arguments are refused, though the listing no longer says so). Costs about 1 ms a tool (zod's conversion); the binary ships them precomputed
  * (see prebuiltSchemas).
  */
 export function listedSchemas(tool: Pick<Tool, 'input' | 'output'>): ListedSchemas {
