@@ -41,7 +41,10 @@ export async function checkToken(vault: VaultClient, log: Logger): Promise<Token
     if (error instanceof VaultResponseError && error.sealed) {
       log.warn({ address }, 'Vault is sealed: tool calls will fail until it is unsealed');
     } else if (error instanceof VaultResponseError && error.status === 403) {
-      log.warn({ address }, 'the Vault token was refused (403): it is invalid, expired or revoked');
+      log.warn(
+        { address },
+        'the Vault token was refused (403 on auth/token/lookup-self): it is invalid, expired or revoked, or has no policy allowing lookup-self (the default policy does)',
+      );
     } else if (error instanceof VaultConnectionError || error instanceof VaultTimeoutError) {
       log.warn(
         { address, error: error.message },

@@ -107,6 +107,8 @@ export class TokenManager {
   /** Why the last login failed (Vault's words), until one succeeds. */
   #loginFailure: string | undefined;
   #loggedIn = false;
+  /** The current token looked itself up (lookup-self) once; a new login forgets it. */
+  #selfLookup = false;
 
   /**
    * @param base client without a token (or with the static token) for this Vault and namespace.
@@ -127,6 +129,14 @@ export class TokenManager {
   /** True when a login method can replace the token. */
   get canLogin(): boolean {
     return this.#login !== undefined;
+  }
+
+  /**
+   * True once the current token looked itself up (at start-up): only then does a later 403 on
+   * lookup-self mean the token is gone, rather than a policy without the default one.
+   */
+  get selfLookupWorks(): boolean {
+    return this.#selfLookup;
   }
 
   /**
@@ -166,7 +176,10 @@ export class TokenManager {
     }
     // Logs what the operator should know (root policy, invalid token, Vault down); never throws.
     const info = await checkToken(this.#client, this.#log);
-    if (info) this.#schedule({ ttl: info.ttl, renewable: info.renewable });
+    if (info) {
+      this.#selfLookup = true;
+      this.#schedule({ ttl: info.ttl, renewable: info.renewable });
+    }
     return info;
   }
 
@@ -229,6 +242,7 @@ export class TokenManager {
     if (!auth.client_token)
       throw new VaultConfigError(`${login.kind} login at auth/${login.mount} returned no token`);
     this.#client = this.#base.withToken(auth.client_token);
+    this.#selfLookup = false;
     this.#log.info(
       { method: login.kind, mount: login.mount, policies: auth.policies, ttl: auth.lease_duration },
       'logged in to Vault',

@@ -48,6 +48,12 @@ export interface TokenState {
   readonly canLogin: boolean;
   relogin(): Promise<void>;
   /**
+   * True when the token is known to look itself up (lookup-self worked for it before): only then
+   * is a 403 on lookup-self evidence that the token is gone (see tokenRefusedMessage). A token
+   * without the default policy never could, and its 403s are about policy.
+   */
+  readonly selfLookupWorks?: boolean;
+  /**
    * Vault refused the token itself on a call (see tokenRefusedMessage). HTTP mode forgets the
    * caller's remembered token check, so its next request is checked anew and answered 401.
    */
@@ -62,16 +68,18 @@ export const TOKEN_REFUSED =
   'Vault also refused a look-up of the token itself (403 on auth/token/lookup-self), so the token is invalid, expired or revoked, not short of a policy: use a valid token';
 
 /**
- * After a call failed with `error`: TOKEN_REFUSED when it was a 403 and the token cannot even look
- * itself up (one `GET /v1/auth/token/lookup-self`), undefined otherwise (a policy denial, another
- * failure, no token, or Vault not answering the look-up). Never throws.
+ * After a call failed with `error`: TOKEN_REFUSED when it was a 403 and a token that could look
+ * itself up before cannot any more (one `GET /v1/auth/token/lookup-self`), undefined otherwise (a
+ * policy denial, another failure, no token, a token never seen to look itself up, or Vault not
+ * answering the look-up). Never throws.
  */
 async function tokenRefusedMessage(
   error: unknown,
   context: ToolContext,
+  tokens: TokenState | undefined,
 ): Promise<string | undefined> {
   if (!(error instanceof VaultResponseError) || error.status !== 403) return undefined;
-  if (!context.vault.info.hasToken) return undefined;
+  if (!context.vault.info.hasToken || !tokens?.selfLookupWorks) return undefined;
   if (error.path === 'auth/token/lookup-self') return TOKEN_REFUSED;
   try {
     await lookupSelf(context.vault);
@@ -257,7 +265,7 @@ async function callTool(
     // and so does one Vault no longer accepts at all (revoked, or expired unnoticed).
     let expired = tokens?.expiredMessage();
     if (!expired) {
-      expired = await tokenRefusedMessage(error, context);
+      expired = await tokenRefusedMessage(error, context, tokens);
       if (expired) tokens?.refused?.();
     }
     if (expired && tokens?.canLogin) {

@@ -68,6 +68,21 @@ describe('a static token', () => {
   }, 60_000);
 });
 
+/** The role id and a new secret id of role `mcp` on AppRole mount `approle`. */
+async function appRoleCredentials(approle: string): Promise<{ roleId: string; secretId: string }> {
+  const roleId = (
+    (await adminRequest('GET', `auth/${approle}/role/mcp/role-id`)) as {
+      data: { role_id: string };
+    }
+  ).data.role_id;
+  const secretId = (
+    (await adminRequest('POST', `auth/${approle}/role/mcp/secret-id`, {})) as {
+      data: { secret_id: string };
+    }
+  ).data.secret_id;
+  return { roleId, secretId };
+}
+
 describe('AppRole login', () => {
   it('logs in, and logs in again when the token reaches its max TTL', async () => {
     const approle = unique('approle');
@@ -77,16 +92,7 @@ describe('AppRole login', () => {
       token_ttl: '2s',
       token_max_ttl: '3s',
     });
-    const roleId = (
-      (await adminRequest('GET', `auth/${approle}/role/mcp/role-id`)) as {
-        data: { role_id: string };
-      }
-    ).data.role_id;
-    const secretId = (
-      (await adminRequest('POST', `auth/${approle}/role/mcp/secret-id`, {})) as {
-        data: { secret_id: string };
-      }
-    ).data.secret_id;
+    const { roleId, secretId } = await appRoleCredentials(approle);
     const dir = mkdtempSync(join(tmpdir(), 'vault-mcp-approle-'));
     writeFileSync(join(dir, 'secret-id'), `${secretId}\n`);
     const mcp = await connect({
@@ -131,6 +137,35 @@ describe('a login that fails', () => {
       ),
     );
     expect(text).not.toContain(wrongSecretId);
+    await mcp.close();
+  }, 60_000);
+});
+
+describe('a token that cannot look itself up (no default policy)', () => {
+  it('its policy 403s stay policy 403s: no re-login, no "token refused" note', async () => {
+    const approle = unique('approle');
+    const narrow = unique('narrow-policy');
+    await adminRequest('POST', `sys/policies/acl/${narrow}`, {
+      policy: `path "${mount}/data/app" { capabilities = ["read"] }`,
+    });
+    await adminRequest('POST', `sys/auth/${approle}`, { type: 'approle' });
+    await adminRequest('POST', `auth/${approle}/role/mcp`, {
+      token_policies: [narrow],
+      token_no_default_policy: true,
+    });
+    const { roleId, secretId } = await appRoleCredentials(approle);
+    const mcp = await connect({
+      VAULT_TOKEN: '',
+      VAULT_ROLE_ID: roleId,
+      VAULT_SECRET_ID: secretId,
+      VAULT_APPROLE_MOUNT: approle,
+    });
+    expect(await mcp.ok('read_secret', { mount, path: 'app' })).toMatchObject({ keys: ['k'] });
+    for (let i = 0; i < 3; i++)
+      expect(await mcp.fails('read_secret', { mount, path: 'other' })).toBe(
+        `Vault denied GET /v1/${mount}/data/other (403: permission denied). This call needs \`read\` on \`${mount}/data/other\`; ask the Vault operator to add it to the token's policy, or use a token that has it.`,
+      );
+    expect(mcp.logs.join('').match(/logged in to Vault/g)).toHaveLength(1);
     await mcp.close();
   }, 60_000);
 });

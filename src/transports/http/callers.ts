@@ -214,6 +214,8 @@ export class Callers {
     return {
       expiredMessage: () => undefined,
       canLogin: false,
+      // Served only after vet(): its lookup-self succeeded.
+      selfLookupWorks: true,
       relogin: () => Promise.resolve(),
       refused: () => {
         this.#vetted.delete(key);
