@@ -276,6 +276,28 @@ describe('request checks', () => {
     });
   });
 
+  it('routes an absolute-form request target (POST http://host/mcp) to the endpoint', async () => {
+    const url = new URL(server.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: `${url.origin}/mcp`,
+          method: 'POST',
+          headers: MCP_HEADERS,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(INIT));
+    });
+    expect(status).toBe(200);
+  });
+
   it('answers what it does not route as the express version did: 404 elsewhere, Allow for OPTIONS', async () => {
     const answer = async (path: string, init: RequestInit = {}) => {
       const response = await fetch(server.url.replace('/mcp', path), init);

@@ -60,9 +60,10 @@ function runSteps(
     // As connect and express: a falsy value (cors passes null) is no error.
     if (error) return failed(error);
     const step = steps[at++];
-    if (!step) return done();
+    // A throw in a step or in what follows the last one goes to `failed`, as express did.
     try {
-      step(req, res, next);
+      if (step) step(req, res, next);
+      else done();
     } catch (thrown) {
       failed(thrown);
     }

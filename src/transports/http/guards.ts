@@ -22,11 +22,20 @@ export type McpRequest = IncomingMessage & { body?: unknown };
  */
 export type Step = (req: McpRequest, res: ServerResponse, next: (error?: unknown) => void) => void;
 
-/** The path of a request target, without its query: `/mcp?x=1` → `/mcp`. */
+/**
+ * The path of a request target, without its query: `/mcp?x=1` → `/mcp`; the absolute form
+ * (`http://host/mcp`, which Node accepts) → `/mcp`; a target that is neither stays as it is.
+ */
 export function pathOf(url: string | undefined): string {
   const target = url ?? '/';
   const query = target.indexOf('?');
-  return query < 0 ? target : target.slice(0, query);
+  const path = query < 0 ? target : target.slice(0, query);
+  if (path.startsWith('/')) return path;
+  try {
+    return new URL(path).pathname;
+  } catch {
+    return path;
+  }
 }
 
 /** Host names a request may carry in its Host header, from the bind address plus MCP_ALLOWED_HOSTS. */
