@@ -138,7 +138,7 @@ async function http(options: Options): Promise<void> {
   }
   let handle;
   try {
-    // Loaded only here: stdio mode never pays for express and its dependencies.
+    // Loaded only here: stdio mode never pays for the HTTP layer and its dependencies.
     const { startHttpServer } = await import('./transports/http.js');
     handle = await startHttpServer(config, log, candidates, tokens);
   } catch (error) {

@@ -276,6 +276,50 @@ describe('request checks', () => {
     });
   });
 
+  it('routes an absolute-form request target (POST http://host/mcp) to the endpoint', async () => {
+    const url = new URL(server.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: `${url.origin}/mcp`,
+          method: 'POST',
+          headers: MCP_HEADERS,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(INIT));
+    });
+    expect(status).toBe(200);
+  });
+
+  it('answers what it does not route as the express version did: 404 elsewhere, Allow for OPTIONS', async () => {
+    const answer = async (path: string, init: RequestInit = {}) => {
+      const response = await fetch(server.url.replace('/mcp', path), init);
+      return [response.status, response.headers.get('allow'), await response.text()];
+    };
+    expect(await answer('/nowhere')).toEqual([
+      404,
+      null,
+      '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>Cannot GET /nowhere</pre>\n</body>\n</html>\n',
+    ]);
+    // Below the endpoint the checks still run: a token in the query is refused, not routed.
+    expect((await answer('/mcp/x?token=abc', { method: 'POST' }))[0]).toBe(400);
+    expect((await answer('/mcp/x', { method: 'POST', headers: MCP_HEADERS }))[0]).toBe(404);
+    // Case and one trailing slash do not matter; an OPTIONS without CORS lists the methods.
+    expect(await answer('/MCP/', { method: 'OPTIONS' })).toEqual([
+      200,
+      'DELETE, GET, HEAD, POST',
+      'DELETE, GET, HEAD, POST',
+    ]);
+    expect(await answer('/healthz/', { method: 'HEAD' })).toEqual([200, null, '']);
+  });
+
   it('/healthz and /readyz need no token and say nothing but a state', async () => {
     expect(await (await fetch(server.url.replace('/mcp', '/healthz'))).json()).toEqual({
       status: 'ok',

@@ -4,7 +4,7 @@
  * is checked with Vault once before any body is read.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { TokenManager } from '../../auth/token-manager.js';
 import { createVaultClient, type VaultClient } from '../../client/client.js';
@@ -64,7 +64,7 @@ const TOKEN_TEXT = /^[\x21-\x7e]+$/;
  * @throws HttpRefusal 400 when both carry different tokens, or the token holds characters no Vault
  *   token has (control characters, spaces, non-ASCII); the message never quotes the token.
  */
-function callerToken(req: Request): string | undefined {
+function callerToken(req: IncomingMessage): string | undefined {
   const direct = header(req, 'x-vault-token', 'vault_token');
   const bearer = /^Bearer[ \t]+(.+)$/i.exec(header(req, 'authorization') ?? '')?.[1]?.trim();
   if (direct && bearer && direct !== bearer) {
@@ -145,7 +145,7 @@ export class Callers {
    * @throws HttpRefusal 400 (bad token or namespace), 401 (no token where one is needed), 403
    *   (an X-Vault-Addr not in VAULT_MCP_ALLOWED_VAULT_ADDRS).
    */
-  resolve(req: Request): Caller {
+  resolve(req: IncomingMessage): Caller {
     const { config, base, ownTokens } = this.#deps;
     const token = callerToken(req);
     const namespace = canonicalNamespace(
@@ -283,34 +283,25 @@ export class Callers {
   }
 
   /**
-   * Express middleware: settle the caller from the headers alone, before any body is read (a
-   * client without a usable token cannot make the server buffer bodies), into `res.locals.caller`.
+   * Settle the caller from the headers alone, before any body is read (a client without a usable
+   * token cannot make the server buffer bodies).
+   * @returns the caller, or undefined when the request was refused (answered on `res`).
+   * @throws what is not a refusal (a bug, an unexpected failure), for the error handler.
    */
-  readonly authenticate = (req: Request, res: Response, next: NextFunction): void => {
-    const caller = (async () => {
+  async authenticate(req: IncomingMessage, res: ServerResponse): Promise<Caller | undefined> {
+    try {
       const resolved = this.resolve(req);
       await this.vet(resolved);
       return resolved;
-    })();
-    caller.then(
-      (resolved) => {
-        res.locals['caller'] = resolved;
-        next();
-      },
-      (error: unknown) => {
-        if (!(error instanceof HttpRefusal)) return next(error);
-        refuse(res, this.#deps.log, error);
-      },
-    );
-  };
+    } catch (error) {
+      if (!(error instanceof HttpRefusal)) throw error;
+      refuse(res, this.#deps.log, error);
+      return undefined;
+    }
+  }
 
   /** Close the connection pools of caller-chosen Vault addresses. */
   async close(): Promise<void> {
     for (const client of this.#otherVaults.values()) await client.close();
   }
-}
-
-/** The caller the authenticate step settled (narrow cast from express's untyped locals). */
-export function callerOf(res: Response): Caller | undefined {
-  return res.locals['caller'] as Caller | undefined;
 }

@@ -1,16 +1,42 @@
 /**
  * Checks every MCP request passes before anything else: Host (DNS rebinding), Origin and CORS,
  * no token in the URL, bounded request bodies; and the handler turning body-parser and other
- * failures into JSON-RPC errors.
+ * failures into JSON-RPC errors. Each is a {@link Step} on node:http's own request and response.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
+import { parse as parseQuery } from 'node:querystring';
+import bodyParser from 'body-parser';
 import cors from 'cors';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { isLoopback, type HttpConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import { safeErrorText } from '../../client/errors.js';
-import { callerOf } from './callers.js';
 import { rpcError } from './refusal.js';
+
+/** A request once its body is read: `body` is the parsed JSON (undefined without a body). */
+export type McpRequest = IncomingMessage & { body?: unknown };
+
+/**
+ * One step before the routes, connect-style: it answers `res` itself, or calls `next()` to go
+ * on, or `next(error)` to hand a failure to {@link errorHandler}.
+ */
+export type Step = (req: McpRequest, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+/**
+ * The path of a request target, without its query: `/mcp?x=1` → `/mcp`; the absolute form
+ * (`http://host/mcp`, which Node accepts) → `/mcp`; a target that is neither stays as it is.
+ */
+export function pathOf(url: string | undefined): string {
+  const target = url ?? '/';
+  const query = target.indexOf('?');
+  const path = query < 0 ? target : target.slice(0, query);
+  if (path.startsWith('/')) return path;
+  try {
+    return new URL(path).pathname;
+  } catch {
+    return path;
+  }
+}
 
 /** Host names a request may carry in its Host header, from the bind address plus MCP_ALLOWED_HOSTS. */
 export function allowedHostnames(host: string, extra: readonly string[]): string[] {
@@ -32,17 +58,13 @@ export function allowedHostnames(host: string, extra: readonly string[]): string
   return [...names];
 }
 
-/** Host, Origin/CORS and query-string checks, in that order, on `router`. */
-export function useRequestGuards(
-  router: Router,
-  http: HttpConfig,
-  tls: boolean,
-  log: Logger,
-): void {
+/** Host, Origin/CORS and query-string checks, in that order. */
+export function requestGuards(http: HttpConfig, tls: boolean, log: Logger): Step[] {
+  const steps: Step[] = [];
   // DNS rebinding: the Host header must name this server exactly as listed. Compared as sent
   // (not URL-normalised), so `2130706433` or `127.0.0.1.` do not pass as 127.0.0.1.
   const hostnames = allowedHostnames(http.host, http.allowedHosts);
-  router.use((req, res, next) => {
+  steps.push((req, res, next) => {
     const host = req.headers.host ?? '';
     const name = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(host)?.[1]?.toLowerCase();
     if (name && hostnames.includes(name)) return next();
@@ -60,9 +82,9 @@ export function useRequestGuards(
     (http.corsMode === 'development' &&
       /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(origin));
   // The server's own origin (scheme + the Host header, already validated) is same-origin, not CORS.
-  const sameOrigin = (req: Request, origin: string): boolean =>
+  const sameOrigin = (req: IncomingMessage, origin: string): boolean =>
     origin === `${tls ? 'https' : 'http'}://${req.headers.host ?? ''}`;
-  router.use((req, res, next) => {
+  steps.push((req, res, next) => {
     const origin = req.headers.origin;
     if (origin && !sameOrigin(req, origin) && !originAllowed(origin)) {
       log.warn({ origin }, 'request from a disallowed Origin refused');
@@ -76,7 +98,7 @@ export function useRequestGuards(
     next();
   });
   if (http.corsMode !== 'disabled') {
-    router.use(
+    steps.push(
       cors({
         origin: (origin, callback) => callback(null, origin !== undefined && originAllowed(origin)),
         methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
@@ -96,10 +118,15 @@ export function useRequestGuards(
       }),
     );
   }
-  router.use((req, res, next) => {
-    const tokenInQuery = Object.keys(req.query).some((name) => /token/i.test(name));
+  steps.push((req, res, next) => {
+    // Parsed as express's default ("simple") query parser did: node:querystring.
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const tokenInQuery =
+      query >= 0 &&
+      Object.keys(parseQuery(url.slice(query + 1))).some((name) => /token/i.test(name));
     if (tokenInQuery) {
-      log.warn({ path: req.path }, 'token in the query string refused');
+      log.warn({ path: pathOf(url) }, 'token in the query string refused');
       rpcError(
         res,
         400,
@@ -109,6 +136,7 @@ export function useRequestGuards(
     }
     next();
   });
+  return steps;
 }
 
 /**
@@ -116,8 +144,8 @@ export function useRequestGuards(
  * bodies in all) and how long one may take (the listener's requestTimeout). No Content-Encoding:
  * a gzip body would multiply what a slow client can make the server hold.
  */
-export function bodyReader(http: HttpConfig): express.RequestHandler {
-  const json = express.json({ limit: http.maxBodyBytes, type: () => true, inflate: false });
+export function bodyReader(http: HttpConfig): Step {
+  const json = bodyParser.json({ limit: http.maxBodyBytes, type: () => true, inflate: false });
   const maxReading = Math.max(4, Math.floor((64 * 1024 * 1024) / http.maxBodyBytes));
   let reading = 0;
   return (req, res, next) => {
@@ -148,20 +176,24 @@ export function bodyReader(http: HttpConfig): express.RequestHandler {
  */
 export const MAX_BATCH = 10;
 
-/** Body parser and other failures, as JSON-RPC errors; `serverScrub` removes VAULT_TOKEN. */
+/** What body-parser (http-errors) and other failures may carry. */
+interface Failure {
+  type?: string;
+  status?: number;
+  message?: string;
+}
+
+/**
+ * Body parser and other failures, as JSON-RPC errors. The handler's `scrub` removes the caller's
+ * token (VAULT_TOKEN before a caller is settled) from any text it shows or logs.
+ */
 export function errorHandler(
   http: HttpConfig,
   log: Logger,
-  serverScrub: (text: string) => string,
-): express.ErrorRequestHandler {
-  return (
-    error: { type?: string; status?: number; message?: string },
-    _req: Request,
-    res: Response,
-    next: NextFunction,
-  ) => {
-    void next;
-    const scrub = callerOf(res)?.scrub ?? serverScrub;
+): (error: unknown, res: ServerResponse, scrub: (text: string) => string) => void {
+  return (thrown, res, scrub) => {
+    // Narrow cast: every field is optional and checked before use.
+    const error = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as Failure;
     if (error.type === 'entity.too.large') {
       rpcError(
         res,
@@ -177,7 +209,7 @@ export function errorHandler(
       log.warn({ status: error.status, type: error.type }, 'HTTP request refused');
       rpcError(res, error.status, scrub(error.message ?? 'bad request'));
     } else {
-      log.error({ error: safeErrorText(error, scrub) }, 'HTTP request failed');
+      log.error({ error: safeErrorText(thrown, scrub) }, 'HTTP request failed');
       rpcError(
         res,
         error.status && error.status >= 400 && error.status < 600 ? error.status : 500,

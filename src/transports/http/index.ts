@@ -2,6 +2,7 @@
  * `vault-mcp http`: the SDK's streamable-HTTP transport behind the controls a shared service
  * needs. This file only wires the parts:
  * - listener.ts: loopback by default, HTTPS for anything else, request timeouts;
+ * - app.ts: the request listener (node:http, no framework): three routes and the steps before them;
  * - guards.ts: Host (DNS rebinding) and Origin checks, no token in the URL, bounded bodies;
  * - callers.ts: per-caller Vault tokens (X-Vault-Token or Authorization: Bearer), namespaces in
  *   one spelling, one token check per new caller;
@@ -12,18 +13,15 @@
  * Also /healthz and /readyz, and graceful shutdown.
  */
 import type { Server } from 'node:http';
-import express from 'express';
 import { TokenManager } from '../../auth/token-manager.js';
 import { createVaultClient } from '../../client/client.js';
-import { VaultResponseError } from '../../client/errors.js';
 import { isLoopback, type Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { Tool } from '../../server/tool.js';
 import { Callers, scrubberOf } from './callers.js';
-import { bodyReader, errorHandler, useRequestGuards } from './guards.js';
+import { requestListener } from './app.js';
 import { CallerLimits } from './limits.js';
 import { listen, readTls } from './listener.js';
-import { rpcError } from './refusal.js';
 import { statefulRoutes, statelessRoutes } from './sessions.js';
 import { openSharedState } from './state.js';
 
@@ -78,52 +76,6 @@ export async function startHttpServer(
     log,
   });
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', false);
-  // Liveness and readiness bypass auth and reveal nothing but a state word.
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const shared = state.unavailable();
-    if (shared) {
-      res.status(503).json({ status: 'not ready', redis: shared });
-      return;
-    }
-    try {
-      await base.request('get', '/sys/health', {
-        query: { standbyok: true, perfstandbyok: true },
-        noRetry: true,
-      });
-      res.json({ status: 'ready' });
-    } catch (error) {
-      const vault =
-        error instanceof VaultResponseError
-          ? error.status === 503
-            ? 'sealed'
-            : error.status === 501
-              ? 'uninitialized'
-              : 'unhealthy'
-          : 'unreachable';
-      res.status(503).json({ status: 'not ready', vault });
-    }
-  });
-
-  const mcp = express.Router();
-  useRequestGuards(mcp, http, tls !== undefined, log);
-  // Fail closed while the shared state is unreachable: no limit is silently lifted.
-  mcp.use((_req, res, next) => {
-    if (!state.unavailable()) return next();
-    res.setHeader('Retry-After', '1');
-    rpcError(
-      res,
-      503,
-      'the shared rate limits and sessions (Redis, MCP_REDIS_URL) cannot be reached: requests are refused until it answers; retry shortly',
-    );
-  });
-  mcp.use(callers.authenticate);
-  mcp.use(bodyReader(http));
   const deps = {
     config,
     log,
@@ -131,10 +83,17 @@ export async function startHttpServer(
     state,
     limits: new CallerLimits(state, config, log, candidates),
   };
-  const routes =
-    http.sessionMode === 'stateful' ? statefulRoutes(mcp, deps) : statelessRoutes(mcp, deps);
-  mcp.use(errorHandler(http, log, scrubberOf(config.vault.token)));
-  app.use(http.endpoint, mcp);
+  const routes = http.sessionMode === 'stateful' ? statefulRoutes(deps) : statelessRoutes(deps);
+  const app = requestListener({
+    http,
+    tls: tls !== undefined,
+    log,
+    state,
+    base,
+    callers,
+    routes,
+    serverScrub: scrubberOf(config.vault.token),
+  });
 
   const { server, url } = await listen(http, tls, app);
   let closing: Promise<void> | undefined;

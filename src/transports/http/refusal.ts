@@ -1,5 +1,5 @@
 /** How the HTTP layer says no: a JSON-RPC error body with an HTTP status. */
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../log.js';
 
 /** A request refused with `status` and a message for the caller (never a token). */
@@ -14,14 +14,31 @@ export class HttpRefusal extends Error {
   }
 }
 
+/**
+ * Answer `res` with `status` and `value` as JSON (`application/json; charset=utf-8`, with a
+ * content-length), keeping headers already set (CORS, Retry-After).
+ */
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
 /** Answer with a JSON-RPC error (id null), unless the headers are already out. */
-export function rpcError(res: Response, status: number, message: string, code = -32000): void {
+export function rpcError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  code = -32000,
+): void {
   if (res.headersSent) return;
-  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
 /** Log and answer a refusal, with Retry-After when it has one. */
-export function refuse(res: Response, log: Logger, refusal: HttpRefusal): void {
+export function refuse(res: ServerResponse, log: Logger, refusal: HttpRefusal): void {
   log.warn({ status: refusal.status }, refusal.message);
   if (refusal.retryAfterS !== undefined && !res.headersSent)
     res.setHeader('Retry-After', String(refusal.retryAfterS));
@@ -29,7 +46,7 @@ export function refuse(res: Response, log: Logger, refusal: HttpRefusal): void {
 }
 
 /** The first non-blank value of the named request headers, trimmed. */
-export function header(req: Request, ...names: string[]): string | undefined {
+export function header(req: IncomingMessage, ...names: string[]): string | undefined {
   for (const name of names) {
     const value = req.headers[name.toLowerCase()];
     const text = Array.isArray(value) ? value[0] : value;

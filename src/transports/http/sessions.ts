@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { Request, Response, Router } from 'express';
+import type { ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
@@ -16,7 +16,8 @@ import type { CapabilityCache } from '../../server/capabilities.js';
 import { createMcpServer } from '../../server/server.js';
 import type { Tool } from '../../server/tool.js';
 import { safeErrorText } from '../../client/errors.js';
-import { callerOf, sameIdentity, type Caller } from './callers.js';
+import { sameIdentity, type Caller } from './callers.js';
+import type { McpRequest } from './guards.js';
 import { callerKey, sessionKey, type CallerLimits } from './limits.js';
 import { header, HttpRefusal, refuse, rpcError } from './refusal.js';
 import type { SharedState } from './state.js';
@@ -31,8 +32,15 @@ export interface RouteDeps {
   readonly limits: CallerLimits;
 }
 
-/** The routes' handle: open sessions on this replica, and ending them all. */
+/** A route's handler, once the guards passed, the caller is settled and the body is read. */
+export type McpHandler = (req: McpRequest, res: ServerResponse, caller: Caller) => Promise<void>;
+
+/**
+ * The routes: a handler per method on the MCP endpoint (a method without one is not routed),
+ * open sessions on this replica, and ending them all.
+ */
 export interface Routes {
+  readonly handlers: Readonly<Partial<Record<'POST' | 'GET' | 'DELETE', McpHandler>>>;
   sessionCount(): number;
   close(): Promise<void>;
 }
@@ -64,14 +72,9 @@ function newServer(
   }).server;
 }
 
-/** Run `handler` with the settled caller; refusals and failures become JSON-RPC errors. */
-function withCaller(
-  log: Logger,
-  handler: (req: Request, res: Response, caller: Caller) => Promise<void>,
-): (req: Request, res: Response) => Promise<void> {
-  return async (req, res) => {
-    // Set by the authenticate step, which runs before every route.
-    const caller = callerOf(res) as Caller;
+/** `handler`, with its refusals and failures turned into JSON-RPC errors. */
+function withCaller(log: Logger, handler: McpHandler): McpHandler {
+  return async (req, res, caller) => {
     try {
       await handler(req, res, caller);
     } catch (error) {
@@ -82,8 +85,8 @@ function withCaller(
   };
 }
 
-/** Stateful routes on `router`: POST (initialize or a session's request), GET and DELETE. */
-export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
+/** Stateful routes: POST (initialize or a session's request), GET and DELETE. */
+export function statefulRoutes(deps: RouteDeps): Routes {
   const { config, log, state, limits } = deps;
   const http = config.http;
   const sessions = new Map<string, Session>();
@@ -102,7 +105,7 @@ export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
     void session.server.close().catch(() => undefined);
   };
 
-  const existing = async (req: Request, res: Response, caller: Caller, id: string) => {
+  const existing = async (req: McpRequest, res: ServerResponse, caller: Caller, id: string) => {
     const identity = caller.identity.toString('hex');
     const session = sessions.get(id);
     if (!session) {
@@ -140,7 +143,7 @@ export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
     await serveWeb(session.transport, req, res, req.body);
   };
 
-  const open = async (req: Request, res: Response, caller: Caller) => {
+  const open = async (req: McpRequest, res: ServerResponse, caller: Caller) => {
     const identity = caller.identity.toString('hex');
     // One identity may not hold every slot. The server's own token is refused beyond its
     // share: every local client shares that identity, and one must not close another's
@@ -210,18 +213,15 @@ export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
     }
   };
 
-  router.post(
-    '/',
-    withCaller(log, async (req, res, caller) => {
-      const id = header(req, 'mcp-session-id');
-      if (id) return existing(req, res, caller, id);
-      if (!isInitializeRequest(req.body)) {
-        rpcError(res, 400, 'no Mcp-Session-Id: the first request of a session must be initialize');
-        return;
-      }
-      await open(req, res, caller);
-    }),
-  );
+  const post = withCaller(log, async (req, res, caller) => {
+    const id = header(req, 'mcp-session-id');
+    if (id) return existing(req, res, caller, id);
+    if (!isInitializeRequest(req.body)) {
+      rpcError(res, 400, 'no Mcp-Session-Id: the first request of a session must be initialize');
+      return;
+    }
+    await open(req, res, caller);
+  });
   const other = withCaller(log, async (req, res, caller) => {
     const id = header(req, 'mcp-session-id');
     if (!id) {
@@ -230,8 +230,6 @@ export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
     }
     await existing(req, res, caller, id);
   });
-  router.get('/', other);
-  router.delete('/', other);
 
   const sweeper = setInterval(
     () => {
@@ -242,6 +240,7 @@ export function statefulRoutes(router: Router, deps: RouteDeps): Routes {
   );
   sweeper.unref();
   return {
+    handlers: { POST: post, GET: other, DELETE: other },
     sessionCount: () => sessions.size,
     close: () => {
       clearInterval(sweeper);
@@ -286,10 +285,10 @@ function leavesNoState(body: unknown): boolean {
 }
 
 /**
- * Stateless routes on `router`: POST only, each request served by a server with no client state
+ * Stateless routes: POST only, each request served by a server with no client state
  * (a new one, or one of the caller's idle servers).
  */
-export function statelessRoutes(router: Router, deps: RouteDeps): Routes {
+export function statelessRoutes(deps: RouteDeps): Routes {
   const { config, log, limits } = deps;
   // Per-caller mount caches and idle servers, bounded in count and idle time (capabilities: per
   // caller in limits).
@@ -321,57 +320,54 @@ export function statelessRoutes(router: Router, deps: RouteDeps): Routes {
       idleServers++;
     } else void server.close().catch(() => undefined);
   };
-  router.post(
-    '/',
-    withCaller(log, async (req, res, caller) => {
-      const key = callerKey(caller);
-      let cached = callers.get(key);
-      if (!cached) {
-        cached = { mounts: new MountCache(config.mountCacheTtlMs), idle: [] };
-        callers.set(key, cached);
-      }
-      if (isInitializeRequest(req.body)) await limits.admitOpening(caller);
-      const server =
-        takeIdle(cached) ??
-        newServer(
-          deps,
-          caller,
-          cached.mounts,
-          // Worded as before the per-caller buckets had a name: the caller is the session here.
-          limits.admitCalls(key, 'per-session'),
-          // One capability probe per caller and TTL, not one per request.
-          limits.capabilities(caller),
-        );
-      const reusable = leavesNoState(req.body);
-      // No sessionIdGenerator: the SDK's stateless mode (no Mcp-Session-Id, one request, JSON
-      // answer). Without a session the user's answer to an elicitation could not come back: the
-      // server never asks here, and calls VAULT_MCP_CONFIRM requires confirming are refused.
-      const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
-      const entry = cached;
-      res.on('close', () => {
-        // Closing the transport disconnects the server (the SDK's Protocol); one that served only
-        // a stateless request may serve the caller's next one.
-        void transport.close().then(
-          () =>
-            reusable ? keepOrClose(key, entry, server) : void server.close().catch(() => undefined),
-          () => undefined,
-        );
-      });
-      await server.connect(transport);
-      await serveWeb(transport, req, res, req.body);
-    }),
-  );
-  const notAllowed = (_req: Request, res: Response): void => {
+  const post = withCaller(log, async (req, res, caller) => {
+    const key = callerKey(caller);
+    let cached = callers.get(key);
+    if (!cached) {
+      cached = { mounts: new MountCache(config.mountCacheTtlMs), idle: [] };
+      callers.set(key, cached);
+    }
+    if (isInitializeRequest(req.body)) await limits.admitOpening(caller);
+    const server =
+      takeIdle(cached) ??
+      newServer(
+        deps,
+        caller,
+        cached.mounts,
+        // Worded as before the per-caller buckets had a name: the caller is the session here.
+        limits.admitCalls(key, 'per-session'),
+        // One capability probe per caller and TTL, not one per request.
+        limits.capabilities(caller),
+      );
+    const reusable = leavesNoState(req.body);
+    // No sessionIdGenerator: the SDK's stateless mode (no Mcp-Session-Id, one request, JSON
+    // answer). Without a session the user's answer to an elicitation could not come back: the
+    // server never asks here, and calls VAULT_MCP_CONFIRM requires confirming are refused.
+    const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
+    const entry = cached;
+    res.on('close', () => {
+      // Closing the transport disconnects the server (the SDK's Protocol); one that served only
+      // a stateless request may serve the caller's next one.
+      void transport.close().then(
+        () =>
+          reusable ? keepOrClose(key, entry, server) : void server.close().catch(() => undefined),
+        () => undefined,
+      );
+    });
+    await server.connect(transport);
+    await serveWeb(transport, req, res, req.body);
+  });
+  const notAllowed: McpHandler = (_req, res) => {
     res.setHeader('Allow', 'POST');
     rpcError(
       res,
       405,
       'stateless mode: only POST is served (no sessions, no server-sent event stream)',
     );
+    return Promise.resolve();
   };
-  router.get('/', notAllowed);
-  router.delete('/', notAllowed);
   return {
+    handlers: { POST: post, GET: notAllowed, DELETE: notAllowed },
     sessionCount: () => 0,
     close: () => {
       callers.clear();
