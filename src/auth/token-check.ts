@@ -1,6 +1,11 @@
 /** The start-up look at the token: what to warn the operator about. */
 import { MIN_REDACTABLE_TOKEN, type VaultClient } from '../client/client.js';
-import { VaultConnectionError, VaultResponseError, VaultTimeoutError } from '../client/errors.js';
+import {
+  safeErrorText,
+  VaultConnectionError,
+  VaultResponseError,
+  VaultTimeoutError,
+} from '../client/errors.js';
 import { lookupSelf, type TokenInfo } from '../client/token.js';
 import type { Logger } from '../log.js';
 
@@ -11,6 +16,7 @@ import type { Logger } from '../log.js';
  */
 export async function checkToken(vault: VaultClient, log: Logger): Promise<TokenInfo | undefined> {
   const { address } = vault.info;
+  const scrub = (text: string): string => vault.redact(text);
   if (!vault.info.hasToken) {
     log.warn(
       { address },
@@ -47,11 +53,11 @@ export async function checkToken(vault: VaultClient, log: Logger): Promise<Token
       );
     } else if (error instanceof VaultConnectionError || error instanceof VaultTimeoutError) {
       log.warn(
-        { address, error: error.message },
+        { address, error: safeErrorText(error, scrub) },
         'Vault is unreachable: tool calls will fail until it answers',
       );
     } else {
-      log.warn({ address, error: (error as Error).message }, 'token lookup failed');
+      log.warn({ address, error: safeErrorText(error, scrub) }, 'token lookup failed');
     }
     return undefined;
   }

@@ -167,7 +167,7 @@ export class TokenManager {
         await this.#doLogin();
       } catch (error) {
         this.#log.warn(
-          { error: (error as Error).message },
+          { error: this.#errorText(error) },
           `${this.#login.kind} login failed; retrying every 5 s`,
         );
         this.#retryLater();
@@ -199,8 +199,13 @@ export class TokenManager {
       await this.#client.request('post', '/auth/token/revoke-self', { noRetry: true });
       this.#log.info('Vault token revoked (VAULT_MCP_REVOKE_ON_EXIT)');
     } catch (error) {
-      this.#log.warn({ error: (error as Error).message }, 'revoking the Vault token failed');
+      this.#log.warn({ error: this.#errorText(error) }, 'revoking the Vault token failed');
     }
+  }
+
+  /** `error` as a log may show it: typed Vault errors with the token scrubbed, others by class. */
+  #errorText(error: unknown): string {
+    return safeErrorText(error, (text) => this.#client.redact(text));
   }
 
   stop(): void {
@@ -281,14 +286,14 @@ export class TokenManager {
           return;
         }
       } catch (error) {
-        this.#log.warn({ error: (error as Error).message }, 'renewing the Vault token failed');
+        this.#log.warn({ error: this.#errorText(error) }, 'renewing the Vault token failed');
         if (!this.#login) return;
       }
     }
     try {
       await this.relogin();
     } catch (error) {
-      this.#log.warn({ error: (error as Error).message }, 'logging in to Vault again failed');
+      this.#log.warn({ error: this.#errorText(error) }, 'logging in to Vault again failed');
       this.#retryLater();
     }
   }

@@ -10,6 +10,7 @@ import type {
   jsonSchemaValidator,
 } from '@modelcontextprotocol/sdk/validation';
 import type { VaultClient } from '../client/client.js';
+import { safeErrorText } from '../client/errors.js';
 import type { Config } from '../config.js';
 import { teeLogger, type Logger } from '../log.js';
 import { LRUCache } from 'lru-cache';
@@ -129,6 +130,14 @@ export interface ServerDependencies {
   readonly capabilities?: CapabilityCache | undefined;
 }
 
+/** A capability probe the caller's rate bucket refused; its message is the refusal text (ours). */
+class ProbeRefused extends Error {}
+
+/** The current client of `vault` (a function when renewal or re-login can replace it). */
+function clientOf(vault: ServerDependencies['vault']): VaultClient {
+  return typeof vault === 'function' ? vault() : vault;
+}
+
 /**
  * Cached verdicts of what the token behind `vault` may do with the tools `config` selects: one
  * `sys/internal/ui/mounts` and one `sys/capabilities-self` call per `config.capabilityTtlMs`.
@@ -144,8 +153,8 @@ export function capabilityCache(
   return new CapabilityCache(
     async () => {
       const refusal = await admitProbe?.();
-      if (refusal) throw new Error(refusal);
-      const client = typeof vault === 'function' ? vault() : vault;
+      if (refusal) throw new ProbeRefused(refusal);
+      const client = clientOf(vault);
       const verdicts = await probeTools(client, enabled, config.kvPrefix);
       const denied = [...verdicts.values()].filter((v) => v.usable === false);
       log.info(
@@ -161,7 +170,13 @@ export function capabilityCache(
     config.capabilityTtlMs,
     (error) =>
       log.warn(
-        { error: (error as Error).message },
+        // Vault's (or a proxy's) text may quote the caller's token: only the client's typed errors, scrubbed.
+        {
+          error:
+            error instanceof ProbeRefused
+              ? error.message
+              : safeErrorText(error, (text) => clientOf(vault).redact(text)),
+        },
         'capability probe failed; tools stay listed as they are',
       ),
   );

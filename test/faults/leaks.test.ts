@@ -9,6 +9,8 @@ import {
   ElicitRequestSchema,
   LoggingMessageNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, vaultRequest, type DevServer } from '../../scripts/lib/openbao.js';
 import { callEveryTool } from '../support/every-tool.js';
@@ -188,5 +190,33 @@ describe('secret values and tokens never leak', () => {
     expect(logs).not.toContain('PRIVATE KEY');
     expect(results).not.toContain(ROOT);
     await mcp.close();
+  });
+});
+
+describe('a Vault (or proxy) that quotes the token in its errors', () => {
+  it('the token is in no log line: start-up lookup, capability probe, tool error', async () => {
+    const token = 'hvs.ECHOED-TOKEN-CANARY-4c1e9a2b7d';
+    const echo: Server = createServer((req, res) => {
+      res
+        .writeHead(500, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ errors: [`bad token ${String(req.headers['x-vault-token'])}`] }));
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const { port } = echo.address() as AddressInfo;
+    const mcp = await connect({
+      VAULT_ADDR: `http://127.0.0.1:${port}`,
+      VAULT_TOKEN: token,
+      LOG_LEVEL: 'trace',
+    });
+    await mcp.ready;
+    await mcp.client.listTools();
+    const failed = await mcp.call('list_mounts');
+    const logs = mcp.logs.join('');
+    expect(logs).toContain('capability probe failed');
+    expect(logs).toContain('500: bad token <token withheld>');
+    expect(logs).not.toContain(token);
+    expect(JSON.stringify(failed)).not.toContain(token);
+    await mcp.close();
+    await new Promise<void>((resolve) => echo.close(() => resolve()));
   });
 });
