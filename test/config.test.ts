@@ -141,6 +141,23 @@ describe('the binary', () => {
     );
   });
 
+  it('VAULT_NAMESPACE a header cannot carry exits with code 2, naming the stray character', async () => {
+    const error = await run('node', [cli], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: '/nonexistent',
+        VAULT_ADDR: 'http://127.0.0.1:9',
+        VAULT_NAMESPACE: 'a\r\nX-Evil: 1',
+      },
+    }).catch((e: unknown) => e);
+    expect((error as { code: number }).code).toBe(2);
+    expect((error as { stderr: string }).stderr).toBe(
+      'vault-mcp: invalid configuration:\n' +
+        `  - VAULT_NAMESPACE="a\\r\\nX-Evil: 1" holds a line break at position 2: a namespace path is names of printable ASCII without spaces joined by '/' (e.g. team-a/dev); set it again without the stray character\n` +
+        'Run vault-mcp --help for every setting.\n',
+    );
+  });
+
   it('--help documents every variable and flag', async () => {
     const { stdout } = await run('node', [cli, '--help']);
     for (const text of [
@@ -162,5 +179,42 @@ describe('the binary', () => {
     ]) {
       expect(stdout).toContain(text);
     }
+  });
+});
+
+describe('VAULT_NAMESPACE', () => {
+  const problems = (env: Record<string, string>): readonly string[] => {
+    try {
+      loadConfig({ HOME: '/nonexistent', VAULT_ADDR: 'http://127.0.0.1:9', ...env });
+      return [];
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+  };
+  const rule =
+    "a namespace path is names of printable ASCII without spaces joined by '/' (e.g. team-a/dev); set it again without the stray character";
+
+  it('accepts every real namespace path: nested, with leading or trailing slashes', () => {
+    for (const namespace of ['team-a/dev', 'ns1/', '/ns1', 'a_b.c/d-e/F9', 'root']) {
+      expect(problems({ VAULT_NAMESPACE: namespace })).toEqual([]);
+      expect(loadConfig({ HOME: '/nonexistent', VAULT_NAMESPACE: namespace }).vault.namespace).toBe(
+        namespace,
+      );
+    }
+  });
+
+  it('refuses control characters, spaces, non-ASCII and dot segments, each with what to change', () => {
+    expect(problems({ VAULT_NAMESPACE: 'a\u0001b' })).toEqual([
+      `VAULT_NAMESPACE="a\\u0001b" holds a control character at position 2: ${rule}`,
+    ]);
+    expect(problems({ VAULT_NAMESPACE: 'team a' })).toEqual([
+      `VAULT_NAMESPACE="team a" holds a space at position 5: ${rule}`,
+    ]);
+    expect(problems({ BAO_NAMESPACE: 'équipe/dev' })).toEqual([
+      `BAO_NAMESPACE="équipe/dev" holds a non-ASCII character at position 1: ${rule}`,
+    ]);
+    expect(problems({ VAULT_NAMESPACE: 'team-a/../admin' })).toEqual([
+      `VAULT_NAMESPACE="team-a/../admin" has a '.' or '..' segment: name the namespace path plainly (e.g. team-a/dev), or leave VAULT_NAMESPACE unset for the root namespace`,
+    ]);
   });
 });

@@ -10,7 +10,7 @@ import createClient, {
   type FetchResponse,
   type MaybeOptionalInit,
 } from 'openapi-fetch';
-import { createPool, VaultRequest } from './http.js';
+import { createPool, RefusedAnswerError, VaultRequest } from './http.js';
 import type { paths } from '../../generated/vault-api.js';
 import {
   VaultConfigError,
@@ -46,7 +46,11 @@ export interface VaultClientOptions {
   /** Sent as `X-Vault-Namespace` (Vault Enterprise / OpenBao namespaces). */
   readonly namespace?: string | undefined;
   readonly tls?: VaultTlsOptions | undefined;
-  /** Per-request timeout in milliseconds; default 60000 (the Vault CLI's default). */
+  /**
+   * Deadline of one request in milliseconds, from sending it to the last byte of the answer (a
+   * redirect included; each retry gets its own), like Go's `http.Client.Timeout` under the CLI's
+   * VAULT_CLIENT_TIMEOUT: a server trickling its answer is cut off too. Default 60000 (the CLI's).
+   */
   readonly timeoutMs?: number | undefined;
   /**
    * Retries of GET/LIST requests after a connection error or a 502/503/504 (not "sealed"),
@@ -497,6 +501,15 @@ export class VaultClient {
     // Reading the answer failed: it came, so this is not a connection problem.
     if (error instanceof SyntaxError)
       return new VaultProtocolError(this.#transport.address, method, path, error.message);
+    // A redirect not followed, a body too large: an answer, refused; retrying gets the same.
+    if (error instanceof RefusedAnswerError)
+      return new VaultProtocolError(
+        this.#transport.address,
+        method,
+        path,
+        error.message,
+        error.code,
+      );
     // Encoding the body overflowed the stack: an argument nested beyond reason.
     if (error instanceof RangeError)
       return new VaultInputError('body', 'is nested too deeply to encode as JSON; flatten it');

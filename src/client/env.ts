@@ -13,7 +13,7 @@ import {
 } from './client.js';
 import { parseDurationMs } from './duration.js';
 import { VaultConfigError } from './errors.js';
-import { tokenProblem } from './token.js';
+import { strayCharacter, tokenProblem } from './token.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -117,8 +117,27 @@ export function tlsFromEnv(env: Env = process.env): VaultTlsOptions | undefined 
 }
 
 /**
+ * Why `namespace` (from VAULT_NAMESPACE) cannot be sent as `X-Vault-Namespace`, or undefined when
+ * it can. A namespace path is names joined by `/` (`team-a/dev`; leading, trailing and doubled
+ * slashes are harmless); each name is a path segment, so it must be printable ASCII without
+ * spaces (the rule the HTTP transport applies to a caller's X-Vault-Namespace) and not `.` or
+ * `..`. Non-ASCII is refused too: a header cannot carry it as text, and Vault would not see
+ * the name the operator typed.
+ */
+export function namespaceProblem(namespace: string, source: string): string | undefined {
+  const stray = strayCharacter(namespace.replaceAll('/', 'x'));
+  if (stray) {
+    return `${source}=${JSON.stringify(namespace)} holds ${stray.what} at position ${stray.position}: a namespace path is names of printable ASCII without spaces joined by '/' (e.g. team-a/dev); set it again without the stray character`;
+  }
+  if (namespace.split('/').some((name) => name === '.' || name === '..')) {
+    return `${source}=${JSON.stringify(namespace)} has a '.' or '..' segment: name the namespace path plainly (e.g. team-a/dev), or leave ${source} unset for the root namespace`;
+  }
+  return undefined;
+}
+
+/**
  * Client options from the environment: VAULT_ADDR (default `https://127.0.0.1:8200`, as the CLI),
- * VAULT_TOKEN or `~/.vault-token`, VAULT_NAMESPACE, the TLS variables of {@link tlsFromEnv},
+ * VAULT_TOKEN or `~/.vault-token`, VAULT_NAMESPACE (checked by {@link namespaceProblem}), the TLS variables of {@link tlsFromEnv},
  * VAULT_CLIENT_TIMEOUT (seconds or a Go duration like `30s` or `1m30s`) and VAULT_MAX_RETRIES; each also as BAO_*.
  * @throws VaultConfigError when a variable cannot be used (the message names it).
  */
@@ -147,11 +166,20 @@ export function optionsFromEnv(env: Env = process.env): VaultClientOptions {
   return {
     address: envValue(env, 'ADDR') ?? 'https://127.0.0.1:8200',
     token: tokenFromEnv(env),
-    namespace: envValue(env, 'NAMESPACE'),
+    namespace: checkedNamespace(env),
     tls: tlsFromEnv(env),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(retries !== undefined ? { maxRetries: Number(retries) } : {}),
   };
+}
+
+function checkedNamespace(env: Env): string | undefined {
+  const namespace = envValue(env, 'NAMESPACE');
+  if (namespace === undefined) return undefined;
+  const source = env['VAULT_NAMESPACE'] ? 'VAULT_NAMESPACE' : 'BAO_NAMESPACE';
+  const problem = namespaceProblem(namespace, source);
+  if (problem) throw new VaultConfigError(problem);
+  return namespace;
 }
 
 /**

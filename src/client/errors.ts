@@ -109,18 +109,33 @@ export class VaultTimeoutError extends VaultError {
 }
 
 /**
- * Vault answered, but with a body the client cannot read (not JSON where JSON was expected): the
- * address is probably not Vault (a proxy, a web page). A write may have been applied.
+ * Vault answered, but with an answer the client does not take: a body that is not JSON where JSON
+ * was expected (code `ERR_NOT_JSON`), a body over 64 MiB (`ERR_BODY_TOO_LARGE`), a redirect it
+ * does not follow (`ERR_REDIRECT_REFUSED`). The address is probably not Vault itself (a proxy, a
+ * web page). A write may have been applied. Never retried.
  */
 export class VaultProtocolError extends VaultError {
   override name = 'VaultProtocolError';
   readonly address: string;
+  /** `ERR_NOT_JSON`, `ERR_BODY_TOO_LARGE` or `ERR_REDIRECT_REFUSED`. */
+  readonly code: string;
 
-  constructor(address: string, method: string, path: string, detail: string) {
+  /**
+   * @param detail for `ERR_NOT_JSON` the parser's message; otherwise what came instead of an
+   *   answer, continuing "answered GET /v1/<path> …" (e.g. `with a body larger than 64 MiB`).
+   */
+  constructor(
+    address: string,
+    method: string,
+    path: string,
+    detail: string,
+    code = 'ERR_NOT_JSON',
+  ) {
     super(
-      `Vault at ${address} answered ${method} /v1/${path} with a body that is not JSON (${detail})`,
+      `Vault at ${address} answered ${method} /v1/${path} ${code === 'ERR_NOT_JSON' ? `with a body that is not JSON (${detail})` : detail}`,
     );
     this.address = address;
+    this.code = code;
   }
 }
 

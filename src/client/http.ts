@@ -99,18 +99,45 @@ export interface PoolTlsOptions {
 
 export interface PoolOptions {
   readonly tls: PoolTlsOptions;
-  /** Milliseconds to wait for the response headers, and between body chunks. */
+  /**
+   * Milliseconds one request may take in all, from sending it to the last byte of the answer
+   * (like Go's `http.Client.Timeout` under Vault's VAULT_CLIENT_TIMEOUT), redirect included.
+   */
   readonly timeoutMs: number;
 }
 
-/** Redirects followed per request, as undici's redirect interceptor was configured before. */
-export const MAX_REDIRECTS = 3;
+/** Redirects followed per request: one, as Vault's own Go client (`api.Client`) follows. */
+export const MAX_REDIRECTS = 1;
+/** The statuses followed, keeping the method and the body: Vault's client's three. */
+const FOLLOWED_STATUS = new Set([301, 302, 307]);
+/** Redirect statuses: with a Location, any other than {@link FOLLOWED_STATUS} is refused. */
+const REDIRECT_STATUS = new Set([300, 301, 302, 303, 307, 308]);
+/**
+ * Bytes of one answer body at most: far above any real Vault answer (a LIST of 100,000 keys is
+ * ~5 MB; Vault's own `max_request_size` is 32 MiB), low enough that no answer exhausts memory.
+ */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** Idle keep-alive connections are closed after this many milliseconds. */
 const IDLE_MS = 30_000;
-const REDIRECT_STATUS = new Set([300, 301, 302, 303, 307, 308]);
 
 /** A failure of this layer itself; `code` is what VaultConnectionError shows. */
 class HttpLayerError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/**
+ * An answer this layer refuses to take (a redirect it does not follow, a body over
+ * {@link MAX_BODY_BYTES}). Not a connection problem, so never retried: the client turns it into a
+ * VaultProtocolError. `message` continues "Vault answered GET /v1/<path> …", e.g. `with a body
+ * larger than 64 MiB`; it names at most a Location's origin, never its path or query.
+ */
+export class RefusedAnswerError extends Error {
+  override name = 'RefusedAnswerError';
+  /** `ERR_REDIRECT_REFUSED` or `ERR_BODY_TOO_LARGE`. */
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
@@ -128,13 +155,15 @@ interface Hop {
 
 /**
  * A keep-alive connection pool and a fetch over it. Vault standby nodes answer with redirects to
- * the active node; up to {@link MAX_REDIRECTS} are followed like undici's redirect interceptor did
- * (301/302 turn a POST into a body-less GET, 303 turns anything but HEAD into one and drops the
- * `content-*` headers; `host` is dropped, and `authorization`/`cookie` on a change of origin, but
- * X-Vault-Token is kept so the token reaches the active node, as Vault's own client does). One
- * more is an error (code ERR_TOO_MANY_REDIRECTS), so is a redirect to a non-http(s) URL or from
- * https to http (ERR_REDIRECT_REFUSED; Vault's client refuses that downgrade too).
- * A timeout rejects with an error named `TimeoutError`. `close()` destroys every socket.
+ * the active node; as Vault's own Go client (`api.Client.rawRequestWithContext`) does, one
+ * redirect with status 301, 302 or 307 is followed with the same method, headers and body (a write
+ * stays a write, with X-Vault-Token, on any host; `authorization`/`cookie` are dropped on a change
+ * of origin). Anything else with a Location rejects with a {@link RefusedAnswerError} (code
+ * ERR_REDIRECT_REFUSED) and is not sent on: a second redirect, a 300/303/308, a Location that is
+ * not http(s) or goes from https to http (Vault's client refuses that downgrade too).
+ * A body over {@link MAX_BODY_BYTES} (by `content-length` or as it arrives) destroys the socket
+ * and rejects with a RefusedAnswerError (ERR_BODY_TOO_LARGE). A request not answered in full
+ * within `timeoutMs` rejects with an error named `TimeoutError`. `close()` destroys every socket.
  */
 export function createPool(options: PoolOptions): {
   fetch: (request: Request) => Promise<Response>;
@@ -167,20 +196,15 @@ export function createPool(options: PoolOptions): {
       headers,
       body: request.body,
     };
+    const deadline = Date.now() + options.timeoutMs;
     for (let redirects = 0; ; redirects++) {
-      const response = await send(hop, await connectorFor(hop.url), options);
+      const response = await send(hop, await connectorFor(hop.url), options.timeoutMs, deadline);
       const location = REDIRECT_STATUS.has(response.status)
         ? response.headers.get('location')
         : null;
       // Narrow cast: openapi-fetch reads only the members VaultResponse has.
       if (location === null) return response as unknown as Response;
-      if (redirects === MAX_REDIRECTS) {
-        throw new HttpLayerError(
-          'ERR_TOO_MANY_REDIRECTS',
-          `more than ${MAX_REDIRECTS} redirects; the last one pointed to ${new URL(location, hop.url).href}`,
-        );
-      }
-      hop = redirected(hop, response.status, location);
+      hop = redirected(hop, response.status, location, redirects);
     }
   };
   const close = async (): Promise<void> => {
@@ -190,81 +214,139 @@ export function createPool(options: PoolOptions): {
   return { fetch, close };
 }
 
-/** The request to send after `status` with `location`, per the rules in {@link createPool}. */
-function redirected(hop: Hop, status: number, location: string): Hop {
-  const url = new URL(location, hop.url);
+/**
+ * The request to send after a redirect answer (`status`, `location`) to the request `hop`, when
+ * `followed` redirects came before it, per the rules in {@link createPool}.
+ * @throws RefusedAnswerError (ERR_REDIRECT_REFUSED) for a redirect not followed.
+ */
+function redirected(hop: Hop, status: number, location: string, followed: number): Hop {
+  let url: URL;
+  try {
+    url = new URL(location, hop.url);
+  } catch {
+    throw refusedRedirect(status, 'an address that is not a URL', 'refused');
+  }
+  // Scheme and host only: the Location's path and query may carry anything.
+  const target = `${url.protocol}//${url.host}`;
+  if (!FOLLOWED_STATUS.has(status))
+    throw refusedRedirect(
+      status,
+      target,
+      "not followed: only 301, 302 and 307 are, keeping the method and body, as by Vault's own client",
+    );
+  if (followed >= MAX_REDIRECTS)
+    throw refusedRedirect(
+      status,
+      target,
+      `not followed: it came after ${followed} redirect${followed === 1 ? '' : 's'}, and only ${MAX_REDIRECTS} is followed, as by Vault's own client`,
+    );
   if (
     (url.protocol !== 'http:' && url.protocol !== 'https:') ||
     (hop.url.protocol === 'https:' && url.protocol === 'http:')
-  ) {
-    throw new HttpLayerError(
-      'ERR_REDIRECT_REFUSED',
-      `refused a redirect from ${hop.url.origin} to ${url.protocol}//${url.host}: only http(s), and never from https to http`,
-    );
-  }
-  const toGet =
-    ((status === 301 || status === 302) && hop.method === 'POST') ||
-    (status === 303 && hop.method !== 'HEAD');
+  )
+    throw refusedRedirect(status, target, 'refused: only http(s), and never from https to http');
   const otherOrigin = url.origin !== hop.url.origin;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(hop.headers)) {
     if (name === 'host') continue;
-    if (status === 303 && name.startsWith('content-')) continue;
     if (otherOrigin && ['authorization', 'cookie', 'proxy-authorization'].includes(name)) continue;
     headers[name] = value;
   }
-  return {
-    url,
-    method: toGet ? 'GET' : hop.method,
-    headers,
-    body: toGet ? undefined : hop.body,
-  };
+  return { url, method: hop.method, headers, body: hop.body };
+}
+
+function refusedRedirect(status: number, target: string, why: string): RefusedAnswerError {
+  return new RefusedAnswerError(
+    'ERR_REDIRECT_REFUSED',
+    `with a redirect (${status}) to ${target}, ${why}; the request was not sent there`,
+  );
+}
+
+function tooLarge(): RefusedAnswerError {
+  return new RefusedAnswerError(
+    'ERR_BODY_TOO_LARGE',
+    `with a body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, the most vault-mcp reads (no real Vault answer comes near it); the rest was not read`,
+  );
 }
 
 /**
  * One request and its answer. Resolves when the headers arrive; the body keeps arriving into the
- * response. Nothing is re-sent here (the client retries idempotent reads itself).
+ * response. At `deadline` (epoch milliseconds) the request, or the body still arriving, is
+ * destroyed with an error named `TimeoutError` that states `timeoutMs`. Nothing is re-sent here
+ * (the client retries idempotent reads itself).
  */
-function send(hop: Hop, connector: Connector, options: PoolOptions): Promise<VaultResponse> {
+function send(
+  hop: Hop,
+  connector: Connector,
+  timeoutMs: number,
+  deadline: number,
+): Promise<VaultResponse> {
   return new Promise((resolve, reject) => {
-    const timedOut = (): Error =>
-      Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), {
-        name: 'TimeoutError',
-      });
     let response: IncomingMessage | undefined;
     const req = connector.request(hop.url, {
       method: hop.method,
       headers: hop.headers,
       agent: connector.agent,
-      timeout: options.timeoutMs,
     });
-    req.on('timeout', () => {
-      const error = timedOut();
+    const fail = (error: Error): void => {
+      clearTimeout(timer);
       response?.destroy(error);
       req.destroy(error);
-    });
+    };
+    const timer = setTimeout(
+      () =>
+        fail(
+          Object.assign(new Error(`no whole answer within ${timeoutMs} ms`), {
+            name: 'TimeoutError',
+          }),
+        ),
+      Math.max(0, deadline - Date.now()),
+    );
     req.on('error', (error) => {
+      clearTimeout(timer);
       if (!response) reject(error); // after the headers, the body's promise reports it
     });
     req.on('response', (res: IncomingMessage) => {
       response = res;
-      resolve(new VaultResponse(res.statusCode ?? 0, res.headers, readBody(res)));
+      const length = Number(res.headers['content-length']);
+      if (length > MAX_BODY_BYTES) {
+        const error = tooLarge();
+        fail(error);
+        reject(error);
+        return;
+      }
+      const body = readBody(res, fail);
+      body.then(
+        () => clearTimeout(timer),
+        () => clearTimeout(timer),
+      );
+      resolve(new VaultResponse(res.statusCode ?? 0, res.headers, body));
     });
     req.end(hop.body);
   });
 }
 
-/** The whole body of `res`; a timeout or a closed connection mid-body rejects. */
-function readBody(res: IncomingMessage): Promise<Buffer> {
+/**
+ * The whole body of `res`; a timeout, a closed connection mid-body or a body over
+ * {@link MAX_BODY_BYTES} (then `fail` destroys the request with it) rejects.
+ */
+function readBody(res: IncomingMessage, fail: (error: Error) => void): Promise<Buffer> {
   const body = new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let bytes = 0;
+    res.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > MAX_BODY_BYTES) {
+        chunks.length = 0;
+        fail(tooLarge());
+      } else chunks.push(chunk);
+    });
     res.on('end', () =>
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
     );
     res.on('error', (error: Error & { code?: string }) => {
       reject(
-        error.name === 'TimeoutError'
+        error.name === 'TimeoutError' || error instanceof RefusedAnswerError
           ? error
           : new HttpLayerError(
               error.code ?? 'ECONNRESET',

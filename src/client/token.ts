@@ -3,14 +3,13 @@ import type { VaultClient } from './client.js';
 import type { Capability } from '../../generated/operations.js';
 
 /**
- * Why `token` cannot be sent as a Vault token, or undefined when it can. Vault tokens are printable
- * ASCII without spaces; anything else (a line break pasted with it, a quote, a non-ASCII letter)
- * would make the `X-Vault-Token` header invalid. The sentence never contains the token.
- * @param source where the token came from, for the message (`VAULT_TOKEN`, `X-Vault-Token`).
+ * The first character of `text` outside printable ASCII without spaces (0x21–0x7e), by its
+ * 1-based position and a name for its kind (`a line break`, `a control character`, `a space`,
+ * `a non-ASCII character`); undefined when there is none.
  */
-export function tokenProblem(token: string, source: string): string | undefined {
-  for (let i = 0; i < token.length; i++) {
-    const code = token.charCodeAt(i);
+export function strayCharacter(text: string): { position: number; what: string } | undefined {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
     if (code > 0x20 && code < 0x7f) continue;
     const what =
       code === 0x0a || code === 0x0d
@@ -20,9 +19,21 @@ export function tokenProblem(token: string, source: string): string | undefined 
           : code === 0x20
             ? 'a space'
             : 'a non-ASCII character';
-    return `${source} holds ${what} at position ${i + 1} of ${token.length}: a Vault token is printable ASCII without spaces; set it again without the stray character (vault-mcp does not show the token)`;
+    return { position: i + 1, what };
   }
   return undefined;
+}
+
+/**
+ * Why `token` cannot be sent as a Vault token, or undefined when it can. Vault tokens are printable
+ * ASCII without spaces; anything else (a line break pasted with it, a quote, a non-ASCII letter)
+ * would make the `X-Vault-Token` header invalid. The sentence never contains the token.
+ * @param source where the token came from, for the message (`VAULT_TOKEN`, `X-Vault-Token`).
+ */
+export function tokenProblem(token: string, source: string): string | undefined {
+  const stray = strayCharacter(token);
+  if (!stray) return undefined;
+  return `${source} holds ${stray.what} at position ${stray.position} of ${token.length}: a Vault token is printable ASCII without spaces; set it again without the stray character (vault-mcp does not show the token)`;
 }
 
 /** What `GET /v1/auth/token/lookup-self` says about the token, without the token itself. */

@@ -14,6 +14,7 @@ import { startDevServer, type DevServer } from '../../scripts/lib/openbao.js';
 import {
   createVaultClient,
   VaultConnectionError,
+  VaultProtocolError,
   VaultTimeoutError,
   type VaultClient,
   type VaultResponseError,
@@ -71,21 +72,19 @@ async function standby(
   return { origin, seen };
 }
 
-describe('redirects from standby nodes', () => {
-  it('follows 3 with the same method, token and body to the active node', async () => {
+describe('redirects from standby nodes (as Vault’s own Go client: one 301/302/307)', () => {
+  it('follows one 301, 302 or 307 with the same method, token and body to the active node', async () => {
     const vault = devServer();
-    const c = await standby(() => vault.address);
-    const b = await standby(() => c.origin);
-    const a = await standby(() => b.origin);
-    const path = unique('redirected');
-    const client = createVaultClient({ address: a.origin, token: vault.token });
-    const written = await client.request('post', '/secret/data/{path}', {
-      path: { path },
-      body: { data: { k: 'v' } },
-    });
-    expect((written.data as { version: number }).version).toBe(1);
-    for (const node of [a, b, c]) {
-      expect(node.seen).toEqual([
+    for (const status of [301, 302, 307]) {
+      const a = await standby(() => vault.address, status);
+      const path = unique(`redirected-${status}`);
+      const client = createVaultClient({ address: a.origin, token: vault.token });
+      const written = await client.request('post', '/secret/data/{path}', {
+        path: { path },
+        body: { data: { k: 'v' } },
+      });
+      expect((written.data as { version: number }).version).toBe(1);
+      expect(a.seen).toEqual([
         {
           method: 'POST',
           url: `/v1/secret/data/${path}`,
@@ -94,29 +93,34 @@ describe('redirects from standby nodes', () => {
           body: '{"data":{"k":"v"}}',
         },
       ]);
+      const direct = createVaultClient({ address: vault.address, token: vault.token });
+      const read = await direct.request('get', '/secret/data/{path}', { path: { path } });
+      expect((read.data as { data: unknown }).data).toEqual({ k: 'v' });
+      await Promise.all([client.close(), direct.close()]);
     }
-    const direct = createVaultClient({ address: vault.address, token: vault.token });
-    const read = await direct.request('get', '/secret/data/{path}', { path: { path } });
-    expect((read.data as { data: unknown }).data).toEqual({ k: 'v' });
-    await Promise.all([client.close(), direct.close()]);
   });
 
-  it('a fourth is an error that names where it pointed, and nothing is written', async () => {
+  it('a second redirect is a protocol error naming its status and origin, not retried, nothing written', async () => {
     const vault = devServer();
-    const d = await standby(() => vault.address);
-    const c = await standby(() => d.origin);
-    const b = await standby(() => c.origin);
-    const a = await standby(() => b.origin);
+    const b = await standby(() => vault.address);
+    const a = await standby(() => `${b.origin}`);
     const path = unique('redirected');
+    // A GET would be retried after a connection error: this one must not be.
     const client = createVaultClient({ address: a.origin, token: vault.token });
     const error = await client
+      .request('get', '/secret/data/{path}', { path: { path }, query: { version: 1 } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VaultProtocolError);
+    expect((error as VaultProtocolError).code).toBe('ERR_REDIRECT_REFUSED');
+    expect((error as Error).message).toBe(
+      `Vault at ${a.origin} answered GET /v1/secret/data/${path} with a redirect (307) to ${vault.address}, not followed: it came after 1 redirect, and only 1 is followed, as by Vault's own client; the request was not sent there`,
+    );
+    expect(a.seen).toHaveLength(1);
+    expect(b.seen).toHaveLength(1);
+    const posted = await client
       .request('post', '/secret/data/{path}', { path: { path }, body: { data: { k: 'v' } } })
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(VaultConnectionError);
-    expect((error as Error).message).toBe(
-      `cannot reach Vault at ${a.origin}: more than 3 redirects; the last one pointed to ${vault.address}/v1/secret/data/${path} (ERR_TOO_MANY_REDIRECTS)`,
-    );
-    expect(d.seen).toHaveLength(1);
+    expect(posted).toBeInstanceOf(VaultProtocolError);
     const direct = createVaultClient({ address: vault.address, token: vault.token });
     const read = await direct
       .request('get', '/secret/data/{path}', { path: { path } })
@@ -125,34 +129,44 @@ describe('redirects from standby nodes', () => {
     await Promise.all([client.close(), direct.close()]);
   });
 
-  it('303 (and 301/302 after a POST) continue as a GET without the body, like fetch', async () => {
-    for (const status of [303, 301, 302]) {
+  it('300, 303 and 308 are not followed: a write never turns into a GET', async () => {
+    for (const status of [300, 303, 308]) {
       const end = await standby(() => 'http://unused.invalid', 200);
-      const start = await standby(() => end.origin, status);
+      const start = await standby(() => `${end.origin}`, status);
       const client = createVaultClient({ address: start.origin, token: 'a-token-long-enough' });
-      await client.request('post', '/sys/capabilities-self', { body: { paths: ['x'] } });
-      expect(end.seen).toEqual([
-        {
-          method: 'GET',
-          url: '/v1/sys/capabilities-self',
-          token: 'a-token-long-enough',
-          // 303 drops the body's content-* headers; 301/302 keep them (undici did the same).
-          contentType: status === 303 ? undefined : 'application/json',
-          body: '',
-        },
-      ]);
+      const error = await client
+        .request('post', '/sys/capabilities-self', { body: { paths: ['x'] } })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(VaultProtocolError);
+      expect((error as Error).message).toBe(
+        `Vault at ${start.origin} answered POST /v1/sys/capabilities-self with a redirect (${status}) to ${end.origin}, not followed: only 301, 302 and 307 are, keeping the method and body, as by Vault's own client; the request was not sent there`,
+      );
+      expect(start.seen).toHaveLength(1);
+      expect(end.seen).toEqual([]);
       await client.close();
     }
   });
 
-  it('refuses a redirect to anything but http(s)', async () => {
-    const start = await standby(() => 'ftp://vault.example');
-    const client = createVaultClient({ address: start.origin, token: 't', maxRetries: 0 });
-    const error = await client.GET('/sys/mounts').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(VaultConnectionError);
-    expect((error as Error).message).toBe(
-      `cannot reach Vault at ${start.origin}: refused a redirect from ${start.origin} to ftp://vault.example: only http(s), and never from https to http (ERR_REDIRECT_REFUSED)`,
+  it('the error names the Location’s origin only, never its path or query', async () => {
+    const { origin } = await serve((_req, res) =>
+      res.writeHead(303, { location: 'http://127.0.0.1:9/v1/x?token=hvs.SHOULDNOTSHOW' }).end(),
     );
+    const client = createVaultClient({ address: origin, token: 't', maxRetries: 0 });
+    const error = await client.GET('/sys/mounts').catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      `Vault at ${origin} answered GET /v1/sys/mounts with a redirect (303) to http://127.0.0.1:9, not followed: only 301, 302 and 307 are, keeping the method and body, as by Vault's own client; the request was not sent there`,
+    );
+  });
+
+  it('refuses a redirect to anything but http(s), without retrying', async () => {
+    const start = await standby(() => 'ftp://vault.example');
+    const client = createVaultClient({ address: start.origin, token: 't' });
+    const error = await client.GET('/sys/mounts').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VaultProtocolError);
+    expect((error as Error).message).toBe(
+      `Vault at ${start.origin} answered GET /v1/sys/mounts with a redirect (307) to ftp://vault.example, refused: only http(s), and never from https to http; the request was not sent there`,
+    );
+    expect(start.seen).toHaveLength(1);
   });
 });
 
@@ -210,6 +224,76 @@ describe('answers cut short', () => {
       `Vault at ${origin} did not answer GET /v1/sys/mounts within 0.2 s`,
     );
   });
+});
+
+describe('answers too large or too slow', () => {
+  /** Writes `chunk` every `everyMs` (0: as fast as the socket takes it) until the client hangs up. */
+  const endless = (chunk: Buffer, everyMs: number, headers: Record<string, string> = {}) =>
+    serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...headers });
+      res.write('{"data":"');
+      let stopped = false;
+      res.on('close', () => (stopped = true));
+      const more = (): void => {
+        if (stopped) return;
+        if (everyMs > 0) res.write(chunk, () => setTimeout(more, everyMs));
+        else if (res.write(chunk)) setImmediate(more);
+        else res.once('drain', more);
+      };
+      more();
+    });
+
+  it('an endless body is cut at 64 MiB: the socket is closed, the call fails once, unretried', async () => {
+    let requests = 0;
+    const { origin, server } = await endless(Buffer.alloc(1024 * 1024, 'a'), 0);
+    server.on('request', () => requests++);
+    const closed = new Promise<void>((r) =>
+      server.on('connection', (s: Socket) => s.on('close', r)),
+    );
+    // A timeout no machine reaches before 64 MiB of loopback traffic: only the cap can end this.
+    const client = createVaultClient({ address: origin, token: 't', timeoutMs: 600_000 });
+    const error = await client.GET('/sys/mounts').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VaultProtocolError);
+    expect((error as VaultProtocolError).code).toBe('ERR_BODY_TOO_LARGE');
+    expect((error as Error).message).toBe(
+      `Vault at ${origin} answered GET /v1/sys/mounts with a body larger than 64 MiB, the most vault-mcp reads (no real Vault answer comes near it); the rest was not read`,
+    );
+    await closed;
+    expect(requests).toBe(1);
+    await client.close();
+  }, 120_000);
+
+  it('a content-length over 64 MiB is refused before the body is read', async () => {
+    const { origin } = await serve((_req, res) => {
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': String(64 * 1024 * 1024 + 1),
+      });
+      res.write('{"data":');
+    });
+    // Without the up-front check only this (never reached) timeout could end the call.
+    const client = createVaultClient({ address: origin, token: 't', timeoutMs: 600_000 });
+    const error = await client.GET('/sys/mounts').catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      `Vault at ${origin} answered GET /v1/sys/mounts with a body larger than 64 MiB, the most vault-mcp reads (no real Vault answer comes near it); the rest was not read`,
+    );
+    await client.close();
+  }, 60_000);
+
+  it('timeoutMs is a deadline for the whole answer: a body trickling in still times out', async () => {
+    // A byte every 100 ms: an idle timeout of 1 s would never fire.
+    const { origin } = await endless(Buffer.from('a'), 100);
+    const client = createVaultClient({ address: origin, token: 't', timeoutMs: 1000 });
+    const started = Date.now();
+    const error = await client.GET('/sys/mounts').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VaultTimeoutError);
+    expect((error as Error).message).toBe(
+      `Vault at ${origin} did not answer GET /v1/sys/mounts within 1 s`,
+    );
+    // Only that it ended (a bound no machine misses), not how fast.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    await client.close();
+  }, 60_000);
 });
 
 describe('TLS settings (bao server -dev -dev-tls)', () => {
@@ -285,9 +369,9 @@ describe('TLS settings (bao server -dev -dev-tls)', () => {
       tls: { caCert: ca },
     });
     const refused = await vault.GET('/sys/mounts').catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(VaultConnectionError);
+    expect(refused).toBeInstanceOf(VaultProtocolError);
     expect((refused as Error).message).toBe(
-      `cannot reach Vault at ${origin}: refused a redirect from ${origin} to http://127.0.0.1:9: only http(s), and never from https to http (ERR_REDIRECT_REFUSED)`,
+      `Vault at ${origin} answered GET /v1/sys/mounts with a redirect (307) to http://127.0.0.1:9, refused: only http(s), and never from https to http; the request was not sent there`,
     );
     await vault.close();
   });
