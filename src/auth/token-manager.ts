@@ -107,7 +107,7 @@ export class TokenManager {
   /** Why the last login failed (Vault's words), until one succeeds. */
   #loginFailure: string | undefined;
   #loggedIn = false;
-  /** The current token looked itself up (lookup-self) once; a new login forgets it. */
+  /** The current token can look itself up: it did (start-up), or a login gave it the default policy. */
   #selfLookup = false;
 
   /**
@@ -132,8 +132,9 @@ export class TokenManager {
   }
 
   /**
-   * True once the current token looked itself up (at start-up): only then does a later 403 on
-   * lookup-self mean the token is gone, rather than a policy without the default one.
+   * True when the current token can look itself up: it did at start-up, or its login gave it the
+   * default policy. Only then does a later 403 on lookup-self mean the token is gone, rather than
+   * a policy without the default one.
    */
   get selfLookupWorks(): boolean {
     return this.#selfLookup;
@@ -247,7 +248,8 @@ export class TokenManager {
     if (!auth.client_token)
       throw new VaultConfigError(`${login.kind} login at auth/${login.mount} returned no token`);
     this.#client = this.#base.withToken(auth.client_token);
-    this.#selfLookup = false;
+    // The default policy allows lookup-self; start() also looks the first token up.
+    this.#selfLookup = (auth.policies ?? []).includes('default');
     this.#log.info(
       { method: login.kind, mount: login.mount, policies: auth.policies, ttl: auth.lease_duration },
       'logged in to Vault',

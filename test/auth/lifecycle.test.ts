@@ -141,6 +141,36 @@ describe('a login that fails', () => {
   }, 60_000);
 });
 
+/** AppRole mount `approle` with role `mcp` (`role` settings), and a server logging in with it. */
+async function connectWithAppRole(
+  approle: string,
+  role: Record<string, unknown>,
+): Promise<Awaited<ReturnType<typeof connect>>> {
+  await adminRequest('POST', `sys/auth/${approle}`, { type: 'approle' });
+  await adminRequest('POST', `auth/${approle}/role/mcp`, role);
+  const { roleId, secretId } = await appRoleCredentials(approle);
+  return connect({
+    VAULT_TOKEN: '',
+    VAULT_ROLE_ID: roleId,
+    VAULT_SECRET_ID: secretId,
+    VAULT_APPROLE_MOUNT: approle,
+  });
+}
+
+describe('an AppRole token revoked while the server runs', () => {
+  it('logs in again and the call succeeds, the second time too', async () => {
+    const approle = unique('approle');
+    const mcp = await connectWithAppRole(approle, { token_policies: [policy] });
+    for (let i = 0; i < 2; i++) {
+      const { accessor } = await mcp.ok<{ accessor: string }>('whoami');
+      await adminRequest('POST', 'auth/token/revoke-accessor', { accessor });
+      expect(await mcp.ok('read_secret', { mount, path: 'app' })).toMatchObject({ keys: ['k'] });
+    }
+    expect(mcp.logs.join('').match(/logged in to Vault/g)).toHaveLength(3);
+    await mcp.close();
+  }, 60_000);
+});
+
 describe('a token that cannot look itself up (no default policy)', () => {
   it('its policy 403s stay policy 403s: no re-login, no "token refused" note', async () => {
     const approle = unique('approle');
@@ -148,17 +178,9 @@ describe('a token that cannot look itself up (no default policy)', () => {
     await adminRequest('POST', `sys/policies/acl/${narrow}`, {
       policy: `path "${mount}/data/app" { capabilities = ["read"] }`,
     });
-    await adminRequest('POST', `sys/auth/${approle}`, { type: 'approle' });
-    await adminRequest('POST', `auth/${approle}/role/mcp`, {
+    const mcp = await connectWithAppRole(approle, {
       token_policies: [narrow],
       token_no_default_policy: true,
-    });
-    const { roleId, secretId } = await appRoleCredentials(approle);
-    const mcp = await connect({
-      VAULT_TOKEN: '',
-      VAULT_ROLE_ID: roleId,
-      VAULT_SECRET_ID: secretId,
-      VAULT_APPROLE_MOUNT: approle,
     });
     expect(await mcp.ok('read_secret', { mount, path: 'app' })).toMatchObject({ keys: ['k'] });
     for (let i = 0; i < 3; i++)
