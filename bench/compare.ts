@@ -133,7 +133,11 @@ async function startHttp(ground: Ground, contender: Contender, sessions: number)
       await first.initialize();
       break;
     } catch (error) {
-      if (Date.now() > deadline || child.exitCode !== null) throw error;
+      if (Date.now() > deadline || child.exitCode !== null) {
+        child.kill('SIGKILL');
+        await pool.close();
+        throw error;
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -149,9 +153,13 @@ async function startHttp(ground: Ground, contender: Contender, sessions: number)
 async function stopHttp(run: HttpRun): Promise<void> {
   await Promise.all(run.clients.map((c) => c.close().catch(() => undefined)));
   await run.pool.close();
+  if (run.child.exitCode !== null || run.child.signalCode !== null) return;
   const exited = new Promise((resolve) => run.child.once('exit', resolve));
   run.child.kill('SIGTERM');
+  // A server that ignores SIGTERM is killed after 10 s.
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), 10_000);
   await exited;
+  clearTimeout(timer);
 }
 
 /** One column of the side-by-side table. */

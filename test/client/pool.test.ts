@@ -281,17 +281,14 @@ describe('answers too large or too slow', () => {
   }, 60_000);
 
   it('timeoutMs is a deadline for the whole answer: a body trickling in still times out', async () => {
-    // A byte every 100 ms: an idle timeout of 1 s would never fire.
-    const { origin } = await endless(Buffer.from('a'), 100);
+    // A byte every 10 ms: an idle timeout of 1 s would never fire.
+    const { origin } = await endless(Buffer.from('a'), 10);
     const client = createVaultClient({ address: origin, token: 't', timeoutMs: 1000 });
-    const started = Date.now();
     const error = await client.GET('/sys/mounts').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VaultTimeoutError);
     expect((error as Error).message).toBe(
       `Vault at ${origin} did not answer GET /v1/sys/mounts within 1 s`,
     );
-    // Only that it ended (a bound no machine misses), not how fast.
-    expect(Date.now() - started).toBeLessThan(30_000);
     await client.close();
   }, 60_000);
 });
