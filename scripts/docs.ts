@@ -40,7 +40,7 @@ export function toolTable(): string {
       `${t.id} ${t.id === 'api' ? operations.length : TOOLS.filter((x) => x.toolset === t.id).length}`,
   ).join(', ');
   return [
-    `${TOOLS.length} tools in the default toolsets, plus ${operations.length} raw operations in toolset \`api\` (off by default). Per toolset: ${counts}. Every tool sets all four MCP annotations (tools/list shows the hints that differ from the MCP defaults); openWorldHint is false for all.`,
+    `${TOOLS.length} tools in the default toolsets, plus ${operations.length} raw operations in toolset \`api\` (off by default). Per toolset: ${counts}. Every tool sets all four MCP annotations (tools/list shows the hints that differ from the MCP defaults, and destructiveHint of every write tool); openWorldHint is false for all.`,
     '',
     '| Tool | Toolset | Read-only | Destructive | Idempotent | What it does | Vault calls it may make |',
     '|---|---|---|---|---|---|---|',

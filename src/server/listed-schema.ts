@@ -159,9 +159,11 @@ const HINT_DEFAULTS: ToolAnnotations = {
 
 /**
  * The annotations tools/list shows: only the hints that say something. A hint equal to the MCP
- * spec's default is left out (a client reads it as that default), and so are destructiveHint and
- * idempotentHint of a read-only tool (the spec gives them meaning only when readOnlyHint is
- * false). E.g. a read tool lists `{readOnlyHint: true, openWorldHint: false}`. The tool's own
+ * spec's default is left out (a client reads it as that default), except destructiveHint of a
+ * write tool, which is always listed; destructiveHint and idempotentHint of a read-only tool are
+ * left out (the spec gives them meaning only when readOnlyHint is false). E.g. a read tool lists
+ * `{readOnlyHint: true, openWorldHint: false}`, delete_mount `{destructiveHint: true,
+ * idempotentHint: true, openWorldHint: false}`. The tool's own
  * `annotations` (all four) are what the confirmation gate and read-only mode read.
  */
 export function listedAnnotations(annotations: ToolAnnotations): Partial<ToolAnnotations> {
@@ -169,7 +171,10 @@ export function listedAnnotations(annotations: ToolAnnotations): Partial<ToolAnn
   for (const hint of Object.keys(HINT_DEFAULTS) as Array<keyof ToolAnnotations>) {
     if (annotations.readOnlyHint && (hint === 'destructiveHint' || hint === 'idempotentHint'))
       continue;
-    if (annotations[hint] !== HINT_DEFAULTS[hint]) listed[hint] = annotations[hint];
+    // A write tool always says whether it destroys: a client that tests `destructiveHint === true`
+    // instead of applying the default must still see the warning.
+    const said = hint === 'destructiveHint' && !annotations.readOnlyHint;
+    if (said || annotations[hint] !== HINT_DEFAULTS[hint]) listed[hint] = annotations[hint];
   }
   return listed;
 }

@@ -39,11 +39,16 @@ describe('every tool', () => {
         expect(own['destructiveHint'], `${tool.name}: a read-only tool cannot be destructive`).toBe(
           false,
         );
-      // Listed: the declared hints minus the spec's defaults, and minus destructiveHint and
-      // idempotentHint on a read-only tool (meaningful only when readOnlyHint is false).
+      // Listed: the declared hints minus the spec's defaults (but a write tool always says
+      // destructiveHint), and minus destructiveHint and idempotentHint on a read-only tool
+      // (meaningful only when readOnlyHint is false).
       const listed: Record<string, unknown> = { ...tool.annotations };
       const expected = Object.fromEntries(
-        HINTS.filter((hint) => own[hint] !== SPEC_DEFAULTS[hint])
+        HINTS.filter(
+          (hint) =>
+            own[hint] !== SPEC_DEFAULTS[hint] ||
+            (hint === 'destructiveHint' && !own['readOnlyHint']),
+        )
           .filter((hint) => !(own['readOnlyHint'] && SPEC_WRITE_ONLY.includes(hint)))
           .map((hint) => [hint, own[hint]]),
       );
@@ -55,8 +60,12 @@ describe('every tool', () => {
       expect(tool.annotations.readOnlyHint, tool.name).toBe(!tool.write && !tool.mintsCredentials);
     const listed = (name: string): unknown => tools.find((t) => t.name === name)?.annotations;
     expect(listed('read_secret')).toEqual({ readOnlyHint: true, openWorldHint: false });
-    expect(listed('write_secret')).toEqual({ openWorldHint: false });
-    expect(listed('delete_mount')).toEqual({ idempotentHint: true, openWorldHint: false });
+    expect(listed('write_secret')).toEqual({ destructiveHint: true, openWorldHint: false });
+    expect(listed('delete_mount')).toEqual({
+      destructiveHint: true,
+      idempotentHint: true,
+      openWorldHint: false,
+    });
     expect(listed('patch_secret')).toEqual({ destructiveHint: false, openWorldHint: false });
   });
 

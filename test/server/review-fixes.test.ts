@@ -421,8 +421,8 @@ describe('read-only review of the merged change', () => {
     const { tools } = await all.client.listTools();
     const annotations = (name: string) => tools.find((t) => t.name === name)?.annotations;
     // destructiveHint: true is the MCP default, so tools/list leaves it out.
-    expect(annotations('kv_v2_write')).toEqual({ openWorldHint: false });
-    expect(annotations('write_secret')).toEqual({ openWorldHint: false });
+    expect(annotations('kv_v2_write')).toEqual({ destructiveHint: true, openWorldHint: false });
+    expect(annotations('write_secret')).toEqual({ destructiveHint: true, openWorldHint: false });
     expect(annotations('kv_v2_patch')).toEqual({ destructiveHint: false, openWorldHint: false });
   });
 

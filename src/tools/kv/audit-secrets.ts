@@ -276,7 +276,7 @@ export const auditSecrets = defineTool({
   name: 'audit_secrets',
   title: 'Audit secrets tree',
   description:
-    'Walk a KV mount or folder and report every secret: key names, versions and times (KV v2), never values. Bounded by max_depth and max_secrets (the result says when truncated).',
+    'Walk a KV mount or folder and report every secret: key names, versions and times (KV v2), never values. Bounded by max_depth and max_secrets.',
   toolset: 'kv',
   write: false,
   annotations: READ,

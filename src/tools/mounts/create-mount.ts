@@ -7,8 +7,7 @@ import { scalar } from '../../server/portable-schema.js';
 export const createMount = defineTool({
   name: 'create_mount',
   title: 'Create mount',
-  description:
-    'Mount a new secrets engine at a path; fails if something is mounted there (nothing is replaced).',
+  description: 'Mount a new secrets engine at a path; fails if something is mounted there.',
   toolset: 'mounts',
   write: true,
   annotations: ADDITIVE,

@@ -31,8 +31,7 @@ async function ttlContext(
 export const readMount = defineTool({
   name: 'read_mount',
   title: 'Read mount',
-  description:
-    'Read one secrets engine mount; any capability under it will do (sys/internal/ui/mounts).',
+  description: 'Read one secrets engine mount (any capability under it will do).',
   toolset: 'mounts',
   write: false,
   annotations: READ,

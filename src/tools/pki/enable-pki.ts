@@ -6,7 +6,7 @@ export const enablePki = defineTool({
   name: 'enable_pki',
   title: 'Enable PKI',
   description:
-    'Mount the PKI engine (nothing changes on failure). Next: create_pki_issuer, create_pki_role, issue_pki_certificate or sign_pki_certificate; for an intermediate, a second enable_pki, then create_pki_issuer with root_mount and root_issuer.',
+    'Mount the PKI engine (nothing changes on failure). Next: create_pki_issuer, create_pki_role, then issue or sign certificates; for an intermediate, a second enable_pki, then create_pki_issuer with root_mount and root_issuer.',
   toolset: 'pki',
   write: true,
   annotations: ADDITIVE,

@@ -7,7 +7,7 @@ export const listPkiCertificates = defineTool({
   name: 'list_pki_certificates',
   title: 'List PKI certificates',
   description:
-    'List serial numbers of the certificates a PKI mount stored (issued, signed, CA), or only revoked ones; [] when none.',
+    'List serial numbers of the certificates a PKI mount stored (issued, signed, CA), or only revoked ones.',
   toolset: 'pki',
   write: false,
   annotations: READ,

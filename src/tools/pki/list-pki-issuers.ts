@@ -6,7 +6,7 @@ import { pkiMountField, pkiMount } from './shared.js';
 export const listPkiIssuers = defineTool({
   name: 'list_pki_issuers',
   title: 'List PKI issuers',
-  description: 'List the issuers (CAs) of a PKI mount and which is the default; [] when none.',
+  description: 'List the issuers (CAs) of a PKI mount and which is the default.',
   toolset: 'pki',
   write: false,
   annotations: READ,

@@ -8,7 +8,7 @@ export const readPkiIssuer = defineTool({
   name: 'read_pki_issuer',
   title: 'Read PKI issuer',
   description:
-    'Read an issuer of a PKI mount: certificate, chain, usage, URLs. Falls back to the public issuer/<ref>/json when the token may not read issuer/<ref>.',
+    'Read an issuer of a PKI mount: certificate, chain, usage, URLs. Falls back to the public issuer/<ref>/json when issuer/<ref> is denied.',
   toolset: 'pki',
   write: false,
   annotations: READ,

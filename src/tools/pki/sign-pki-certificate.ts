@@ -148,14 +148,10 @@ export const signPkiCertificate = defineTool({
     common_name: z
       .string()
       .optional()
-      .describe(
-        "Usually omit (the CSR's is used); only for a role with use_csr_common_name=false.",
-      ),
+      .describe("Only for a role with use_csr_common_name=false (else the CSR's)."),
     alt_names: nameListField
       .optional()
-      .describe(
-        "DNS SANs; usually omit (the CSR's are used); only for a role with use_csr_sans=false.",
-      ),
+      .describe("DNS SANs, only for a role with use_csr_sans=false (else the CSR's)."),
     ip_sans: nameListField.optional().describe('IP SANs (see alt_names).'),
     uri_sans: nameListField.optional().describe('URI SANs (see alt_names).'),
     ttl: durationField("Capped by the role's max_ttl; e.g. '72h' or seconds.").optional(),
