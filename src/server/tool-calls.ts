@@ -78,11 +78,9 @@ async function tokenRefusedMessage(
   context: ToolContext,
   tokens: TokenState | undefined,
 ): Promise<string | undefined> {
-  // A mount lookup's 403 reaches the handler as "no secrets engine is visible", with it as cause.
-  const denied = error instanceof VaultResponseError ? error : (error as { cause?: unknown }).cause;
-  if (!(denied instanceof VaultResponseError) || denied.status !== 403) return undefined;
+  if (!(error instanceof VaultResponseError) || error.status !== 403) return undefined;
   if (!context.vault.info.hasToken || !tokens?.selfLookupWorks) return undefined;
-  if (denied.path === 'auth/token/lookup-self') return TOKEN_REFUSED;
+  if (error.path === 'auth/token/lookup-self') return TOKEN_REFUSED;
   try {
     await lookupSelf(context.vault);
     return undefined;

@@ -187,7 +187,6 @@ async function visibleMount(
     if (error instanceof VaultResponseError && [400, 403, 404].includes(error.status)) {
       throw new ToolInputError(
         `no secrets engine is visible at '${mount}/' (Vault: ${error.errors.join('; ') || error.status}): nothing is mounted there, or this token has no capability under it. list_mounts shows the mounts this token can see.`,
-        { cause: error },
       );
     }
     throw error;

@@ -161,6 +161,8 @@ describe('an AppRole token revoked while the server runs', () => {
   it('logs in again and the call succeeds, the second time too', async () => {
     const approle = unique('approle');
     const mcp = await connectWithAppRole(approle, { token_policies: [policy] });
+    // The mount is cached from here on: the revoked token's 403 comes from the read itself.
+    expect(await mcp.ok('read_secret', { mount, path: 'app' })).toMatchObject({ keys: ['k'] });
     for (let i = 0; i < 2; i++) {
       const { accessor } = await mcp.ok<{ accessor: string }>('whoami');
       await adminRequest('POST', 'auth/token/revoke-accessor', { accessor });
