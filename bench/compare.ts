@@ -23,9 +23,9 @@ import {
   RawHttp,
   RawStdio,
   rssMib,
+  succeeded,
   timed,
   type Launch,
-  type RpcAnswer,
 } from './lib.js';
 
 /** One server in the comparison: how to start it over stdio and over HTTP on a port. */
@@ -100,14 +100,6 @@ function envOf(ground: Ground, contender: Contender): Record<string, string> {
     VAULT_TOKEN: ground.token,
     ...contender.env,
   };
-}
-
-/** A read that did not succeed makes every figure meaningless: it stops the bench. */
-function succeeded(answer: RpcAnswer): RpcAnswer {
-  const result = answer.result as { isError?: boolean } | undefined;
-  if (answer.error || !result || result.isError)
-    throw new Error(`read_secret did not succeed: ${JSON.stringify(answer).slice(0, 300)}`);
-  return answer;
 }
 
 /** A contender over HTTP: its process, a keep-alive pool and `sessions` initialized clients. */

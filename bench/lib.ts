@@ -90,6 +90,18 @@ export interface RpcAnswer {
   error?: { code: number; message: string };
 }
 
+/**
+ * The answer of a successful read_secret: a JSON-RPC error or an isError result (a rate-limit
+ * refusal, a permission error) would make every figure meaningless, so it stops the bench.
+ * @throws Error quoting the answer's first 300 characters.
+ */
+export function succeeded(answer: RpcAnswer): RpcAnswer {
+  const result = answer.result as { isError?: boolean } | undefined;
+  if (answer.error || !result || result.isError)
+    throw new Error(`read_secret did not succeed: ${JSON.stringify(answer).slice(0, 300)}`);
+  return answer;
+}
+
 const INITIALIZE = {
   protocolVersion: '2025-06-18',
   capabilities: {},

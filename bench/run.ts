@@ -33,10 +33,10 @@ import {
   RawHttp,
   RawStdio,
   rssMib,
+  succeeded,
   table,
   timed,
   type Figure,
-  type RpcAnswer,
 } from './lib.js';
 
 const CLI = process.env['BENCH_CLI'] ?? join(repoRoot, 'dist', 'bin', 'vault-mcp.mjs');
@@ -141,17 +141,6 @@ async function httpSessions(bench: Bench, pool: Pool, url: URL, n: number): Prom
   const sessions = Array.from({ length: n }, () => new RawHttp(pool, url.pathname, bench.token));
   for (const session of sessions) await session.initialize();
   return sessions;
-}
-
-/**
- * The answer of a successful read_secret: a JSON-RPC error or an isError result (a rate-limit
- * refusal, a permission error) would make every figure meaningless, so it stops the bench.
- */
-function succeeded(answer: RpcAnswer): RpcAnswer {
-  const result = answer.result as { isError?: boolean; content?: unknown } | undefined;
-  if (answer.error || !result || result.isError)
-    throw new Error(`read_secret did not succeed: ${JSON.stringify(answer).slice(0, 300)}`);
-  return answer;
 }
 
 /** Median over rounds of each process's CPU per call. */
