@@ -4,7 +4,8 @@
  *     one read (one tool, one keep-alive GET, no guards); what no SDK-based server can go below;
  *   - HashiCorp's Go server (hashicorp/vault-mcp-server), when BENCH_REFERENCE names its binary
  *     (the Go module proxy does not serve it; build it from its source with `go build
- *     ./cmd/vault-mcp-server`).
+ *     ./cmd/vault-mcp-server`);
+ *   - another build of vault-mcp, when BENCH_AB names its bundle (an A/B in the same rounds).
  * One OpenBao dev server, one non-root token, rate limits on (LIMITS_ON: out of reach), raw
  * JSON-RPC clients; CPU in interleaved rounds (medians), divided by OpenBao's CPU per direct GET
  * of the same secret.
@@ -52,19 +53,23 @@ const READ = { name: 'read_secret', arguments: { mount: 'secret', path: 'bench/d
 /** vault-mcp (`cli`), the floor, and the Go reference when BENCH_REFERENCE is set. */
 export function contenders(cli: string): Contender[] {
   const floor = join(repoRoot, 'bench', 'floor-server.mjs');
-  const list: Contender[] = [
-    {
-      name: 'vault-mcp',
-      stdio: nodeLaunch(cli),
-      http: (port) => nodeLaunch(cli, 'http', '--port', String(port)),
-      env: {
-        MCP_RATE_LIMIT_GLOBAL: LIMITS_ON,
-        MCP_RATE_LIMIT_SESSION: LIMITS_ON,
-        MCP_MAX_SESSIONS: '200',
-        MCP_MAX_SESSIONS_PER_CALLER: '100',
-        LOG_LEVEL: 'warn',
-      },
+  const ours = (name: string, bundle: string): Contender => ({
+    name,
+    stdio: nodeLaunch(bundle),
+    http: (port) => nodeLaunch(bundle, 'http', '--port', String(port)),
+    env: {
+      MCP_RATE_LIMIT_GLOBAL: LIMITS_ON,
+      MCP_RATE_LIMIT_SESSION: LIMITS_ON,
+      MCP_MAX_SESSIONS: '200',
+      MCP_MAX_SESSIONS_PER_CALLER: '100',
+      LOG_LEVEL: 'warn',
     },
+  });
+  // BENCH_AB=<another build's dist/bin/vault-mcp.mjs>: that build in the same interleaved rounds.
+  const other = process.env['BENCH_AB'];
+  const list: Contender[] = [
+    ours('vault-mcp', cli),
+    ...(other ? [ours('vault-mcp (BENCH_AB)', other)] : []),
     {
       name: 'floor (SDK, one tool)',
       stdio: nodeLaunch(floor),

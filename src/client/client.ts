@@ -21,7 +21,7 @@ import {
   VaultProtocolError,
   VaultInputError,
 } from './errors.js';
-import { serializeVaultPath } from './paths.js';
+import { collapseSlashes, fillPathTemplate, serializeVaultPath } from './paths.js';
 import type { NarrowOf, Refine } from './responses.js';
 import { tokenProblem } from './token.js';
 
@@ -404,7 +404,13 @@ export class VaultClient {
     };
     const shownMethod = list ? 'LIST' : method.toUpperCase();
     // Validates every path parameter before anything is sent (VaultInputError).
-    const concrete = serializeVaultPath(template, init.params?.path ?? {}).replace(/^\//, '');
+    const filled = fillPathTemplate(template, init.params?.path ?? {});
+    const concrete = collapseSlashes(filled).replace(/^\//, '');
+    // openapi-fetch hands its serializer base URL + template: the template's part is filled once.
+    const pathSerializer = (url: string, params: Record<string, unknown>): string =>
+      url.endsWith(template)
+        ? collapseSlashes(url.slice(0, url.length - template.length) + filled)
+        : serializeVaultPath(url, params);
     const headers =
       method === 'patch'
         ? { ...init.headers, 'Content-Type': 'application/merge-patch+json' }
@@ -428,6 +434,7 @@ export class VaultClient {
           template as PathsFor<'get'>,
           {
             ...(init as object),
+            pathSerializer,
             ...(headers ? { headers } : {}),
             ...(controller ? { signal: controller.signal } : {}),
           } as never,

@@ -12,6 +12,7 @@ import {
   type IncomingHttpHeaders,
   type IncomingMessage,
 } from 'node:http';
+import { HeadersView } from './headers-view.js';
 
 /** A keep-alive agent and the `request` function of its module (node:http or node:https). */
 interface Connector {
@@ -36,7 +37,8 @@ export class VaultRequest {
   ) {
     this.url = url;
     this.method = (init.method ?? 'GET').toUpperCase();
-    this.headers = new Headers(init.headers);
+    // openapi-fetch passes the Headers it built: read as they are, not copied.
+    this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
     this.body =
       typeof init.body === 'string'
         ? init.body
@@ -60,12 +62,8 @@ class VaultResponse {
   constructor(status: number, headers: IncomingHttpHeaders, body: Promise<Buffer>) {
     this.status = status;
     this.ok = status >= 200 && status < 300;
-    const flat = new Headers();
-    for (const [name, value] of Object.entries(headers)) {
-      if (value === undefined) continue;
-      for (const v of Array.isArray(value) ? value : [value]) flat.append(name, v);
-    }
-    this.headers = flat;
+    // Narrow cast: openapi-fetch and this layer read only get() of a response's headers.
+    this.headers = new HeadersView(headers) as unknown as Headers;
     this.#body = body;
   }
 

@@ -53,13 +53,23 @@ export function encodePath(parameter: string, value: string): string {
 }
 
 /**
- * openapi-fetch path serializer (it receives base URL + template): fills `{name}` placeholders with {@link encodePath} and drops the
- * empty segment an empty value leaves (`/secret/metadata//` → `/secret/metadata/`), because Vault's
- * router answers a double slash with a redirect.
+ * openapi-fetch path serializer (it receives base URL + template): fills `{name}` placeholders with
+ * {@link encodePath} ({@link fillPathTemplate}) and drops the empty segment an empty value leaves
+ * (`/secret/metadata//` → `/secret/metadata/`, {@link collapseSlashes}), because Vault's router
+ * answers a double slash with a redirect.
  * @throws VaultInputError for an empty `*_mount_path` parameter, `..` segments or control characters.
  */
 export function serializeVaultPath(template: string, params: Record<string, unknown>): string {
-  const filled = template.replace(/\{([^{}]+)\}/g, (_, name: string) => {
+  return collapseSlashes(fillPathTemplate(template, params));
+}
+
+/**
+ * `template` with each `{name}` replaced by `params[name]` through {@link encodePath} (undefined
+ * and null by nothing). Slashes are left as they are.
+ * @throws VaultInputError as {@link serializeVaultPath}.
+ */
+export function fillPathTemplate(template: string, params: Record<string, unknown>): string {
+  return template.replace(/\{([^{}]+)\}/g, (_, name: string) => {
     const value = params[name];
     const encoded = value === undefined || value === null ? '' : encodePath(name, String(value));
     // An empty mount would move the request to another mount (`/{mount}/{path}` → `/{path}`).
@@ -67,8 +77,11 @@ export function serializeVaultPath(template: string, params: Record<string, unkn
       throw new VaultInputError(name, "is empty; give the engine's mount path, e.g. 'secret'");
     return encoded;
   });
-  // openapi-fetch hands over the whole URL: keep the scheme's `//`.
-  const scheme = filled.indexOf('://');
+}
+
+/** Runs of `/` as one, but the scheme's `//` (`http://h//v1//a` → `http://h/v1/a`). */
+export function collapseSlashes(url: string): string {
+  const scheme = url.indexOf('://');
   const start = scheme >= 0 ? scheme + 3 : 0;
-  return filled.slice(0, start) + filled.slice(start).replace(/\/{2,}/g, '/');
+  return url.slice(0, start) + url.slice(start).replace(/\/{2,}/g, '/');
 }
