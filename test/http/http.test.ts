@@ -330,13 +330,27 @@ describe('request checks', () => {
   });
 });
 
+/** A log sink for the lines a test must check. */
+function sink(): { log: Logger; text: () => string } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { log: createLogger('info', stream), text: () => lines.join('') };
+}
+
 describe('per-caller Vault credentials and sessions', () => {
-  it('uses the caller token; refuses a session used with another token (403)', async () => {
-    const server = await serve();
+  it('uses the caller token; refuses a session used with another token (403), logging no session id whole', async () => {
+    const logged = sink();
+    const server = await serve({}, logged.log);
     const mount = await mountEngine('caller', 'kv-v2');
     const token = await scopedToken(`path "${mount}/*" { capabilities = ["read", "list"] }`);
     const other = await scopedToken(`path "${mount}/*" { capabilities = ["read"] }`);
     const { client, transport } = await mcpClient(server.url, { 'X-Vault-Token': token });
+    const id = transport.sessionId ?? '';
     const me = (await client.callTool({ name: 'whoami', arguments: {} })) as CallToolResult;
     expect(
       (me.structuredContent as { policies: string[] }).policies.some((p) =>
@@ -362,6 +376,10 @@ describe('per-caller Vault credentials and sessions', () => {
     expect(server.sessionCount()).toBe(0);
     await client.close();
     await server.close();
+    // A session id is a credential half: logs name it by its first 8 characters.
+    const sessions = [...logged.text().matchAll(/"session":"([^"]*)"/g)].map((m) => m[1]);
+    expect(sessions).toEqual([`${id.slice(0, 8)}…`, `${id.slice(0, 8)}…`, `${id.slice(0, 8)}…`]);
+    expect(logged.text()).not.toContain(id);
   });
 
   it('a caller token revoked mid-session: the call says so, and the next request is answered 401', async () => {
@@ -728,17 +746,6 @@ describe('rate limits', () => {
 });
 
 describe('callers: token headers, namespaces, session shares, opening limits', () => {
-  /** A log sink for the lines a test must check. */
-  function sink(): { log: Logger; text: () => string } {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    return { log: createLogger('info', stream), text: () => lines.join('') };
-  }
   const errorOf = async (answer: Response): Promise<[number, string]> => [
     answer.status,
     ((await answer.json()) as { error: { message: string } }).error.message,

@@ -36,6 +36,15 @@ export interface RouteDeps {
 export type McpHandler = (req: McpRequest, res: ServerResponse, caller: Caller) => Promise<void>;
 
 /**
+ * A session id as logs show it: its first 8 characters. With the caller's token, the whole id
+ * takes over a session; 8 characters (32 bits of a UUID) still tell one session from another in
+ * a log.
+ */
+function shown(id: string): string {
+  return `${id.slice(0, 8)}…`;
+}
+
+/**
  * The routes: a handler per method on the MCP endpoint (a method without one is not routed),
  * open sessions on this replica, and ending them all.
  */
@@ -100,7 +109,7 @@ export function statefulRoutes(deps: RouteDeps): Routes {
     sessions.delete(id);
     state.forget(sessionKey(id));
     void state.unbind(id, session.caller.identity.toString('hex')).catch(() => undefined);
-    log.info({ session: id, why, open: sessions.size }, 'session closed');
+    log.info({ session: shown(id), why, open: sessions.size }, 'session closed');
     void session.transport.close().catch(() => undefined);
     void session.server.close().catch(() => undefined);
   };
@@ -112,7 +121,7 @@ export function statefulRoutes(deps: RouteDeps): Routes {
       // Bound on another replica (or closed): a stolen id stays useless there too.
       const owner = await state.ownerOf(id);
       if (owner !== undefined && owner !== identity) {
-        log.warn({ session: id }, 'session used with another token refused');
+        log.warn({ session: shown(id) }, 'session used with another token refused');
         rpcError(res, 403, 'this session belongs to another Vault token');
         return;
       }
@@ -126,7 +135,7 @@ export function statefulRoutes(deps: RouteDeps): Routes {
       return;
     }
     if (!sameIdentity(session.caller.identity, caller.identity)) {
-      log.warn({ session: id }, 'session used with another token refused');
+      log.warn({ session: shown(id) }, 'session used with another token refused');
       rpcError(res, 403, 'this session belongs to another Vault token');
       return;
     }
@@ -189,7 +198,7 @@ export function statefulRoutes(deps: RouteDeps): Routes {
         const now = Date.now();
         sessions.set(sessionId, { transport, server, caller, lastSeen: now, lastTouched: now });
         log.info(
-          { session: sessionId, serverToken: caller.usesServerToken, open: sessions.size },
+          { session: shown(sessionId), serverToken: caller.usesServerToken, open: sessions.size },
           'session opened',
         );
       },
