@@ -96,35 +96,86 @@ function withCaller(log: Logger, handler: McpHandler): McpHandler {
 
 /** Stateful routes: POST (initialize or a session's request), GET and DELETE. */
 export function statefulRoutes(deps: RouteDeps): Routes {
-  const { config, log, state, limits } = deps;
-  const http = config.http;
-  const sessions = new Map<string, Session>();
-  // One identity (the server's own included) holds at most this many sessions, never all.
-  const perIdentity = Math.min(http.maxSessionsPerCaller, Math.max(1, http.maxSessions - 1));
+  return new StatefulSessions(deps).routes();
+}
 
-  const drop = (id: string | undefined, why: string): void => {
+/** The sessions of this replica, bound to their callers in the shared state. */
+class StatefulSessions {
+  readonly #deps: RouteDeps;
+  readonly #sessions = new Map<string, Session>();
+  /** One identity (the server's own included) holds at most this many sessions, never all. */
+  readonly #perIdentity: number;
+
+  constructor(deps: RouteDeps) {
+    this.#deps = deps;
+    const http = deps.config.http;
+    this.#perIdentity = Math.min(http.maxSessionsPerCaller, Math.max(1, http.maxSessions - 1));
+  }
+
+  /** The handlers, the session count, and a close that ends every session and the idle sweep. */
+  routes(): Routes {
+    const { log, config } = this.#deps;
+    const post = withCaller(log, async (req, res, caller) => {
+      const id = header(req, 'mcp-session-id');
+      if (id) return this.#existing(req, res, caller, id);
+      if (!isInitializeRequest(req.body)) {
+        rpcError(res, 400, 'no Mcp-Session-Id: the first request of a session must be initialize');
+        return;
+      }
+      await this.#open(req, res, caller);
+    });
+    const other = withCaller(log, async (req, res, caller) => {
+      const id = header(req, 'mcp-session-id');
+      if (!id) {
+        rpcError(res, 400, 'Mcp-Session-Id header required');
+        return;
+      }
+      await this.#existing(req, res, caller, id);
+    });
+    const idleMs = config.http.sessionIdleMs;
+    const sweeper = setInterval(
+      () => {
+        const cutoff = Date.now() - idleMs;
+        for (const [id, session] of this.#sessions)
+          if (session.lastSeen < cutoff) this.#drop(id, 'idle');
+      },
+      Math.max(100, Math.min(idleMs / 4, 30_000)),
+    );
+    sweeper.unref();
+    return {
+      handlers: { POST: post, GET: other, DELETE: other },
+      sessionCount: () => this.#sessions.size,
+      close: () => {
+        clearInterval(sweeper);
+        for (const id of [...this.#sessions.keys()]) this.#drop(id, 'server shutting down');
+        return Promise.resolve();
+      },
+    };
+  }
+
+  /** Forget session `id` here and in the shared state, and close its transport and server. */
+  #drop(id: string | undefined, why: string): void {
     if (!id) return;
-    const session = sessions.get(id);
+    const session = this.#sessions.get(id);
     if (!session) return;
-    sessions.delete(id);
+    const { state, log } = this.#deps;
+    this.#sessions.delete(id);
     state.forget(sessionKey(id));
     void state.unbind(id, session.caller.identity.toString('hex')).catch(() => undefined);
-    log.info({ session: shown(id), why, open: sessions.size }, 'session closed');
+    log.info({ session: shown(id), why, open: this.#sessions.size }, 'session closed');
     void session.transport.close().catch(() => undefined);
     void session.server.close().catch(() => undefined);
-  };
+  }
 
-  const existing = async (req: McpRequest, res: ServerResponse, caller: Caller, id: string) => {
+  /** A request of session `id`: served when `caller` owns it, else 403 or 404. */
+  async #existing(req: McpRequest, res: ServerResponse, caller: Caller, id: string): Promise<void> {
+    const { state, log } = this.#deps;
     const identity = caller.identity.toString('hex');
-    const session = sessions.get(id);
+    const session = this.#sessions.get(id);
     if (!session) {
       // Bound on another replica (or closed): a stolen id stays useless there too.
       const owner = await state.ownerOf(id);
-      if (owner !== undefined && owner !== identity) {
-        log.warn({ session: shown(id) }, 'session used with another token refused');
-        rpcError(res, 403, 'this session belongs to another Vault token');
-        return;
-      }
+      if (owner !== undefined && owner !== identity) return foreignSession(res, log, id);
       rpcError(
         res,
         404,
@@ -134,36 +185,55 @@ export function statefulRoutes(deps: RouteDeps): Routes {
       );
       return;
     }
-    if (!sameIdentity(session.caller.identity, caller.identity)) {
-      log.warn({ session: shown(id) }, 'session used with another token refused');
-      rpcError(res, 403, 'this session belongs to another Vault token');
-      return;
-    }
+    if (!sameIdentity(session.caller.identity, caller.identity))
+      return foreignSession(res, log, id);
     const now = Date.now();
     session.lastSeen = now;
     if (now - session.lastTouched >= state.touchEveryMs) {
       session.lastTouched = now;
       if (!(await state.touch(id, identity))) {
-        drop(id, 'closed elsewhere (its caller opened too many sessions on other replicas)');
+        this.#drop(id, 'closed elsewhere (its caller opened too many sessions on other replicas)');
         rpcError(res, 404, 'unknown or expired session: initialize a new one');
         return;
       }
     }
     await serveWeb(session.transport, req, res, req.body);
-  };
+  }
 
-  const open = async (req: McpRequest, res: ServerResponse, caller: Caller) => {
+  /** An initialize: a new session when `caller` and the server have room for it. */
+  async #open(req: McpRequest, res: ServerResponse, caller: Caller): Promise<void> {
+    const id = await this.#claim(res, caller);
+    if (id === undefined) return;
+    const { state } = this.#deps;
     const identity = caller.identity.toString('hex');
-    // One identity may not hold every slot. The server's own token is refused beyond its
-    // share: every local client shares that identity, and one must not close another's
-    // sessions. A caller with its own token loses its least recently used session instead.
+    const { transport, server } = this.#newSession(id, caller);
+    try {
+      await server.connect(transport);
+      await serveWeb(transport, req, res, req.body);
+    } finally {
+      // The SDK refused this initialize (or failed): the claim binds no session.
+      if (!this.#sessions.has(id)) await state.unbind(id, identity).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A new session id bound to `caller` in the shared state, or undefined when refused (answered
+   * 503 on `res`). One identity may not hold every slot. The server's own token is refused beyond
+   * its share: every local client shares that identity, and one must not close another's
+   * sessions. A caller with its own token loses its least recently used session instead.
+   * @throws HttpRefusal 429 from the opening rate limit.
+   */
+  async #claim(res: ServerResponse, caller: Caller): Promise<string | undefined> {
+    const { state, limits, config } = this.#deps;
+    const perIdentity = this.#perIdentity;
+    const identity = caller.identity.toString('hex');
     const share = (held: number) =>
       `the server's own token already holds ${held} sessions, its share (MCP_MAX_SESSIONS_PER_CALLER, and less than MCP_MAX_SESSIONS): close one, or send your own token in X-Vault-Token`;
     // Early, before spending; the claim below is the check that holds across replicas.
     const held = caller.usesServerToken ? await state.sessionCount(identity) : 0;
     if (held >= perIdentity) {
       rpcError(res, 503, share(held));
-      return;
+      return undefined;
     }
     await limits.admitOpening(caller);
     const id = randomUUID();
@@ -175,20 +245,26 @@ export function statefulRoutes(deps: RouteDeps): Routes {
     );
     if (!claim.bound) {
       rpcError(res, 503, share(claim.held));
-      return;
+      return undefined;
     }
     const why = `the caller opened more than ${perIdentity} sessions (MCP_MAX_SESSIONS_PER_CALLER, and less than MCP_MAX_SESSIONS)`;
     // Held here: closed now; held by another replica: it finds the binding gone at its next touch.
-    for (const oldest of claim.evicted) drop(oldest, why);
-    if (sessions.size >= http.maxSessions) {
+    for (const oldest of claim.evicted) this.#drop(oldest, why);
+    const max = config.http.maxSessions;
+    if (this.#sessions.size >= max) {
       await state.unbind(id, identity);
-      rpcError(
-        res,
-        503,
-        `too many open sessions (MCP_MAX_SESSIONS=${http.maxSessions}); retry later`,
-      );
-      return;
+      rpcError(res, 503, `too many open sessions (MCP_MAX_SESSIONS=${max}); retry later`);
+      return undefined;
     }
+    return id;
+  }
+
+  /** The transport and server of session `id`, registered here once initialize is answered. */
+  #newSession(
+    id: string,
+    caller: Caller,
+  ): { transport: WebStandardStreamableHTTPServerTransport; server: McpServer } {
+    const { config, log, limits } = this.#deps;
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       // Event-stream answers to POSTs: a call may ask the user (elicitation/create) and send
@@ -196,67 +272,41 @@ export function statefulRoutes(deps: RouteDeps): Routes {
       enableJsonResponse: false,
       onsessioninitialized: (sessionId) => {
         const now = Date.now();
-        sessions.set(sessionId, { transport, server, caller, lastSeen: now, lastTouched: now });
+        this.#sessions.set(sessionId, {
+          transport,
+          server,
+          caller,
+          lastSeen: now,
+          lastTouched: now,
+        });
         log.info(
-          { session: shown(sessionId), serverToken: caller.usesServerToken, open: sessions.size },
+          {
+            session: shown(sessionId),
+            serverToken: caller.usesServerToken,
+            open: this.#sessions.size,
+          },
           'session opened',
         );
       },
-      onsessionclosed: (sessionId) => drop(sessionId, 'closed by the client'),
+      onsessionclosed: (sessionId) => this.#drop(sessionId, 'closed by the client'),
     });
     const server = newServer(
-      deps,
+      this.#deps,
       caller,
       new MountCache(config.mountCacheTtlMs),
       // The session id exists once initialize is answered, before any tool call.
       (tool) => limits.admitCalls(sessionKey(transport.sessionId ?? ''), 'per-session')(tool),
       limits.capabilities(caller),
     );
-    transport.onclose = () => drop(transport.sessionId, 'transport closed');
-    try {
-      await server.connect(transport);
-      await serveWeb(transport, req, res, req.body);
-    } finally {
-      // The SDK refused this initialize (or failed): the claim binds no session.
-      if (!sessions.has(id)) await state.unbind(id, identity).catch(() => undefined);
-    }
-  };
+    transport.onclose = () => this.#drop(transport.sessionId, 'transport closed');
+    return { transport, server };
+  }
+}
 
-  const post = withCaller(log, async (req, res, caller) => {
-    const id = header(req, 'mcp-session-id');
-    if (id) return existing(req, res, caller, id);
-    if (!isInitializeRequest(req.body)) {
-      rpcError(res, 400, 'no Mcp-Session-Id: the first request of a session must be initialize');
-      return;
-    }
-    await open(req, res, caller);
-  });
-  const other = withCaller(log, async (req, res, caller) => {
-    const id = header(req, 'mcp-session-id');
-    if (!id) {
-      rpcError(res, 400, 'Mcp-Session-Id header required');
-      return;
-    }
-    await existing(req, res, caller, id);
-  });
-
-  const sweeper = setInterval(
-    () => {
-      const cutoff = Date.now() - http.sessionIdleMs;
-      for (const [id, session] of sessions) if (session.lastSeen < cutoff) drop(id, 'idle');
-    },
-    Math.max(100, Math.min(http.sessionIdleMs / 4, 30_000)),
-  );
-  sweeper.unref();
-  return {
-    handlers: { POST: post, GET: other, DELETE: other },
-    sessionCount: () => sessions.size,
-    close: () => {
-      clearInterval(sweeper);
-      for (const id of [...sessions.keys()]) drop(id, 'server shutting down');
-      return Promise.resolve();
-    },
-  };
+/** 403 to a request naming a session another identity owns (a stolen or guessed id). */
+function foreignSession(res: ServerResponse, log: Logger, id: string): void {
+  log.warn({ session: shown(id) }, 'session used with another token refused');
+  rpcError(res, 403, 'this session belongs to another Vault token');
 }
 
 /**
