@@ -726,20 +726,8 @@ export function loadConfig(
       problems.push(`${key}=${JSON.stringify(env[key] ?? '')}${flagNote(key)} ${issue.message}`);
     }
   }
-  let vault: VaultClientOptions | undefined;
-  try {
-    vault = optionsFromEnv(env);
-  } catch (error) {
-    if (error instanceof VaultConfigError) problems.push(error.message);
-    else throw error;
-  }
-  let login: LoginMethod | undefined;
-  try {
-    login = loginFromEnv(env);
-  } catch (error) {
-    if (error instanceof VaultConfigError) problems.push(error.message);
-    else throw error;
-  }
+  const vault = collected(problems, () => optionsFromEnv(env));
+  const login = collected(problems, () => loginFromEnv(env));
   if (vault) {
     try {
       const url = new URL(vault.address);
@@ -750,59 +738,92 @@ export function loadConfig(
       );
     }
   }
-  if (parsed.success && knownTools) {
-    for (const [key, names] of [
-      ['VAULT_MCP_TOOLS', parsed.data.VAULT_MCP_TOOLS],
-      ['VAULT_MCP_EXCLUDE_TOOLS', parsed.data.VAULT_MCP_EXCLUDE_TOOLS],
-    ] as const) {
-      const unknown = (names ?? []).filter((n) => !knownTools.has(n));
-      if (unknown.length)
-        problems.push(
-          `${key}: unknown tool${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (vault-mcp tools lists them)`,
-        );
-    }
-  }
   const transport =
     options.transport ??
     (parsed.success && parsed.data.TRANSPORT_MODE !== 'stdio' ? 'streamable-http' : 'stdio');
-  if (parsed.success && transport === 'streamable-http') {
-    const d = parsed.data;
-    if (Boolean(d.MCP_TLS_CERT_FILE) !== Boolean(d.MCP_TLS_KEY_FILE)) {
-      problems.push('MCP_TLS_CERT_FILE and MCP_TLS_KEY_FILE must be set together');
-    }
-    for (const [key, file] of [
-      ['MCP_TLS_CERT_FILE', d.MCP_TLS_CERT_FILE],
-      ['MCP_TLS_KEY_FILE', d.MCP_TLS_KEY_FILE],
-    ] as const) {
-      if (!file) continue;
-      try {
-        readFileSync(file);
-      } catch (error) {
-        problems.push(
-          `${key}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-        );
-      }
-    }
-    if (!isLoopback(d.TRANSPORT_HOST) && !(d.MCP_TLS_CERT_FILE && d.MCP_TLS_KEY_FILE)) {
-      problems.push(
-        `TRANSPORT_HOST=${d.TRANSPORT_HOST}${flagNote('TRANSPORT_HOST')} is not a loopback address: set MCP_TLS_CERT_FILE and MCP_TLS_KEY_FILE so the server speaks HTTPS, or bind 127.0.0.1 (tokens and secrets must not cross a network in plain text)`,
-      );
-    }
-    for (const origin of d.MCP_ALLOWED_ORIGINS ?? []) {
-      if (!/^https?:\/\/[^/]+$/.test(origin))
-        problems.push(
-          `MCP_ALLOWED_ORIGINS: "${origin}" is not an origin like https://app.example.com`,
-        );
-    }
-    for (const addr of d.VAULT_MCP_ALLOWED_VAULT_ADDRS ?? []) {
-      if (!/^https?:\/\/[^/]+\/?$/.test(addr))
-        problems.push(
-          `VAULT_MCP_ALLOWED_VAULT_ADDRS: "${addr}" is not an address like https://vault.example.com:8200`,
-        );
-    }
+  if (parsed.success) {
+    if (knownTools) problems.push(...toolProblems(parsed.data, knownTools));
+    if (transport === 'streamable-http') problems.push(...httpProblems(parsed.data));
   }
   if (problems.length > 0 || !parsed.success || !vault) throw new ConfigError(problems);
-  const data = parsed.data;
+  return toConfig(parsed.data, vault, login, transport);
+}
+
+type Settings = z.infer<typeof schema>;
+
+/** `read()`, or undefined with its VaultConfigError's message added to `problems`. */
+function collected<T>(problems: string[], read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof VaultConfigError)) throw error;
+    problems.push(error.message);
+    return undefined;
+  }
+}
+
+/** Tool names in VAULT_MCP_TOOLS / VAULT_MCP_EXCLUDE_TOOLS that no tool has. */
+function toolProblems(data: Settings, knownTools: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  for (const [key, names] of [
+    ['VAULT_MCP_TOOLS', data.VAULT_MCP_TOOLS],
+    ['VAULT_MCP_EXCLUDE_TOOLS', data.VAULT_MCP_EXCLUDE_TOOLS],
+  ] as const) {
+    const unknown = (names ?? []).filter((n) => !knownTools.has(n));
+    if (unknown.length)
+      problems.push(
+        `${key}: unknown tool${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (vault-mcp tools lists them)`,
+      );
+  }
+  return problems;
+}
+
+/** What HTTP mode refuses: TLS files missing or unreadable, plain HTTP off loopback, bad lists. */
+function httpProblems(d: Settings): string[] {
+  const problems: string[] = [];
+  if (Boolean(d.MCP_TLS_CERT_FILE) !== Boolean(d.MCP_TLS_KEY_FILE)) {
+    problems.push('MCP_TLS_CERT_FILE and MCP_TLS_KEY_FILE must be set together');
+  }
+  for (const [key, file] of [
+    ['MCP_TLS_CERT_FILE', d.MCP_TLS_CERT_FILE],
+    ['MCP_TLS_KEY_FILE', d.MCP_TLS_KEY_FILE],
+  ] as const) {
+    if (!file) continue;
+    try {
+      readFileSync(file);
+    } catch (error) {
+      problems.push(
+        `${key}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
+    }
+  }
+  if (!isLoopback(d.TRANSPORT_HOST) && !(d.MCP_TLS_CERT_FILE && d.MCP_TLS_KEY_FILE)) {
+    problems.push(
+      `TRANSPORT_HOST=${d.TRANSPORT_HOST}${flagNote('TRANSPORT_HOST')} is not a loopback address: set MCP_TLS_CERT_FILE and MCP_TLS_KEY_FILE so the server speaks HTTPS, or bind 127.0.0.1 (tokens and secrets must not cross a network in plain text)`,
+    );
+  }
+  for (const origin of d.MCP_ALLOWED_ORIGINS ?? []) {
+    if (!/^https?:\/\/[^/]+$/.test(origin))
+      problems.push(
+        `MCP_ALLOWED_ORIGINS: "${origin}" is not an origin like https://app.example.com`,
+      );
+  }
+  for (const addr of d.VAULT_MCP_ALLOWED_VAULT_ADDRS ?? []) {
+    if (!/^https?:\/\/[^/]+\/?$/.test(addr))
+      problems.push(
+        `VAULT_MCP_ALLOWED_VAULT_ADDRS: "${addr}" is not an address like https://vault.example.com:8200`,
+      );
+  }
+  return problems;
+}
+
+/** The Config of settings that passed validation. */
+function toConfig(
+  data: Settings,
+  vault: VaultClientOptions,
+  login: LoginMethod | undefined,
+  transport: 'stdio' | 'streamable-http',
+): Config {
   return {
     vault: {
       ...vault,
