@@ -378,7 +378,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: { syntax: '--max-sessions-per-caller <n>' },
     default: '50',
     description:
-      "Open sessions per caller (token, namespace and address), and never all of MCP_MAX_SESSIONS: a caller's least recently used session is closed to make room, so one caller cannot lock others out. Local clients on the server's own token share one such share and are refused beyond it",
+      "Open sessions per caller token (whatever namespace or Vault address its sessions name), and never all of MCP_MAX_SESSIONS: a caller's least recently used session is closed to make room, so one caller cannot lock others out. Local clients on the server's own token share one such share and are refused beyond it",
     group: 'HTTP mode',
   },
   {

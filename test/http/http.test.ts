@@ -29,7 +29,7 @@ import { createLogger, type Logger } from '../../src/log.js';
 import { candidateTools } from '../../src/server/server.js';
 import { startHttpServer, type HttpServerHandle } from '../../src/transports/http.js';
 import { serve } from '../support/http.js';
-import { adminRequest, devServer, mountEngine, scopedToken } from '../support/vault.js';
+import { adminRequest, devServer, mountEngine, scopedToken, unique } from '../support/vault.js';
 
 const run = promisify(execFile);
 const cli = cliPath;
@@ -847,6 +847,31 @@ describe('callers: token headers, namespaces, session shares, opening limits', (
         `namespace "${n}" has a '.' or '..' segment: name the namespace path plainly (e.g. team-a/app), or send no X-Vault-Namespace for the root namespace`,
       ]),
     );
+    expect((await initialize(server.url, { 'X-Vault-Token': b })).status).toBe(200);
+    expect(server.sessionCount()).toBe(3);
+    await server.close();
+  });
+
+  it('one token, one session cap: other namespaces and Vault addresses count toward it', async () => {
+    const { address } = devServer();
+    const namespace = unique('ns');
+    await adminRequest('POST', `sys/namespaces/${namespace}`, {});
+    // The same dev server under another spelling, allowed as a caller-chosen address.
+    const alias = address.replace('127.0.0.1', 'localhost');
+    const server = await serve({
+      MCP_MAX_SESSIONS: '5',
+      MCP_MAX_SESSIONS_PER_CALLER: '2',
+      VAULT_MCP_ALLOWED_VAULT_ADDRS: alias,
+    });
+    const a = await scopedToken('path "sys/mounts" { capabilities = ["read"] }');
+    const b = await scopedToken('path "sys/mounts" { capabilities = ["read"] }');
+    const statuses: number[] = [];
+    for (const extra of [{}, { 'X-Vault-Namespace': namespace }, { 'X-Vault-Addr': alias }])
+      for (let i = 0; i < 2; i++)
+        statuses.push((await initialize(server.url, { 'X-Vault-Token': a, ...extra })).status);
+    // Each opening beyond two closed the token's least recently used session, wherever it was.
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(server.sessionCount()).toBe(2);
     expect((await initialize(server.url, { 'X-Vault-Token': b })).status).toBe(200);
     expect(server.sessionCount()).toBe(3);
     await server.close();

@@ -560,7 +560,7 @@ describe('replicas sharing Redis', () => {
     const claims = (identity: string, beyond: 'refuse' | 'evict') =>
       Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          states[i % 2]?.claim(`id-${beyond}-${i}`, identity, 3, beyond),
+          states[i % 2]?.claim(`id-${beyond}-${i}`, { identity, holder: identity }, 3, beyond),
         ),
       );
     const refusing = await claims(sha256('refusing caller'), 'refuse');
@@ -570,8 +570,28 @@ describe('replicas sharing Redis', () => {
     const evicting = await claims(sha256('evicting caller'), 'evict');
     expect(evicting.filter((c) => c?.bound)).toHaveLength(20);
     expect(await states[1]?.sessionCount(sha256('evicting caller'))).toBe(3);
+    // One token in three namespaces: three identities, one holder, one cap.
+    const holder = sha256('one token');
+    const mixed = await Promise.all(
+      Array.from({ length: 9 }, (_, i) =>
+        states[i % 2]?.claim(
+          `id-mixed-${i}`,
+          { identity: sha256(`ns-${i % 3}`), holder },
+          3,
+          'refuse',
+        ),
+      ),
+    );
+    expect(mixed.filter((c) => c?.bound)).toHaveLength(3);
+    expect(await states[0]?.sessionCount(holder)).toBe(3);
+    const owners = await Promise.all(
+      Array.from({ length: 9 }, (_, i) => states[1]?.ownerOf(`id-mixed-${i}`)),
+    );
+    // Each binding names its own identity (only it may use the session), not the holder.
+    expect(owners.every((o, i) => o === undefined || o === sha256(`ns-${i % 3}`))).toBe(true);
+    expect(owners.filter((o) => o !== undefined)).toHaveLength(3);
     const bindings = (await dump(shared.url, {})).filter((e) => e.startsWith('vault-mcp:session:'));
-    expect(bindings).toHaveLength(6);
+    expect(bindings).toHaveLength(9);
   });
 
   it("a caller over its own limit does not spend the server-wide one: another caller's calls still run", async () => {

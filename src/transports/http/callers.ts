@@ -24,6 +24,11 @@ export interface Caller {
   readonly tokens: TokenState | undefined;
   /** sha256 of address, namespace and token: compared, never the token itself. */
   readonly identity: Buffer;
+  /**
+   * sha256 (hex) of the token alone (the server's own: one value): whose per-caller session cap
+   * and rate buckets a request counts toward, whatever namespace or Vault address it names.
+   */
+  readonly holder: string;
   readonly usesServerToken: boolean;
   /** `text` with the caller's token (when this server knows it) replaced by `[token]`. */
   readonly scrub: (text: string) => string;
@@ -49,6 +54,9 @@ function identityOf(
     .update(JSON.stringify([kind, address, namespace ?? '', token]))
     .digest();
 }
+
+/** The holder of every request served with the server's own token. */
+const SERVER_HOLDER = identityOf('server', '', undefined, '').toString('hex');
 
 /** Constant-time comparison of two identities. */
 export function sameIdentity(a: Buffer, b: Buffer): boolean {
@@ -205,6 +213,7 @@ export class Callers {
         vault: () => ownTokens.client().withNamespace(namespace),
         tokens: ownTokens,
         identity: identityOf('server', address, namespace, ''),
+        holder: SERVER_HOLDER,
         usesServerToken: true,
         // A token from a login (AppRole, JWT) is unknown here: safeErrorText withholds foreign text.
         scrub: scrubberOf(config.vault.token),
@@ -222,6 +231,7 @@ export class Callers {
       vault,
       tokens: this.#callerToken(identity),
       identity,
+      holder: identityOf('caller', '', undefined, token).toString('hex'),
       usesServerToken: false,
       scrub: scrubberOf(token, config.vault.token),
     };

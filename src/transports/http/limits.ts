@@ -15,8 +15,13 @@ import type { SharedState } from './state.js';
 
 /** Bucket key of a stateful session. */
 export const sessionKey = (id: string): string => `s:${id}`;
-/** Bucket key of a caller identity (stateless mode, session openings, probes). */
+/** Cache key of a caller identity (its capability verdicts; stateless mode's mounts and servers). */
 export const callerKey = (caller: Caller): string => `c:${caller.identity.toString('hex')}`;
+/**
+ * Bucket key of a caller's token (stateless tool calls, session openings, probes): one bucket
+ * whatever namespace or Vault address a request names.
+ */
+export const holderKey = (caller: Caller): string => `h:${caller.holder}`;
 
 /**
  * A caller's spending on the shared buckets: tool calls (per session or per caller), session
@@ -53,7 +58,7 @@ export class CallerLimits {
    */
   async admitOpening(caller: Caller): Promise<void> {
     const refusal = await this.state.spend(
-      callerKey(caller),
+      holderKey(caller),
       'no session was opened',
       'per-caller',
     );
@@ -69,12 +74,13 @@ export class CallerLimits {
     const key = callerKey(caller);
     let cache = this.#capabilities.get(key);
     if (!cache) {
-      cache = this.#probing(caller, key);
+      cache = this.#probing(caller, holderKey(caller));
       this.#capabilities.set(key, cache);
     }
     return cache;
   }
 
+  /** A capability cache for `caller` whose probes spend from bucket `key`. */
   #probing(caller: Caller, key: string): CapabilityCache {
     return capabilityCache(
       {

@@ -12,6 +12,7 @@ import {
   type Claim,
   type Refusal,
   type Scope,
+  type SessionOwner,
   type SharedState,
 } from './state.js';
 
@@ -39,7 +40,7 @@ export class MemoryState implements SharedState {
   readonly #checks: TokenBucket | undefined;
   // Per session or caller, bounded in count and idle time (an expired one starts full again).
   readonly #buckets: LRUCache<string, { bucket: TokenBucket | undefined }>;
-  readonly #bindings = new Map<string, { identity: string; lastSeen: number }>();
+  readonly #bindings = new Map<string, SessionOwner & { lastSeen: number }>();
 
   constructor(http: HttpConfig) {
     this.#http = http;
@@ -85,26 +86,30 @@ export class MemoryState implements SharedState {
     this.#buckets.delete(key);
   }
 
-  sessionCount(identity: string): Promise<number> {
-    return Promise.resolve(this.#sessionsOfNow(identity).length);
+  sessionCount(holder: string): Promise<number> {
+    return Promise.resolve(this.#sessionsOfNow(holder).length);
   }
 
-  /** The session ids bound to `identity`, least recently used first. */
-  #sessionsOfNow(identity: string): string[] {
+  /** The session ids counted toward `holder`, least recently used first. */
+  #sessionsOfNow(holder: string): string[] {
     return [...this.#bindings.entries()]
-      .filter(([, b]) => b.identity === identity)
+      .filter(([, b]) => b.holder === holder)
       .sort(([, a], [, b]) => a.lastSeen - b.lastSeen)
       .map(([id]) => id);
   }
 
-  claim(id: string, identity: string, cap: number, beyond: 'refuse' | 'evict'): Promise<Claim> {
+  claim(id: string, owner: SessionOwner, cap: number, beyond: 'refuse' | 'evict'): Promise<Claim> {
     // One synchronous step: no other request of this process runs in between.
-    const held = this.#sessionsOfNow(identity);
+    const held = this.#sessionsOfNow(owner.holder);
     if (held.length >= cap && beyond === 'refuse')
       return Promise.resolve({ bound: false, held: held.length });
     const evicted = held.slice(0, Math.max(0, held.length - cap + 1));
     for (const old of evicted) this.#bindings.delete(old);
-    this.#bindings.set(id, { identity, lastSeen: Date.now() });
+    this.#bindings.set(id, {
+      identity: owner.identity,
+      holder: owner.holder,
+      lastSeen: Date.now(),
+    });
     return Promise.resolve({ bound: true, evicted });
   }
 

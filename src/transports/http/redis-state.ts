@@ -25,6 +25,7 @@ import {
   tokenCheckRefusal,
   type Claim,
   type Refusal,
+  type SessionOwner,
   type Scope,
   type SharedState,
 } from './state.js';
@@ -101,7 +102,7 @@ export class RedisState implements SharedState {
   /** MCP_REDIS_UNAVAILABLE=local: this replica's own bindings, mirrored, answering in outages. */
   readonly #local: MemoryState | undefined;
   /** Sessions bound, touched or unbound here while Redis was unreachable: written on recovery. */
-  readonly #pending = new Map<string, string>();
+  readonly #pending = new Map<string, SessionOwner>();
   /** Hash → id of the sessions bound here, to name the evicted ones a claim returns. */
   readonly #ids = new Map<string, string>();
   #outage = false;
@@ -169,10 +170,10 @@ export class RedisState implements SharedState {
   async #writeBack(): Promise<void> {
     const local = this.#local;
     if (!local) return;
-    for (const [id, identity] of [...this.#pending]) {
+    for (const [id, owner] of [...this.#pending]) {
       try {
         const bound = (await local.ownerOf(id)) !== undefined;
-        await (bound ? this.#bindNow(id, identity) : this.#unbindNow(id, identity)).exec();
+        await (bound ? this.#bindNow(id, owner) : this.#unbindNow(id, owner)).exec();
         this.#pending.delete(id);
       } catch {
         return; // Down again: the rest waits for the next recovery.
@@ -231,18 +232,18 @@ export class RedisState implements SharedState {
   }
 
   /**
-   * Run `work` on Redis. When it fails: with a local fallback, note session `id` (of `identity`)
+   * Run `work` on Redis. When it fails: with a local fallback, note session `id` (of `owner`)
    * for the write-back and answer `fallback()`; else a 503 refusal.
    * @throws HttpRefusal 503 (MCP_REDIS_UNAVAILABLE=closed) when Redis fails.
    */
   async #shared<T>(
     work: () => Promise<T>,
     fallback: (local: MemoryState) => Promise<T>,
-    session?: { id: string; identity: string },
+    session?: { id: string; owner: SessionOwner },
   ): Promise<T> {
     const local = this.#local;
     const fallBack = (from: MemoryState): Promise<T> => {
-      if (session) this.#pending.set(session.id, session.identity);
+      if (session) this.#pending.set(session.id, session.owner);
       return fallback(from);
     };
     // local, in an outage: no wait on a Redis that is known to be disconnected.
@@ -262,32 +263,33 @@ export class RedisState implements SharedState {
     }
   }
 
-  /** A transaction binding session `id` to `identity` (no cap: written back after an outage). */
-  #bindNow(id: string, identity: string): ChainableCommander {
-    const key = this.#callerKey(identity);
+  /** A transaction binding session `id` to `owner` (no cap: written back after an outage). */
+  #bindNow(id: string, owner: SessionOwner): ChainableCommander {
+    const key = this.#callerKey(owner.holder);
     return this.#client
       .multi()
-      .set(this.#sessionKey(id), identity, 'PX', this.#ttl())
+      .set(this.#sessionKey(id), owner.identity, 'PX', this.#ttl())
       .zadd(key, Date.now(), hashed(id))
       .pexpire(key, this.#ttl());
   }
 
   /** A transaction ending the binding of session `id`. */
-  #unbindNow(id: string, identity: string): ChainableCommander {
+  #unbindNow(id: string, owner: SessionOwner): ChainableCommander {
     return this.#client
       .multi()
       .del(this.#sessionKey(id))
-      .zrem(this.#callerKey(identity), hashed(id));
+      .zrem(this.#callerKey(owner.holder), hashed(id));
   }
 
   #sessionKey = (id: string): string => `${PREFIX}session:${hashed(id)}`;
-  #callerKey = (identity: string): string => `${PREFIX}caller:${identity}`;
+  /** The sorted set of the sessions counted toward `holder`. */
+  #callerKey = (holder: string): string => `${PREFIX}caller:${holder}`;
   #ttl = (): number => this.#http.sessionIdleMs + this.touchEveryMs;
 
-  sessionCount(identity: string): Promise<number> {
+  sessionCount(holder: string): Promise<number> {
     return this.#shared(
       async () => {
-        const key = this.#callerKey(identity);
+        const key = this.#callerKey(holder);
         const results = await this.#client
           .multi()
           .zremrangebyscore(key, '-inf', Date.now() - this.#ttl())
@@ -295,27 +297,27 @@ export class RedisState implements SharedState {
           .exec();
         return Number(results?.[1]?.[1] ?? 0);
       },
-      (local) => local.sessionCount(identity),
+      (local) => local.sessionCount(holder),
     );
   }
 
   async claim(
     id: string,
-    identity: string,
+    owner: SessionOwner,
     cap: number,
     beyond: 'refuse' | 'evict',
   ): Promise<Claim> {
     const claimed = await this.#shared(
       async (): Promise<Claim> => {
         const answer = await this.#client.vaultMcpClaim(
-          this.#callerKey(identity),
+          this.#callerKey(owner.holder),
           this.#sessionKey(id),
           String(Date.now()),
           String(this.#ttl()),
           String(cap),
           beyond,
           hashed(id),
-          identity,
+          owner.identity,
           `${PREFIX}session:`,
         );
         if (answer[0] !== 1) return { bound: false, held: Number(answer[1]) };
@@ -326,23 +328,23 @@ export class RedisState implements SharedState {
         });
         // The local mirror, in case Redis fails later: the same binding, no cap of its own.
         for (const old of evicted) await this.#local?.unbind(old);
-        await this.#local?.claim(id, identity, Number.MAX_SAFE_INTEGER, 'evict');
+        await this.#local?.claim(id, owner, Number.MAX_SAFE_INTEGER, 'evict');
         return { bound: true, evicted };
       },
-      (local) => local.claim(id, identity, cap, beyond),
-      { id, identity },
+      (local) => local.claim(id, owner, cap, beyond),
+      { id, owner },
     );
     if (claimed.bound) this.#ids.set(hashed(id), id);
     return claimed;
   }
 
-  touch(id: string, identity: string): Promise<boolean> {
+  touch(id: string, owner: SessionOwner): Promise<boolean> {
     return this.#shared(
       async () => {
-        const key = this.#callerKey(identity);
+        const key = this.#callerKey(owner.holder);
         if (this.#pending.has(id)) {
           // Bound or touched in the outage and not written back yet: write it now.
-          await this.#bindNow(id, identity).exec();
+          await this.#bindNow(id, owner).exec();
           this.#pending.delete(id);
           return true;
         }
@@ -355,7 +357,7 @@ export class RedisState implements SharedState {
         return results?.[0]?.[1] === 1;
       },
       (local) => local.touch(id),
-      { id, identity },
+      { id, owner },
     );
   }
 
@@ -366,15 +368,15 @@ export class RedisState implements SharedState {
     );
   }
 
-  async unbind(id: string, identity: string): Promise<void> {
+  async unbind(id: string, owner: SessionOwner): Promise<void> {
     this.#ids.delete(hashed(id));
     await this.#local?.unbind(id);
     await this.#shared(
       async () => {
-        await this.#unbindNow(id, identity).exec();
+        await this.#unbindNow(id, owner).exec();
       },
       () => Promise.resolve(),
-      { id, identity },
+      { id, owner },
     );
   }
 

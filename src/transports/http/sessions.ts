@@ -18,9 +18,9 @@ import type { Tool } from '../../server/tool.js';
 import { safeErrorText } from '../../client/errors.js';
 import { sameIdentity, type Caller } from './callers.js';
 import type { McpRequest } from './guards.js';
-import { callerKey, sessionKey, type CallerLimits } from './limits.js';
+import { callerKey, holderKey, sessionKey, type CallerLimits } from './limits.js';
 import { header, HttpRefusal, refuse, rpcError } from './refusal.js';
-import type { SharedState } from './state.js';
+import type { SessionOwner, SharedState } from './state.js';
 import { serveWeb } from './web-transport.js';
 
 /** What the routes need. */
@@ -161,7 +161,7 @@ class StatefulSessions {
     const { state, log } = this.#deps;
     this.#sessions.delete(id);
     state.forget(sessionKey(id));
-    void state.unbind(id, session.caller.identity.toString('hex')).catch(() => undefined);
+    void state.unbind(id, ownerOf(session.caller)).catch(() => undefined);
     log.info({ session: shown(id), why, open: this.#sessions.size }, 'session closed');
     void session.transport.close().catch(() => undefined);
     void session.server.close().catch(() => undefined);
@@ -191,7 +191,7 @@ class StatefulSessions {
     session.lastSeen = now;
     if (now - session.lastTouched >= state.touchEveryMs) {
       session.lastTouched = now;
-      if (!(await state.touch(id, identity))) {
+      if (!(await state.touch(id, ownerOf(caller)))) {
         this.#drop(id, 'closed elsewhere (its caller opened too many sessions on other replicas)');
         rpcError(res, 404, 'unknown or expired session: initialize a new one');
         return;
@@ -205,14 +205,13 @@ class StatefulSessions {
     const id = await this.#claim(res, caller);
     if (id === undefined) return;
     const { state } = this.#deps;
-    const identity = caller.identity.toString('hex');
     const { transport, server } = this.#newSession(id, caller);
     try {
       await server.connect(transport);
       await serveWeb(transport, req, res, req.body);
     } finally {
       // The SDK refused this initialize (or failed): the claim binds no session.
-      if (!this.#sessions.has(id)) await state.unbind(id, identity).catch(() => undefined);
+      if (!this.#sessions.has(id)) await state.unbind(id, ownerOf(caller)).catch(() => undefined);
     }
   }
 
@@ -226,11 +225,11 @@ class StatefulSessions {
   async #claim(res: ServerResponse, caller: Caller): Promise<string | undefined> {
     const { state, limits, config } = this.#deps;
     const perIdentity = this.#perIdentity;
-    const identity = caller.identity.toString('hex');
+    const owner = ownerOf(caller);
     const share = (held: number) =>
       `the server's own token already holds ${held} sessions, its share (MCP_MAX_SESSIONS_PER_CALLER, and less than MCP_MAX_SESSIONS): close one, or send your own token in X-Vault-Token`;
     // Early, before spending; the claim below is the check that holds across replicas.
-    const held = caller.usesServerToken ? await state.sessionCount(identity) : 0;
+    const held = caller.usesServerToken ? await state.sessionCount(owner.holder) : 0;
     if (held >= perIdentity) {
       rpcError(res, 503, share(held));
       return undefined;
@@ -239,7 +238,7 @@ class StatefulSessions {
     const id = randomUUID();
     const claim = await state.claim(
       id,
-      identity,
+      owner,
       perIdentity,
       caller.usesServerToken ? 'refuse' : 'evict',
     );
@@ -252,7 +251,7 @@ class StatefulSessions {
     for (const oldest of claim.evicted) this.#drop(oldest, why);
     const max = config.http.maxSessions;
     if (this.#sessions.size >= max) {
-      await state.unbind(id, identity);
+      await state.unbind(id, owner);
       rpcError(res, 503, `too many open sessions (MCP_MAX_SESSIONS=${max}); retry later`);
       return undefined;
     }
@@ -301,6 +300,11 @@ class StatefulSessions {
     transport.onclose = () => this.#drop(transport.sessionId, 'transport closed');
     return { transport, server };
   }
+}
+
+/** Who holds `caller`'s sessions, in the shared state's terms. */
+function ownerOf(caller: Caller): SessionOwner {
+  return { identity: caller.identity.toString('hex'), holder: caller.holder };
 }
 
 /** 403 to a request naming a session another identity owns (a stolen or guessed id). */
@@ -394,7 +398,7 @@ export function statelessRoutes(deps: RouteDeps): Routes {
         caller,
         cached.mounts,
         // Worded as before the per-caller buckets had a name: the caller is the session here.
-        limits.admitCalls(key, 'per-session'),
+        limits.admitCalls(holderKey(caller), 'per-session'),
         // One capability probe per caller and TTL, not one per request.
         limits.capabilities(caller),
       );

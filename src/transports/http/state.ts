@@ -24,6 +24,16 @@ export type Claim =
   | { readonly bound: false; readonly held: number }
   | { readonly bound: true; readonly evicted: readonly string[] };
 
+/**
+ * Who holds a session: only `identity` (hex; address, namespace and token) may use it, and it
+ * counts toward the per-caller cap of `holder` (hex; the token alone), so one token does not get
+ * a cap of its own for each namespace or Vault address it names.
+ */
+export interface SessionOwner {
+  readonly identity: string;
+  readonly holder: string;
+}
+
 /** Whose bucket a spend is counted against, for the refusal text. */
 export type Scope = 'per-session' | 'per-caller';
 
@@ -44,20 +54,20 @@ export interface SharedState {
   spendTokenCheck(): Promise<Refusal | undefined>;
   /** Forget bucket `key` (its session closed). */
   forget(key: string): void;
-  /** How many sessions are bound to `identity` (hex), on every replica. */
-  sessionCount(identity: string): Promise<number>;
+  /** How many sessions count toward `holder` (hex), on every replica. */
+  sessionCount(holder: string): Promise<number>;
   /**
-   * Bind new session `id` to `identity` if the caller holds fewer than `cap` sessions, in one
-   * step no other replica can interleave with. When it holds `cap` already, `beyond` decides:
+   * Bind new session `id` to `owner` if its holder holds fewer than `cap` sessions, in one step
+   * no other replica can interleave with. When it holds `cap` already, `beyond` decides:
    * `refuse` binds nothing; `evict` unbinds its least recently used sessions to make room.
    */
-  claim(id: string, identity: string, cap: number, beyond: 'refuse' | 'evict'): Promise<Claim>;
+  claim(id: string, owner: SessionOwner, cap: number, beyond: 'refuse' | 'evict'): Promise<Claim>;
   /** Mark session `id` used now; false when its binding is gone (expired, or closed elsewhere). */
-  touch(id: string, identity: string): Promise<boolean>;
+  touch(id: string, owner: SessionOwner): Promise<boolean>;
   /** The identity session `id` is bound to, on any replica; undefined when none. */
   ownerOf(id: string): Promise<string | undefined>;
   /** End the binding of session `id`. */
-  unbind(id: string, identity: string): Promise<void>;
+  unbind(id: string, owner: SessionOwner): Promise<void>;
   /** Milliseconds between two touches of one session (0: every request). */
   readonly touchEveryMs: number;
   /** Undefined while usable; else a word for /readyz (`unreachable`). */
