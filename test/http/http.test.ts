@@ -810,10 +810,24 @@ describe('callers: token headers, namespaces, session shares, opening limits', (
       400,
       'X-Vault-Token and Authorization: Bearer carry different tokens: send the Vault token in one of them',
     ]);
-    // The same token in both is one token.
+    // VAULT_TOKEN (the Go server's header) is held to the same rule.
     expect(
-      (await initialize(server.url, { Authorization: `Bearer ${token}`, 'X-Vault-Token': token }))
-        .status,
+      await errorOf(
+        await initialize(server.url, { 'X-Vault-Token': token, VAULT_TOKEN: devServer().token }),
+      ),
+    ).toEqual([
+      400,
+      'X-Vault-Token and VAULT_TOKEN carry different tokens: send the Vault token in one of them',
+    ]);
+    // The same token in all three is one token.
+    expect(
+      (
+        await initialize(server.url, {
+          Authorization: `Bearer ${token}`,
+          'X-Vault-Token': token,
+          VAULT_TOKEN: token,
+        })
+      ).status,
     ).toBe(200);
     await server.close();
   });

@@ -67,21 +67,29 @@ export function sameIdentity(a: Buffer, b: Buffer): boolean {
 const TOKEN_TEXT = /^[\x21-\x7e]+$/;
 
 /**
- * The caller's Vault token: X-Vault-Token, or `Authorization: Bearer <token>` as Vault's own API
- * accepts it. Undefined when neither is sent.
- * @throws HttpRefusal 400 when both carry different tokens, or the token holds characters no Vault
- *   token has (control characters, spaces, non-ASCII); the message never quotes the token.
+ * The caller's Vault token: X-Vault-Token, `Authorization: Bearer <token>` as Vault's own API
+ * accepts it, or VAULT_TOKEN (the header HashiCorp's Go server reads). Undefined when none is sent.
+ * @throws HttpRefusal 400 when two of them carry different tokens (which one would serve is
+ *   nobody's guess), or the token holds characters no Vault token has (control characters,
+ *   spaces, non-ASCII); the message never quotes the token.
  */
 function callerToken(req: IncomingMessage): string | undefined {
-  const direct = header(req, 'x-vault-token', 'vault_token');
-  const bearer = /^Bearer[ \t]+(.+)$/i.exec(header(req, 'authorization') ?? '')?.[1]?.trim();
-  if (direct && bearer && direct !== bearer) {
+  const sent: Array<[string, string | undefined]> = [
+    ['X-Vault-Token', header(req, 'x-vault-token')],
+    ['VAULT_TOKEN', header(req, 'vault_token')],
+    [
+      'Authorization: Bearer',
+      /^Bearer[ \t]+(.+)$/i.exec(header(req, 'authorization') ?? '')?.[1]?.trim(),
+    ],
+  ];
+  const given = sent.filter((s): s is [string, string] => Boolean(s[1]));
+  const token = given[0]?.[1];
+  if (given.some(([, value]) => value !== token)) {
     throw new HttpRefusal(
       400,
-      'X-Vault-Token and Authorization: Bearer carry different tokens: send the Vault token in one of them',
+      `${given.map(([name]) => name).join(' and ')} carry different tokens: send the Vault token in one of them`,
     );
   }
-  const token = direct ?? bearer;
   if (token !== undefined && !TOKEN_TEXT.test(token)) {
     throw new HttpRefusal(
       400,
