@@ -5,7 +5,14 @@
 import { jsonSchemaToZod } from 'json-schema-to-zod';
 import openapiTS, { astToString } from 'openapi-typescript';
 import * as prettier from 'prettier';
-import { Project, VariableDeclarationKind, type WriterFunction } from 'ts-morph';
+import {
+  Project,
+  VariableDeclarationKind,
+  type OptionalKind,
+  type PropertySignatureStructure,
+  type SourceFile,
+  type WriterFunction,
+} from 'ts-morph';
 import type { LoadedSpec } from './load.js';
 import type { OpenApiDocument } from './openapi.js';
 import type { SelectedOperation } from './select.js';
@@ -89,6 +96,105 @@ export async function emitOperations(
 ): Promise<string> {
   const project = new Project({ useInMemoryFileSystem: true });
   const file = project.createSourceFile('operations.ts', '');
+  declareOperationTypes(file);
+  file.addVariableStatement({
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: ['Every allowlisted operation, sorted by tool name.'],
+    declarations: [
+      {
+        name: 'operations',
+        type: 'readonly GeneratedOperation[]',
+        initializer: operationTable(operations),
+      },
+    ],
+  });
+  return format(`${header(provenance)}\n${file.getFullText()}`, 'typescript');
+}
+
+/** The members of `GeneratedOperation` in operations.ts, with their docs. */
+const GENERATED_OPERATION_PROPERTIES: OptionalKind<PropertySignatureStructure>[] = [
+  {
+    name: 'toolName',
+    type: 'string',
+    isReadonly: true,
+    docs: ['snake_case MCP tool name, unique, at most 64 characters.'],
+  },
+  { name: 'operationId', type: 'string', isReadonly: true },
+  { name: 'title', type: 'string', isReadonly: true },
+  { name: 'description', type: 'string', isReadonly: true },
+  { name: 'toolset', type: 'Toolset', isReadonly: true },
+  {
+    name: 'method',
+    type: "'GET' | 'LIST' | 'POST' | 'PATCH' | 'DELETE'",
+    isReadonly: true,
+    docs: ['LIST is a GET with `list=true`.'],
+  },
+  { name: 'httpMethod', type: "'get' | 'post' | 'patch' | 'delete'", isReadonly: true },
+  {
+    name: 'pathTemplate',
+    type: 'string',
+    isReadonly: true,
+    docs: ['Key of `paths` in vault-api.ts, e.g. `/{kv_v2_mount_path}/data/{path}`.'],
+  },
+  {
+    name: 'mountParam',
+    type: 'string | undefined',
+    isReadonly: true,
+    docs: ['Path parameter holding the mount (input field `mount`).'],
+  },
+  { name: 'fields', type: 'readonly InputField[]', isReadonly: true },
+  {
+    name: 'freeFormBody',
+    type: 'boolean',
+    isReadonly: true,
+    docs: ['The body is the free-form `data` object (KV v1 write).'],
+  },
+  {
+    name: 'acl',
+    type: '{ readonly path: string; readonly capabilities: readonly Capability[] }',
+    isReadonly: true,
+    docs: [
+      'ACL path template (`{mount}` for the mount) and the capabilities a policy grants for this call.',
+    ],
+  },
+  { name: 'unauthenticated', type: 'boolean', isReadonly: true },
+  { name: 'sudo', type: 'boolean', isReadonly: true },
+  {
+    name: 'write',
+    type: 'boolean',
+    isReadonly: true,
+    docs: ['Changes Vault state: hidden and refused in read-only mode.'],
+  },
+  {
+    name: 'mintsCredentials',
+    type: 'boolean',
+    isReadonly: true,
+    docs: ['Issues a certificate, key or CA: refused in read-only mode.'],
+  },
+  {
+    name: 'secretFields',
+    type: 'readonly string[]',
+    isReadonly: true,
+    docs: ['Response `data` fields withheld unless reveal is on (`*`, `data.*`, names).'],
+  },
+  { name: 'responseFormat', type: "'json' | 'pem' | 'der'", isReadonly: true },
+  { name: 'requestContentType', type: 'string | undefined', isReadonly: true },
+  {
+    name: 'annotations',
+    type: '{ readonly readOnlyHint: boolean; readonly destructiveHint: boolean; readonly idempotentHint: boolean; readonly openWorldHint: boolean }',
+    isReadonly: true,
+  },
+  {
+    name: 'loadInputSchema',
+    type: '() => Promise<ZodObject<ZodRawShape>>',
+    isReadonly: true,
+    docs: ['The zod input schema, loaded on demand so start-up does not build every schema.'],
+  },
+];
+
+/** The types of operations.ts: Toolset, Capability, InputField and GeneratedOperation. */
+function declareOperationTypes(file: SourceFile): void {
   file.addImportDeclaration({
     isTypeOnly: true,
     moduleSpecifier: 'zod',
@@ -127,139 +233,51 @@ export async function emitOperations(
     docs: [
       'One allowlisted Vault operation, as the raw `api` tools, the policy generator and 403 messages use it.',
     ],
-    properties: [
-      {
-        name: 'toolName',
-        type: 'string',
-        isReadonly: true,
-        docs: ['snake_case MCP tool name, unique, at most 64 characters.'],
-      },
-      { name: 'operationId', type: 'string', isReadonly: true },
-      { name: 'title', type: 'string', isReadonly: true },
-      { name: 'description', type: 'string', isReadonly: true },
-      { name: 'toolset', type: 'Toolset', isReadonly: true },
-      {
-        name: 'method',
-        type: "'GET' | 'LIST' | 'POST' | 'PATCH' | 'DELETE'",
-        isReadonly: true,
-        docs: ['LIST is a GET with `list=true`.'],
-      },
-      { name: 'httpMethod', type: "'get' | 'post' | 'patch' | 'delete'", isReadonly: true },
-      {
-        name: 'pathTemplate',
-        type: 'string',
-        isReadonly: true,
-        docs: ['Key of `paths` in vault-api.ts, e.g. `/{kv_v2_mount_path}/data/{path}`.'],
-      },
-      {
-        name: 'mountParam',
-        type: 'string | undefined',
-        isReadonly: true,
-        docs: ['Path parameter holding the mount (input field `mount`).'],
-      },
-      { name: 'fields', type: 'readonly InputField[]', isReadonly: true },
-      {
-        name: 'freeFormBody',
-        type: 'boolean',
-        isReadonly: true,
-        docs: ['The body is the free-form `data` object (KV v1 write).'],
-      },
-      {
-        name: 'acl',
-        type: '{ readonly path: string; readonly capabilities: readonly Capability[] }',
-        isReadonly: true,
-        docs: [
-          'ACL path template (`{mount}` for the mount) and the capabilities a policy grants for this call.',
-        ],
-      },
-      { name: 'unauthenticated', type: 'boolean', isReadonly: true },
-      { name: 'sudo', type: 'boolean', isReadonly: true },
-      {
-        name: 'write',
-        type: 'boolean',
-        isReadonly: true,
-        docs: ['Changes Vault state: hidden and refused in read-only mode.'],
-      },
-      {
-        name: 'mintsCredentials',
-        type: 'boolean',
-        isReadonly: true,
-        docs: ['Issues a certificate, key or CA: refused in read-only mode.'],
-      },
-      {
-        name: 'secretFields',
-        type: 'readonly string[]',
-        isReadonly: true,
-        docs: ['Response `data` fields withheld unless reveal is on (`*`, `data.*`, names).'],
-      },
-      { name: 'responseFormat', type: "'json' | 'pem' | 'der'", isReadonly: true },
-      { name: 'requestContentType', type: 'string | undefined', isReadonly: true },
-      {
-        name: 'annotations',
-        type: '{ readonly readOnlyHint: boolean; readonly destructiveHint: boolean; readonly idempotentHint: boolean; readonly openWorldHint: boolean }',
-        isReadonly: true,
-      },
-      {
-        name: 'loadInputSchema',
-        type: '() => Promise<ZodObject<ZodRawShape>>',
-        isReadonly: true,
-        docs: ['The zod input schema, loaded on demand so start-up does not build every schema.'],
-      },
-    ],
+    properties: GENERATED_OPERATION_PROPERTIES,
   });
-  file.addVariableStatement({
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: ['Every allowlisted operation, sorted by tool name.'],
-    declarations: [
-      {
-        name: 'operations',
-        type: 'readonly GeneratedOperation[]',
-        initializer: (writer) => {
-          writer.write('[').newLine();
-          for (const op of [...operations].sort((a, b) => a.toolName.localeCompare(b.toolName))) {
-            writer.write('{').newLine();
-            const record: Array<[string, unknown]> = [
-              ['toolName', op.toolName],
-              ['operationId', op.operationId],
-              ['title', op.title],
-              ['description', op.description],
-              ['toolset', op.toolset],
-              ['method', op.method],
-              ['httpMethod', op.httpMethod],
-              ['pathTemplate', op.pathTemplate],
-              ['mountParam', op.mountParam],
-              ['fields', op.fields],
-              ['freeFormBody', op.freeFormBody],
-              ['acl', op.acl],
-              ['unauthenticated', op.unauthenticated],
-              ['sudo', op.sudo],
-              ['write', op.write],
-              ['mintsCredentials', op.mintsCredentials],
-              ['secretFields', op.secretFields],
-              ['responseFormat', op.responseFormat],
-              ['requestContentType', op.requestContentType],
-              ['annotations', op.annotations],
-            ];
-            for (const [key, value] of record) {
-              writer.write(`${key}: `);
-              if (value === undefined) writer.write('undefined');
-              else literal(value)(writer);
-              writer.write(',').newLine();
-            }
-            writer
-              .write(
-                `loadInputSchema: async () => (await import('./schemas.js')).${op.schemaName},`,
-              )
-              .newLine();
-            writer.write('},').newLine();
-          }
-          writer.write(']');
-        },
-      },
-    ],
-  });
-  return format(`${header(provenance)}\n${file.getFullText()}`, 'typescript');
+}
+
+/** The `operations` array literal, one record per operation in tool-name order. */
+function operationTable(operations: readonly SelectedOperation[]): WriterFunction {
+  return (writer) => {
+    writer.write('[').newLine();
+    for (const op of [...operations].sort((a, b) => a.toolName.localeCompare(b.toolName))) {
+      writer.write('{').newLine();
+      const record: Array<[string, unknown]> = [
+        ['toolName', op.toolName],
+        ['operationId', op.operationId],
+        ['title', op.title],
+        ['description', op.description],
+        ['toolset', op.toolset],
+        ['method', op.method],
+        ['httpMethod', op.httpMethod],
+        ['pathTemplate', op.pathTemplate],
+        ['mountParam', op.mountParam],
+        ['fields', op.fields],
+        ['freeFormBody', op.freeFormBody],
+        ['acl', op.acl],
+        ['unauthenticated', op.unauthenticated],
+        ['sudo', op.sudo],
+        ['write', op.write],
+        ['mintsCredentials', op.mintsCredentials],
+        ['secretFields', op.secretFields],
+        ['responseFormat', op.responseFormat],
+        ['requestContentType', op.requestContentType],
+        ['annotations', op.annotations],
+      ];
+      for (const [key, value] of record) {
+        writer.write(`${key}: `);
+        if (value === undefined) writer.write('undefined');
+        else literal(value)(writer);
+        writer.write(',').newLine();
+      }
+      writer
+        .write(`loadInputSchema: async () => (await import('./schemas.js')).${op.schemaName},`)
+        .newLine();
+      writer.write('},').newLine();
+    }
+    writer.write(']');
+  };
 }
 
 /** One line per operation in the manifest, compared by the report across generations. */

@@ -261,6 +261,7 @@ export function select(doc: OpenApiDocument, rules: readonly AllowRule[] = allow
   return { operations, excluded, filtered };
 }
 
+/** The selected operation `httpMethod` of `path` under allowlist `rule`. */
 function describe(
   doc: OpenApiDocument,
   path: string,
@@ -272,103 +273,30 @@ function describe(
 ): SelectedOperation {
   const operationId = op.operationId ?? `${httpMethod}${path}`;
   const toolName = rule.name ?? snakeCase(operationId);
-  const parameters: Parameter[] = [];
-  for (const parameter of [...(item.parameters ?? []), ...(op.parameters ?? [])]) {
-    const existing = parameters.findIndex(
-      (p) => p.name === parameter.name && p.in === parameter.in,
-    );
-    if (existing >= 0) parameters[existing] = parameter;
-    else parameters.push(parameter);
-  }
-  const fields: InputField[] = [];
-  const properties: Record<string, Schema> = {};
-  const required: string[] = [];
-  let mountParam: string | undefined;
-  const taken = (name: string): boolean => name in properties;
-  const add = (field: InputField, schema: Schema, isRequired: boolean): void => {
-    fields.push(field);
-    properties[field.input] = schema;
-    if (isRequired) required.push(field.input);
-  };
-  // Path parameters in template order, mount first.
-  const templateNames = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? '');
-  for (const name of templateNames) {
-    const parameter = parameters.find((p) => p.in === 'path' && p.name === name);
-    if (name.endsWith('_mount_path')) {
-      mountParam = name;
-      add(
-        { input: 'mount', in: 'path', name },
-        { type: 'string', minLength: 1, description: mountDescription(name) },
-        true,
-      );
-      continue;
-    }
-    // The last segment of a LIST path may be empty: that lists the mount's root.
-    const optional = method === 'LIST' && path.endsWith(`{${name}}/`);
-    const schema = inputProperty(
-      { type: 'string', ...(optional ? {} : { minLength: 1 }) },
-      parameter?.description,
-    );
-    if (optional)
-      schema.description =
-        `${schema.description ?? ''} Empty or absent lists the top level.`.trim();
-    add({ input: name, in: 'path', name }, schema, !optional);
-  }
-  for (const parameter of parameters) {
-    if (parameter.in !== 'query' || parameter.deprecated || parameter.name === 'list') continue;
-    const input = taken(parameter.name) ? `${parameter.name}_query` : parameter.name;
-    add(
-      { input, in: 'query', name: parameter.name },
-      inputProperty(parameter.schema ?? { type: 'string' }, parameter.description),
-      parameter.required === true,
-    );
-  }
-  const body = resolveSchema(doc, op.requestBody?.content?.['application/json']?.schema);
-  let freeFormBody = false;
-  if (body) {
-    const bodyProperties = Object.entries(body.properties ?? {});
-    if (bodyProperties.length === 0) {
-      freeFormBody = true;
-      add(
-        { input: taken('data') ? 'data_body' : 'data', in: 'body', name: '*' },
-        {
-          type: 'object',
-          additionalProperties: true,
-          description: 'The request body: every key is sent as given.',
-        },
-        true,
-      );
-    }
-    for (const [name, schema] of bodyProperties.sort(([a], [b]) => a.localeCompare(b))) {
-      if (schema.deprecated) continue;
-      const input = taken(name) ? `${name}_body` : name;
-      add(
-        { input, in: 'body', name },
-        inputProperty(schema, schema.description),
-        (body.required ?? []).includes(name),
-      );
-    }
-  }
+  const input = new ToolInput();
+  const parameters = mergedParameters(item, op);
+  const mountParam = addPathFields(input, path, parameters, method);
+  addQueryFields(input, parameters);
+  const freeFormBody = addBodyFields(
+    input,
+    resolveSchema(doc, op.requestBody?.content?.['application/json']?.schema),
+  );
+  const { fields, properties, required } = input;
   const write = rule.write ?? !(method === 'GET' || method === 'LIST');
   const sudo = item['x-vault-sudo'] === true;
   const unauthenticated = item['x-vault-unauthenticated'] === true;
-  const summary = op.summary ?? op.description ?? item.description ?? '';
   const aclPath = path.replace(/^\//, '').replace(`{${mountParam ?? '\0'}}`, '{mount}');
   const capabilities = capabilitiesFor(method, item);
   const requirement = unauthenticated
     ? 'No token capability needed (unauthenticated endpoint).'
     : `Needs ${capabilities.join('/')} on \`${aclPath}\`.`;
-  const description = [
-    summary.trim().replace(/\s+/g, ' '),
-    `Vault API: ${method} /v1/${aclPath}.`,
+  const description = toolDescription(
+    op.summary ?? op.description ?? item.description ?? '',
+    method,
+    aclPath,
     requirement,
-    rule.mintsCredentials ? 'Mints a credential; refused in read-only mode.' : '',
-    (rule.secretFields ?? []).length > 0
-      ? 'Secret values in the answer are withheld unless the operator enabled reveal.'
-      : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
+    rule,
+  );
   return {
     toolName,
     operationId,
@@ -399,4 +327,135 @@ function describe(
     inputSchema: { type: 'object', properties, required, additionalProperties: false },
     schemaName: `${camelCase(toolName)}Input`,
   };
+}
+
+/** Path-level parameters overridden by operation-level ones of the same name and place. */
+function mergedParameters(item: PathItem, op: Operation): Parameter[] {
+  const parameters: Parameter[] = [];
+  for (const parameter of [...(item.parameters ?? []), ...(op.parameters ?? [])]) {
+    const existing = parameters.findIndex(
+      (p) => p.name === parameter.name && p.in === parameter.in,
+    );
+    if (existing >= 0) parameters[existing] = parameter;
+    else parameters.push(parameter);
+  }
+  return parameters;
+}
+
+/** A tool's input as it is built: its fields, their JSON Schemas and which are required. */
+class ToolInput {
+  readonly fields: InputField[] = [];
+  readonly properties: Record<string, Schema> = {};
+  readonly required: string[] = [];
+
+  taken(name: string): boolean {
+    return name in this.properties;
+  }
+
+  add(field: InputField, schema: Schema, isRequired: boolean): void {
+    this.fields.push(field);
+    this.properties[field.input] = schema;
+    if (isRequired) this.required.push(field.input);
+  }
+}
+
+/**
+ * Path parameters in template order; a `*_mount_path` one becomes input `mount`.
+ * @returns the mount parameter's name, if the path has one.
+ */
+function addPathFields(
+  input: ToolInput,
+  path: string,
+  parameters: readonly Parameter[],
+  method: Method,
+): string | undefined {
+  let mountParam: string | undefined;
+  const templateNames = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? '');
+  for (const name of templateNames) {
+    const parameter = parameters.find((p) => p.in === 'path' && p.name === name);
+    if (name.endsWith('_mount_path')) {
+      mountParam = name;
+      input.add(
+        { input: 'mount', in: 'path', name },
+        { type: 'string', minLength: 1, description: mountDescription(name) },
+        true,
+      );
+      continue;
+    }
+    // The last segment of a LIST path may be empty: that lists the mount's root.
+    const optional = method === 'LIST' && path.endsWith(`{${name}}/`);
+    const schema = inputProperty(
+      { type: 'string', ...(optional ? {} : { minLength: 1 }) },
+      parameter?.description,
+    );
+    if (optional)
+      schema.description =
+        `${schema.description ?? ''} Empty or absent lists the top level.`.trim();
+    input.add({ input: name, in: 'path', name }, schema, !optional);
+  }
+  return mountParam;
+}
+
+/** Query parameters but `list` and deprecated ones; a name already taken gets `_query`. */
+function addQueryFields(input: ToolInput, parameters: readonly Parameter[]): void {
+  for (const parameter of parameters) {
+    if (parameter.in !== 'query' || parameter.deprecated || parameter.name === 'list') continue;
+    const name = input.taken(parameter.name) ? `${parameter.name}_query` : parameter.name;
+    input.add(
+      { input: name, in: 'query', name: parameter.name },
+      inputProperty(parameter.schema ?? { type: 'string' }, parameter.description),
+      parameter.required === true,
+    );
+  }
+}
+
+/**
+ * Body properties by name (a name already taken gets `_body`); a body schema without properties
+ * becomes one free-form `data` object.
+ * @returns whether the body is free-form.
+ */
+function addBodyFields(input: ToolInput, body: Schema | undefined): boolean {
+  if (!body) return false;
+  const bodyProperties = Object.entries(body.properties ?? {});
+  const freeForm = bodyProperties.length === 0;
+  if (freeForm)
+    input.add(
+      { input: input.taken('data') ? 'data_body' : 'data', in: 'body', name: '*' },
+      {
+        type: 'object',
+        additionalProperties: true,
+        description: 'The request body: every key is sent as given.',
+      },
+      true,
+    );
+  for (const [name, schema] of bodyProperties.sort(([a], [b]) => a.localeCompare(b))) {
+    if (schema.deprecated) continue;
+    input.add(
+      { input: input.taken(name) ? `${name}_body` : name, in: 'body', name },
+      inputProperty(schema, schema.description),
+      (body.required ?? []).includes(name),
+    );
+  }
+  return freeForm;
+}
+
+/** A raw tool's description: the summary, the API call, the capability needed, the caveats. */
+function toolDescription(
+  summary: string,
+  method: Method,
+  aclPath: string,
+  requirement: string,
+  rule: AllowRule,
+): string {
+  return [
+    summary.trim().replace(/\s+/g, ' '),
+    `Vault API: ${method} /v1/${aclPath}.`,
+    requirement,
+    rule.mintsCredentials ? 'Mints a credential; refused in read-only mode.' : '',
+    (rule.secretFields ?? []).length > 0
+      ? 'Secret values in the answer are withheld unless the operator enabled reveal.'
+      : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
