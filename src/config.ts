@@ -397,6 +397,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     group: 'HTTP mode',
   },
   {
+    env: ['MCP_RATE_LIMIT_CLIENT_CHECKS'],
+    flag: { syntax: '--rate-limit-client-checks <rps:burst>' },
+    default: '1:5',
+    description:
+      "Checks of new Vault tokens (one auth/token/lookup-self each) per second and burst per client address (an IPv6 client: per /64), or off. Spent before the server-wide token-check bucket (sized like MCP_RATE_LIMIT_GLOBAL), so an address sending made-up tokens is refused (429) without locking other callers out; a caller once accepted is re-checked without either. Behind a proxy every client has the proxy's address: raise it there",
+    group: 'HTTP mode',
+  },
+  {
     env: ['MCP_MAX_BODY_BYTES'],
     flag: { syntax: '--max-body-bytes <n>' },
     default: '1048576',
@@ -504,6 +512,8 @@ export interface HttpConfig {
   readonly maxSessionsPerCaller: number;
   readonly rateLimitGlobal: RateLimit | undefined;
   readonly rateLimitSession: RateLimit | undefined;
+  /** Checks of new tokens per client address (before the server-wide token-check bucket). */
+  readonly rateLimitClientChecks: RateLimit | undefined;
   readonly maxBodyBytes: number;
   /** Normalized (no trailing slash). */
   readonly allowedVaultAddrs: readonly string[];
@@ -665,6 +675,7 @@ const schema = z.object({
   MCP_MAX_SESSIONS_PER_CALLER: integer(1, 1_000_000).default(50),
   MCP_RATE_LIMIT_GLOBAL: rateLimit.default({ rps: 10, burst: 20 }),
   MCP_RATE_LIMIT_SESSION: rateLimit.default({ rps: 5, burst: 10 }),
+  MCP_RATE_LIMIT_CLIENT_CHECKS: rateLimit.default({ rps: 1, burst: 5 }),
   MCP_MAX_BODY_BYTES: integer(1024, 100 * 1024 * 1024).default(1024 * 1024),
   VAULT_MCP_ALLOWED_VAULT_ADDRS: list.optional(),
   MCP_REDIS_URL: z
@@ -867,6 +878,7 @@ function toConfig(
       maxSessionsPerCaller: data.MCP_MAX_SESSIONS_PER_CALLER,
       rateLimitGlobal: data.MCP_RATE_LIMIT_GLOBAL ?? undefined,
       rateLimitSession: data.MCP_RATE_LIMIT_SESSION ?? undefined,
+      rateLimitClientChecks: data.MCP_RATE_LIMIT_CLIENT_CHECKS ?? undefined,
       maxBodyBytes: data.MCP_MAX_BODY_BYTES,
       allowedVaultAddrs: (data.VAULT_MCP_ALLOWED_VAULT_ADDRS ?? []).map((a) =>
         a.replace(/\/+$/, ''),

@@ -16,7 +16,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cliPath, freePort, startDevServer, vaultRequest } from '../../scripts/lib/openbao.js';
 import {
   playTutorial,
@@ -597,6 +597,57 @@ describe('resource limits and failing closed', () => {
     }
     await accepted.client.close();
     await server.close();
+  });
+
+  it('made-up tokens from one client address lock out that address only: a valid token from another gets in', async () => {
+    const token = await scopedToken('path "secret/*" { capabilities = ["read"] }');
+    // The buckets count time by performance.now(): frozen, nothing drips back during the test, so
+    // the wait is exact on any machine (a burst, then one check per 100 s).
+    const clock = vi.spyOn(performance, 'now').mockReturnValue(performance.now());
+    const server = await serve({
+      MCP_RATE_LIMIT_GLOBAL: '0.01:5',
+      MCP_RATE_LIMIT_CLIENT_CHECKS: '0.01:3',
+      MCP_RATE_LIMIT_SESSION: 'off',
+    });
+    // 127.0.0.2 reaches the server on 127.0.0.1 (all of 127/8 is loopback on Linux).
+    const flooder = new Agent({ localAddress: '127.0.0.2' });
+    try {
+      const answers = [];
+      for (let i = 1; i <= 6; i++) {
+        const answer = await undiciFetch(server.url, {
+          method: 'POST',
+          headers: { ...MCP_HEADERS, 'X-Vault-Token': `made-up-token-${i}` },
+          body: JSON.stringify(INIT),
+          dispatcher: flooder,
+        });
+        answers.push({
+          status: answer.status,
+          retryAfter: answer.headers.get('retry-after'),
+          message: ((await answer.json()) as { error: { message: string } }).error.message,
+        });
+      }
+      const invalid = {
+        status: 401,
+        retryAfter: null,
+        message:
+          'Vault does not accept this token (403 on auth/token/lookup-self): it is invalid, expired or revoked',
+      };
+      const refused = {
+        status: 429,
+        retryAfter: '100',
+        message:
+          'rate limit reached: too many new Vault tokens to check from this client address (0.01 checks/s, burst 3). Retry in 100.0 s.',
+      };
+      expect(answers).toEqual([invalid, invalid, invalid, refused, refused, refused]);
+      // From 127.0.0.1: its own bucket is full, and the server-wide one has two of five left.
+      const welcome = await initialize(server.url, { 'X-Vault-Token': token });
+      expect(welcome.status, await welcome.clone().text()).toBe(200);
+      expect(welcome.headers.get('mcp-session-id')).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      clock.mockRestore();
+      await flooder.close();
+      await server.close();
+    }
   });
 
   it('refuses a compressed body with 415', async () => {

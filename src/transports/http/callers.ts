@@ -13,6 +13,7 @@ import { lookupSelf } from '../../client/token.js';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { TokenState } from '../../server/server.js';
+import { clientAddressKey } from './client-address.js';
 import { header, HttpRefusal, refuse } from './refusal.js';
 import type { SharedState } from './state.js';
 
@@ -252,15 +253,19 @@ export class Callers {
    * one lookup-self per new identity, remembered for ten minutes. Fails closed: when Vault cannot
    * answer (down, sealed, rate-limited, locked namespace) the request is refused with 503 and
    * nothing is remembered, so the next request asks again.
-   * @throws HttpRefusal 401, 403, 429 (token-check bucket empty) or 503.
+   * A new identity's check spends from the token-check buckets (its client address's, then the
+   * server-wide one); one accepted before is re-checked without spending, so made-up tokens cannot
+   * keep known callers out.
+   * @param client the bucket key of the client's address (clientAddressKey).
+   * @throws HttpRefusal 401, 403, 429 (a token-check bucket empty) or 503.
    */
-  async vet(caller: Caller): Promise<void> {
+  async vet(caller: Caller, client: string): Promise<void> {
     const key = caller.identity.toString('hex');
     let verdict = this.#vetted.get(key);
     if (!verdict) {
       const refusal = this.#accepted.has(key)
         ? undefined
-        : await this.#deps.state.spendTokenCheck();
+        : await this.#deps.state.spendTokenCheck(client);
       if (refusal) throw new HttpRefusal(refusal.status, refusal.message, refusal.retryAfterS);
       verdict = await this.#check(caller);
       // The server's own token may be mid-login (AppRole/JWT): a 403 then is not a verdict.
@@ -314,7 +319,7 @@ export class Callers {
   async authenticate(req: IncomingMessage, res: ServerResponse): Promise<Caller | undefined> {
     try {
       const resolved = this.resolve(req);
-      await this.vet(resolved);
+      await this.vet(resolved, clientAddressKey(req.socket.remoteAddress));
       return resolved;
     } catch (error) {
       if (!(error instanceof HttpRefusal)) throw error;
