@@ -9,6 +9,7 @@ import { LRUCache } from 'lru-cache';
 import type { TokenManager } from '../../auth/token-manager.js';
 import { createVaultClient, type VaultClient } from '../../client/client.js';
 import { safeErrorText, VaultResponseError } from '../../client/errors.js';
+import { tokenScrubber } from '../../client/token-text.js';
 import { lookupSelf } from '../../client/token.js';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
@@ -107,10 +108,21 @@ export function canonicalNamespace(namespace: string | undefined): string | unde
   return path === '' || path === 'root' ? undefined : path;
 }
 
-/** A scrubber replacing each of `secrets` (the empty string excepted) by `[token]`. */
+/**
+ * A scrubber replacing each of `secrets` (the empty string excepted) by `[token]`: as it is
+ * wherever it appears, and base64-encoded as {@link tokenScrubber} finds it.
+ */
 export function scrubberOf(...secrets: Array<string | undefined>): (text: string) => string {
   const known = secrets.filter((s): s is string => Boolean(s));
-  return (text) => known.reduce((out, secret) => out.split(secret).join('[token]'), text);
+  // Built on first use: most requests never scrub anything.
+  let scrubbers: Array<{ secret: string; echoes: ReturnType<typeof tokenScrubber> }> | undefined;
+  return (text) => {
+    scrubbers ??= known.map((secret) => ({ secret, echoes: tokenScrubber(secret) }));
+    return scrubbers.reduce(
+      (out, { secret, echoes }) => echoes(out.split(secret).join('[token]'), '[token]'),
+      text,
+    );
+  };
 }
 
 /** What resolving and checking callers needs. */
