@@ -14,7 +14,7 @@ import { lookupSelf } from '../../client/token.js';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { TokenState } from '../../server/server.js';
-import { clientAddressKey } from './client-address.js';
+import { clientAddressKey, clientAddressOf } from './client-address.js';
 import { header, HttpRefusal, refuse } from './refusal.js';
 import type { SharedState } from './state.js';
 
@@ -137,23 +137,30 @@ export interface CallerDeps {
   readonly log: Logger;
 }
 
+/** What a token check found: usable, a root token (refused unless allowed), or refused by Vault. */
+type Verdict = 'ok' | 'root' | 'invalid';
+
 /** Caller resolution and token checks, with their caches; see {@link CallerDeps}. */
 export class Callers {
   readonly #deps: CallerDeps;
   // Verdicts on callers' tokens (root refused, invalid refused), by identity.
-  readonly #vetted = new LRUCache<string, 'ok' | 'root' | 'invalid'>({
+  readonly #vetted = new LRUCache<string, Verdict>({
     max: 10_000,
     ttl: 10 * 60_000,
   });
   // Identities once accepted: their periodic re-check never waits behind checks of new tokens.
   readonly #accepted = new LRUCache<string, true>({ max: 10_000, ttl: 24 * 3_600_000 });
+  // Checks under way, by identity: a client opening sessions in parallel pays one check, not many.
+  readonly #checking = new Map<string, Promise<Verdict>>();
   readonly #otherVaults = new Map<string, VaultClient>();
   // Callers resolved from the same headers before: building one (two clients, a sha256) cost ~3%
   // of the server's CPU per read_secret. Holds no verdict, so nothing here outlives a refusal.
   readonly #resolved = new LRUCache<string, Caller>({ max: 1_000, ttl: 10 * 60_000 });
+  readonly #clientAddress: (req: IncomingMessage) => string | undefined;
 
   constructor(deps: CallerDeps) {
     this.#deps = deps;
+    this.#clientAddress = clientAddressOf(deps.config.http.trustedProxies);
   }
 
   /**
@@ -267,7 +274,7 @@ export class Callers {
    * nothing is remembered, so the next request asks again.
    * A new identity's check spends from the token-check buckets (its client address's, then the
    * server-wide one); one accepted before is re-checked without spending, so made-up tokens cannot
-   * keep known callers out.
+   * keep known callers out. Concurrent requests of one identity wait for one check.
    * @param client the bucket key of the client's address (clientAddressKey).
    * @throws HttpRefusal 401, 403, 429 (a token-check bucket empty) or 503.
    */
@@ -275,14 +282,12 @@ export class Callers {
     const key = caller.identity.toString('hex');
     let verdict = this.#vetted.get(key);
     if (!verdict) {
-      const refusal = this.#accepted.has(key)
-        ? undefined
-        : await this.#deps.state.spendTokenCheck(client);
-      if (refusal) throw new HttpRefusal(refusal.status, refusal.message, refusal.retryAfterS);
-      verdict = await this.#check(caller);
-      // The server's own token may be mid-login (AppRole/JWT): a 403 then is not a verdict.
-      if (!(verdict === 'invalid' && caller.usesServerToken)) this.#vetted.set(key, verdict);
-      if (verdict === 'ok') this.#accepted.set(key, true);
+      let pending = this.#checking.get(key);
+      if (!pending) {
+        pending = this.#checkOnce(caller, key, client).finally(() => this.#checking.delete(key));
+        this.#checking.set(key, pending);
+      }
+      verdict = await pending;
     }
     if (verdict === 'root') {
       throw new HttpRefusal(
@@ -298,8 +303,25 @@ export class Callers {
     }
   }
 
+  /**
+   * The check of identity `key`, paid from the token-check buckets unless it was accepted before,
+   * and its verdict remembered.
+   * @throws HttpRefusal 429 (a bucket empty), or what #check throws.
+   */
+  async #checkOnce(caller: Caller, key: string, client: string): Promise<Verdict> {
+    const refusal = this.#accepted.has(key)
+      ? undefined
+      : await this.#deps.state.spendTokenCheck(client);
+    if (refusal) throw new HttpRefusal(refusal.status, refusal.message, refusal.retryAfterS);
+    const verdict = await this.#check(caller);
+    // The server's own token may be mid-login (AppRole/JWT): a 403 then is not a verdict.
+    if (!(verdict === 'invalid' && caller.usesServerToken)) this.#vetted.set(key, verdict);
+    if (verdict === 'ok') this.#accepted.set(key, true);
+    return verdict;
+  }
+
   /** One lookup-self: the verdict, or HttpRefusal 503 when Vault cannot answer. */
-  async #check(caller: Caller): Promise<'ok' | 'root' | 'invalid'> {
+  async #check(caller: Caller): Promise<Verdict> {
     try {
       const info = await lookupSelf(clientOf(caller));
       return info.policies.includes('root') && !this.#deps.config.allowRootToken ? 'root' : 'ok';
@@ -331,7 +353,7 @@ export class Callers {
   async authenticate(req: IncomingMessage, res: ServerResponse): Promise<Caller | undefined> {
     try {
       const resolved = this.resolve(req);
-      await this.vet(resolved, clientAddressKey(req.socket.remoteAddress));
+      await this.vet(resolved, clientAddressKey(this.#clientAddress(req)));
       return resolved;
     } catch (error) {
       if (!(error instanceof HttpRefusal)) throw error;
