@@ -5,6 +5,7 @@
  * and the README's configuration table.
  */
 import { readFileSync } from 'node:fs';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { BOOLEAN_TEXT, optionsFromEnv, TRUE_TEXT } from './client/env.js';
 import { VaultConfigError } from './client/errors.js';
@@ -397,6 +398,22 @@ export const SETTINGS: readonly SettingSpec[] = [
     group: 'HTTP mode',
   },
   {
+    env: ['MCP_RATE_LIMIT_CLIENT_CHECKS'],
+    flag: { syntax: '--rate-limit-client-checks <rps:burst>' },
+    default: '1:5',
+    description:
+      "Checks of new Vault tokens (one auth/token/lookup-self each) per second and burst per client address (an IPv6 client: per /64), or off. Spent before the server-wide token-check bucket (sized like MCP_RATE_LIMIT_GLOBAL), so an address sending made-up tokens is refused (429) without locking other callers out; a caller once accepted is re-checked without either. Behind a reverse proxy, name it in MCP_TRUSTED_PROXIES, or every client counts as the proxy's address",
+    group: 'HTTP mode',
+  },
+  {
+    env: ['MCP_TRUSTED_PROXIES'],
+    flag: { syntax: '--trusted-proxies <list>' },
+    default: '(none)',
+    description:
+      "Comma list of the reverse proxies (addresses, CIDR ranges, or loopback, linklocal, uniquelocal) whose X-Forwarded-For names the client, for MCP_RATE_LIMIT_CLIENT_CHECKS; unset, the connection's peer address is the client and X-Forwarded-For is ignored (a client could forge it)",
+    group: 'HTTP mode',
+  },
+  {
     env: ['MCP_MAX_BODY_BYTES'],
     flag: { syntax: '--max-body-bytes <n>' },
     default: '1048576',
@@ -504,6 +521,10 @@ export interface HttpConfig {
   readonly maxSessionsPerCaller: number;
   readonly rateLimitGlobal: RateLimit | undefined;
   readonly rateLimitSession: RateLimit | undefined;
+  /** Checks of new tokens per client address (before the server-wide token-check bucket). */
+  readonly rateLimitClientChecks: RateLimit | undefined;
+  /** Proxies whose X-Forwarded-For names the client (proxy-addr's syntax); empty: none. */
+  readonly trustedProxies: readonly string[];
   readonly maxBodyBytes: number;
   /** Normalized (no trailing slash). */
   readonly allowedVaultAddrs: readonly string[];
@@ -665,6 +686,21 @@ const schema = z.object({
   MCP_MAX_SESSIONS_PER_CALLER: integer(1, 1_000_000).default(50),
   MCP_RATE_LIMIT_GLOBAL: rateLimit.default({ rps: 10, burst: 20 }),
   MCP_RATE_LIMIT_SESSION: rateLimit.default({ rps: 5, burst: 10 }),
+  MCP_RATE_LIMIT_CLIENT_CHECKS: rateLimit.default({ rps: 1, burst: 5 }),
+  MCP_TRUSTED_PROXIES: list
+    .superRefine((items, ctx) => {
+      for (const item of items) {
+        try {
+          proxyaddr.compile(item);
+        } catch {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(item)} is not an IP address, a CIDR range (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`,
+          });
+        }
+      }
+    })
+    .optional(),
   MCP_MAX_BODY_BYTES: integer(1024, 100 * 1024 * 1024).default(1024 * 1024),
   VAULT_MCP_ALLOWED_VAULT_ADDRS: list.optional(),
   MCP_REDIS_URL: z
@@ -867,6 +903,8 @@ function toConfig(
       maxSessionsPerCaller: data.MCP_MAX_SESSIONS_PER_CALLER,
       rateLimitGlobal: data.MCP_RATE_LIMIT_GLOBAL ?? undefined,
       rateLimitSession: data.MCP_RATE_LIMIT_SESSION ?? undefined,
+      rateLimitClientChecks: data.MCP_RATE_LIMIT_CLIENT_CHECKS ?? undefined,
+      trustedProxies: data.MCP_TRUSTED_PROXIES ?? [],
       maxBodyBytes: data.MCP_MAX_BODY_BYTES,
       allowedVaultAddrs: (data.VAULT_MCP_ALLOWED_VAULT_ADDRS ?? []).map((a) =>
         a.replace(/\/+$/, ''),

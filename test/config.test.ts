@@ -218,3 +218,23 @@ describe('VAULT_NAMESPACE', () => {
     ]);
   });
 });
+
+describe('MCP_TRUSTED_PROXIES', () => {
+  it('takes addresses, CIDR ranges and proxy-addr names, and says what an entry it cannot read must be', () => {
+    const env = { HOME: '/nonexistent', VAULT_ADDR: 'http://127.0.0.1:9' };
+    expect(
+      loadConfig({ ...env, MCP_TRUSTED_PROXIES: 'loopback, 10.0.0.0/8,2001:db8::1' }).http
+        .trustedProxies,
+    ).toEqual(['loopback', '10.0.0.0/8', '2001:db8::1']);
+    let error: unknown;
+    try {
+      loadConfig({ ...env, MCP_TRUSTED_PROXIES: 'loopback,proxy.example,10.0.0.0/33' });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      'MCP_TRUSTED_PROXIES="loopback,proxy.example,10.0.0.0/33" (flag --trusted-proxies) "proxy.example" is not an IP address, a CIDR range (10.0.0.0/8) or one of loopback, linklocal, uniquelocal',
+      'MCP_TRUSTED_PROXIES="loopback,proxy.example,10.0.0.0/33" (flag --trusted-proxies) "10.0.0.0/33" is not an IP address, a CIDR range (10.0.0.0/8) or one of loopback, linklocal, uniquelocal',
+    ]);
+  });
+});

@@ -24,6 +24,7 @@ import {
 import { collapseSlashes, fillPathTemplate, serializeVaultPath } from './paths.js';
 import type { NarrowOf, Refine } from './responses.js';
 import { tokenProblem } from './token.js';
+import { MIN_REDACTABLE_TOKEN, tokenScrubber } from './token-text.js';
 
 /** TLS settings for the connection to Vault (the CLI's VAULT_CACERT, VAULT_CLIENT_CERT, ...). */
 export interface VaultTlsOptions {
@@ -134,11 +135,7 @@ export interface VaultClientInfo {
   readonly hasToken: boolean;
 }
 
-/**
- * Tokens at least this long are taken out of any text; shorter ones (dev tokens like `root`) only
- * where a whole string equals them. Every token Vault issues is far longer (`hvs.` + 91, `s.` + 24).
- */
-export const MIN_REDACTABLE_TOKEN = 8;
+export { MIN_REDACTABLE_TOKEN } from './token-text.js';
 
 /**
  * Statuses worth retrying: gateway and availability errors. Not 500: Vault answers many
@@ -263,6 +260,8 @@ function createTransport(options: VaultClientOptions): Transport {
 export class VaultClient {
   readonly #transport: Transport;
   readonly #token: string | undefined;
+  /** Built on the first redact(): most clients of an HTTP request never need it. */
+  #scrubber: ((text: string, replacement: string) => string) | undefined;
   readonly #namespace: string | undefined;
   readonly #fetchClient: Client<Paths>;
 
@@ -299,16 +298,18 @@ export class VaultClient {
   }
 
   /**
-   * `text` with this client's token replaced by `replacement`: every occurrence for a token of
-   * {@link MIN_REDACTABLE_TOKEN} characters or more, the whole text only for a shorter one (a dev
-   * token like `root` is also a policy name and a word; {@link VaultClient.tokenTooShort} tells the
-   * operator). For text from outside the client (a library's exception, a tool result).
+   * `text` with this client's token replaced by `replacement`, as it is and base64-encoded (both
+   * alphabets, padded or not, at any offset inside a longer encoded text: token-text.ts): every
+   * occurrence for a token of {@link MIN_REDACTABLE_TOKEN} characters or more, the whole text only
+   * for a shorter one (a dev token like `root` is also a policy name and a word;
+   * {@link VaultClient.tokenTooShort} tells the operator). For text from outside the client (a
+   * library's exception, a tool result).
    */
   redact(text: string, replacement = '<token withheld>'): string {
     const token = this.#token;
     if (!token) return text;
-    if (token.length < MIN_REDACTABLE_TOKEN) return text === token ? replacement : text;
-    return text.includes(token) ? text.split(token).join(replacement) : text;
+    this.#scrubber ??= tokenScrubber(token);
+    return this.#scrubber(text, replacement);
   }
 
   /** True when the token is too short for {@link VaultClient.redact} to find it inside text. */

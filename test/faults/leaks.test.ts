@@ -8,13 +8,14 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   ElicitRequestSchema,
   LoggingMessageNotificationSchema,
+  type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, vaultRequest, type DevServer } from '../../scripts/lib/openbao.js';
 import { callEveryTool } from '../support/every-tool.js';
-import { connect, type McpHarness } from '../support/mcp.js';
+import { connect, textOf, type McpHarness } from '../support/mcp.js';
 
 const VALUES = {
   user: 'VALUE-CANARY-user-7f3a',
@@ -193,30 +194,69 @@ describe('secret values and tokens never leak', () => {
   });
 });
 
+/**
+ * A Vault stand-in answering every request 500 with the `errors` made of the token it was sent
+ * (no real server echoes a token), and an MCP harness on it with `token`, logging at trace, once
+ * it has listed tools and called list_mounts.
+ */
+async function echoingVault(
+  token: string,
+  errors: (sent: string) => string[],
+): Promise<{ mcp: McpHarness; failed: CallToolResult; close: () => Promise<void> }> {
+  const echo: Server = createServer((req, res) => {
+    res
+      .writeHead(500, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ errors: errors(String(req.headers['x-vault-token'])) }));
+  });
+  await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+  const { port } = echo.address() as AddressInfo;
+  const mcp = await connect({
+    VAULT_ADDR: `http://127.0.0.1:${port}`,
+    VAULT_TOKEN: token,
+    LOG_LEVEL: 'trace',
+  });
+  await mcp.ready;
+  await mcp.client.listTools();
+  const failed = await mcp.call('list_mounts');
+  return {
+    mcp,
+    failed,
+    close: async () => {
+      await mcp.close();
+      await new Promise<void>((resolve) => echo.close(() => resolve()));
+    },
+  };
+}
+
 describe('a Vault (or proxy) that quotes the token in its errors', () => {
   it('the token is in no log line: start-up lookup, capability probe, tool error', async () => {
     const token = 'hvs.ECHOED-TOKEN-CANARY-4c1e9a2b7d';
-    const echo: Server = createServer((req, res) => {
-      res
-        .writeHead(500, { 'Content-Type': 'application/json' })
-        .end(JSON.stringify({ errors: [`bad token ${String(req.headers['x-vault-token'])}`] }));
-    });
-    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
-    const { port } = echo.address() as AddressInfo;
-    const mcp = await connect({
-      VAULT_ADDR: `http://127.0.0.1:${port}`,
-      VAULT_TOKEN: token,
-      LOG_LEVEL: 'trace',
-    });
-    await mcp.ready;
-    await mcp.client.listTools();
-    const failed = await mcp.call('list_mounts');
+    const { mcp, failed, close } = await echoingVault(token, (sent) => [`bad token ${sent}`]);
     const logs = mcp.logs.join('');
     expect(logs).toContain('capability probe failed');
     expect(logs).toContain('500: bad token <token withheld>');
     expect(logs).not.toContain(token);
     expect(JSON.stringify(failed)).not.toContain(token);
-    await mcp.close();
-    await new Promise<void>((resolve) => echo.close(() => resolve()));
+    await close();
+  });
+
+  it('the token base64-encoded (a Basic credential, a URL-safe echo) is in no log line either', async () => {
+    const token = 'hvs.B64-ECHOED-TOKEN-CANARY-9d0f3c';
+    const { mcp, failed, close } = await echoingVault(token, (sent) => [
+      `bad credential Basic ${Buffer.from(`vault:${sent}`).toString('base64')}`,
+      `cookie ${Buffer.from(sent).toString('base64url')}`,
+    ]);
+    const probe = mcp.logs
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes('capability probe failed'))
+      .map((line) => (JSON.parse(line) as { error?: unknown }).error);
+    expect(probe[0]).toBe(
+      '500: bad credential Basic dmF1bHQ6<token withheld>; cookie <token withheld>',
+    );
+    expect(textOf(failed)).toContain(
+      'bad credential Basic dmF1bHQ6<token withheld>; cookie <token withheld>',
+    );
+    await close();
   });
 });

@@ -16,7 +16,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cliPath, freePort, startDevServer, vaultRequest } from '../../scripts/lib/openbao.js';
 import {
   playTutorial,
@@ -68,6 +68,69 @@ async function initialize(url: string, headers: Record<string, string> = {}): Pr
     body: JSON.stringify(INIT),
   });
 }
+
+/**
+ * The buckets count time by performance.now(): frozen, nothing drips back during a test, so a
+ * refusal's wait is exact on any machine. Restore it before the test ends.
+ */
+function frozenClock(): { mockRestore: () => void } {
+  return vi.spyOn(performance, 'now').mockReturnValue(performance.now());
+}
+
+/** Token checks in a burst of 3 per client and 5 server-wide, then one per 100 s: any machine hits them. */
+const CHECK_LIMITS = {
+  MCP_RATE_LIMIT_GLOBAL: '0.01:5',
+  MCP_RATE_LIMIT_CLIENT_CHECKS: '0.01:3',
+  MCP_RATE_LIMIT_SESSION: 'off',
+};
+
+interface CheckAnswer {
+  status: number;
+  retryAfter: string | null;
+  message: string | undefined;
+}
+
+/**
+ * An initialize with `token` (and `forwardedFor` as X-Forwarded-For), through `dispatcher`: the
+ * status, Retry-After and the JSON-RPC error message (undefined for a session opened).
+ */
+async function tokenCheck(
+  url: string,
+  token: string,
+  forwardedFor?: string,
+  dispatcher?: Agent,
+): Promise<CheckAnswer> {
+  const answer = await undiciFetch(url, {
+    method: 'POST',
+    headers: {
+      ...MCP_HEADERS,
+      'X-Vault-Token': token,
+      ...(forwardedFor ? { 'X-Forwarded-For': forwardedFor } : {}),
+    },
+    body: JSON.stringify(INIT),
+    ...(dispatcher ? { dispatcher } : {}),
+  });
+  const body = (await answer.text()).replace(/^event: message\ndata: /, '');
+  return {
+    status: answer.status,
+    retryAfter: answer.headers.get('retry-after'),
+    message: (JSON.parse(body) as { error?: { message: string } }).error?.message,
+  };
+}
+
+const INVALID: CheckAnswer = {
+  status: 401,
+  retryAfter: null,
+  message:
+    'Vault does not accept this token (403 on auth/token/lookup-self): it is invalid, expired or revoked',
+};
+const FLOODED: CheckAnswer = {
+  status: 429,
+  retryAfter: '100',
+  message:
+    'rate limit reached: too many new Vault tokens to check from this client address (0.01 checks/s, burst 3). Retry in 100.0 s.',
+};
+const WELCOME: CheckAnswer = { status: 200, retryAfter: null, message: undefined };
 
 describe('binding and TLS', () => {
   it('binds 127.0.0.1 by default and serves MCP there', async () => {
@@ -597,6 +660,48 @@ describe('resource limits and failing closed', () => {
     }
     await accepted.client.close();
     await server.close();
+  });
+
+  it('made-up tokens from one client address lock out that address only: a valid token from another gets in', async () => {
+    const token = await scopedToken('path "secret/*" { capabilities = ["read"] }');
+    const clock = frozenClock();
+    const server = await serve(CHECK_LIMITS);
+    // 127.0.0.2 reaches the server on 127.0.0.1 (all of 127/8 is loopback on Linux).
+    const flooder = new Agent({ localAddress: '127.0.0.2' });
+    try {
+      const answers = [];
+      // A new X-Forwarded-For each time: read only from proxies the operator trusts (none here).
+      for (let i = 1; i <= 6; i++)
+        answers.push(
+          await tokenCheck(server.url, `made-up-token-${i}`, `198.51.100.${i}`, flooder),
+        );
+      expect(answers).toEqual([INVALID, INVALID, INVALID, FLOODED, FLOODED, FLOODED]);
+      // From 127.0.0.1: its own bucket is full, and the server-wide one has two of five left.
+      expect(await tokenCheck(server.url, token)).toEqual(WELCOME);
+    } finally {
+      clock.mockRestore();
+      await flooder.close();
+      await server.close();
+    }
+  });
+
+  it('behind a proxy named in MCP_TRUSTED_PROXIES, X-Forwarded-For names the client whose bucket pays', async () => {
+    const token = await scopedToken('path "secret/*" { capabilities = ["read"] }');
+    const clock = frozenClock();
+    const server = await serve({ ...CHECK_LIMITS, MCP_TRUSTED_PROXIES: 'loopback' });
+    try {
+      const answers = [];
+      // The proxy (127.0.0.1) appends the client it saw; what the client sent before it is no proof.
+      for (let i = 1; i <= 4; i++)
+        answers.push(
+          await tokenCheck(server.url, `made-up-token-${i}`, `10.9.9.${i}, 203.0.113.7`),
+        );
+      expect(answers).toEqual([INVALID, INVALID, INVALID, FLOODED]);
+      expect(await tokenCheck(server.url, token, '203.0.113.8')).toEqual(WELCOME);
+    } finally {
+      clock.mockRestore();
+      await server.close();
+    }
   });
 
   it('refuses a compressed body with 415', async () => {

@@ -13,6 +13,12 @@ describe('rate-limit refusals', () => {
     expect(tokenCheckRefusal(limit, 0).message).toBe(
       'rate limit reached: too many new Vault tokens to check (10 checks/s, burst 20). Retry in 0.1 s.',
     );
+    expect(tokenCheckRefusal({ rps: 1, burst: 5 }, 99_960, 'per-client')).toEqual({
+      message:
+        'rate limit reached: too many new Vault tokens to check from this client address (1 checks/s, burst 5). Retry in 100.0 s.',
+      status: 429,
+      retryAfterS: 100,
+    });
     expect(rateLimitRefusal('x', 'per-session', limit, 2_340).message).toMatch(
       /Retry in 2\.3 s\.$/,
     );

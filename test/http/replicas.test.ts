@@ -200,6 +200,26 @@ async function expectNothingSecret(
     expect(entries.filter((e) => e.includes(sha256(id))).length).toBeGreaterThan(0);
 }
 
+/** `n` RedisStates (the shared state of `n` replicas) on `shared` with `env`, once connected. */
+async function redisStates(
+  shared: RedisServer,
+  n: number,
+  env: Record<string, string> = {},
+): Promise<RedisState[]> {
+  const config = loadConfig(
+    { VAULT_ADDR: devServer().address, MCP_REDIS_URL: shared.url, HOME: '/nonexistent', ...env },
+    undefined,
+    { transport: 'streamable-http' },
+  );
+  const log = createLogger('silent');
+  const states = Array.from({ length: n }, () => new RedisState(config.http, shared.url, log));
+  started.push(...states);
+  // Connected (commands are refused, not queued, before then).
+  for (let i = 0; i < 300 && states.some((st) => st.unavailable()); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  return states;
+}
+
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 describe('replicas sharing Redis', () => {
@@ -542,21 +562,7 @@ describe('replicas sharing Redis', () => {
 
   it('claim is one step: 20 claims of one caller at once from two replicas bind exactly the cap', async () => {
     const shared = await redis();
-    const config = loadConfig(
-      {
-        VAULT_ADDR: devServer().address,
-        MCP_REDIS_URL: shared.url,
-        HOME: '/nonexistent',
-      },
-      undefined,
-      { transport: 'streamable-http' },
-    );
-    const log = createLogger('silent');
-    const states = [0, 1].map(() => new RedisState(config.http, shared.url, log));
-    started.push(...states);
-    // Connected (commands are refused, not queued, before then).
-    for (let i = 0; i < 300 && states.some((st) => st.unavailable()); i++)
-      await new Promise((r) => setTimeout(r, 100));
+    const states = await redisStates(shared, 2);
     const claims = (identity: string, beyond: 'refuse' | 'evict') =>
       Promise.all(
         Array.from({ length: 20 }, (_, i) =>
@@ -595,26 +601,14 @@ describe('replicas sharing Redis', () => {
   });
 
   it("a caller over its own limit does not spend the server-wide one: another caller's calls still run", async () => {
-    const shared = await redis();
-    const config = loadConfig(
-      {
-        VAULT_ADDR: devServer().address,
-        MCP_REDIS_URL: shared.url,
-        MCP_RATE_LIMIT_GLOBAL: '0.001:3',
-        MCP_RATE_LIMIT_SESSION: '0.001:1',
-        HOME: '/nonexistent',
-      },
-      undefined,
-      { transport: 'streamable-http' },
-    );
-    const state = new RedisState(config.http, shared.url, createLogger('silent'));
-    started.push(state);
-    for (let i = 0; i < 300 && state.unavailable(); i++)
-      await new Promise((r) => setTimeout(r, 100));
+    const [state] = await redisStates(await redis(), 1, {
+      MCP_RATE_LIMIT_GLOBAL: '0.001:3',
+      MCP_RATE_LIMIT_SESSION: '0.001:1',
+    });
     // Which limit refused a call ('per-caller' or 'server-wide'), or 'ok'.
     const spend = async (caller: string): Promise<string> =>
       /\((per-caller|server-wide) limit/.exec(
-        (await state.spend(caller, 'read_secret', 'per-caller'))?.message ?? '',
+        (await state?.spend(caller, 'read_secret', 'per-caller'))?.message ?? '',
       )?.[1] ?? 'ok';
     const greedy = [];
     for (let i = 0; i < 6; i++) greedy.push(await spend('c:greedy'));
@@ -622,5 +616,37 @@ describe('replicas sharing Redis', () => {
     // The server-wide burst of 3: one spent by the greedy caller, two left for the others.
     expect([await spend('c:other'), await spend('c:another')]).toEqual(['ok', 'ok']);
     expect(await spend('c:third')).toBe('server-wide');
+  });
+
+  it('token checks: a client address over its own limit on two replicas spends nothing server-wide', async () => {
+    const shared = await redis();
+    const states = await redisStates(shared, 2, {
+      MCP_RATE_LIMIT_GLOBAL: '0.001:5',
+      MCP_RATE_LIMIT_CLIENT_CHECKS: '0.001:3',
+    });
+    // Which bucket refused a check ('per-client' or 'server-wide'), or 'ok'; replicas alternate.
+    let turn = 0;
+    const check = async (client: string): Promise<string> => {
+      const refusal = await states[turn++ % 2]?.spendTokenCheck(client);
+      if (!refusal) return 'ok';
+      expect(refusal.status).toBe(429);
+      return refusal.message.includes('from this client address') ? 'per-client' : 'server-wide';
+    };
+    const flood = [];
+    for (let i = 0; i < 6; i++) flood.push(await check('127.0.0.2'));
+    expect(flood).toEqual(['ok', 'ok', 'ok', 'per-client', 'per-client', 'per-client']);
+    // The server-wide burst of 5: three spent by the flood, two left for other addresses.
+    expect([await check('127.0.0.1'), await check('127.0.0.3')]).toEqual(['ok', 'ok']);
+    expect(await check('127.0.0.4')).toBe('server-wide');
+    // Points spent per address, named by hash: refused server-wide, 127.0.0.4 got its point back.
+    const spent = (await dump(shared.url, {}))
+      .filter((e) => e.startsWith('vault-mcp:rl:client-checks:'))
+      .map((e) => e.slice('vault-mcp:rl:client-checks:'.length).split(' = '));
+    expect(Object.fromEntries(spent)).toEqual({
+      [sha256('127.0.0.2')]: '6',
+      [sha256('127.0.0.1')]: '1',
+      [sha256('127.0.0.3')]: '1',
+      [sha256('127.0.0.4')]: '0',
+    });
   });
 });

@@ -364,6 +364,33 @@ describe('outside attack, second round', () => {
     }
   });
 
+  it('a token stored base64-encoded is taken out of a secret value as the raw one is', async () => {
+    const kv = await mountEngine('b64tok', 'kv-v2');
+    const token = 'B64TOK-stored-canary-5e2a'; // fixed: the expected encodings are exact
+    await adminRequest('POST', 'auth/token/create', { id: token, policies: ['root'], ttl: '1h' });
+    const b64 = (text: string): string => Buffer.from(text).toString('base64');
+    await adminRequest('POST', `${kv}/data/encoded`, {
+      data: {
+        basic: `Authorization: Basic ${b64(`vault:${token}`)}`,
+        config: b64(JSON.stringify({ token })),
+        url: Buffer.from(token).toString('base64url'),
+      },
+    });
+    const mcp = await connect({ VAULT_TOKEN: token, VAULT_MCP_REVEAL_SECRETS: 'true' });
+    try {
+      const result = await mcp.call('read_secret', { mount: kv, path: 'encoded' });
+      const data = {
+        basic: 'Authorization: Basic dmF1bHQ6<token withheld>',
+        config: 'eyJ0b2tlbiI6I<token withheld>ifQ==',
+        url: '<token withheld>',
+      };
+      expect((result.structuredContent as { data?: unknown }).data).toEqual(data);
+      for (const value of Object.values(data)) expect(textOf(result)).toContain(value);
+    } finally {
+      await mcp.close();
+    }
+  });
+
   it('a token shorter than 8 characters draws a start-up warning', async () => {
     const token = unique('t').slice(0, 7);
     await adminRequest('POST', 'auth/token/create', {

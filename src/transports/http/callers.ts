@@ -9,10 +9,12 @@ import { LRUCache } from 'lru-cache';
 import type { TokenManager } from '../../auth/token-manager.js';
 import { createVaultClient, type VaultClient } from '../../client/client.js';
 import { safeErrorText, VaultResponseError } from '../../client/errors.js';
+import { tokenScrubber } from '../../client/token-text.js';
 import { lookupSelf } from '../../client/token.js';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { TokenState } from '../../server/server.js';
+import { clientAddressKey, clientAddressOf } from './client-address.js';
 import { header, HttpRefusal, refuse } from './refusal.js';
 import type { SharedState } from './state.js';
 
@@ -122,10 +124,21 @@ export function canonicalNamespace(namespace: string | undefined): string | unde
   return path === '' || path === 'root' ? undefined : path;
 }
 
-/** A scrubber replacing each of `secrets` (the empty string excepted) by `[token]`. */
+/**
+ * A scrubber replacing each of `secrets` (the empty string excepted) by `[token]`: as it is
+ * wherever it appears, and base64-encoded as {@link tokenScrubber} finds it.
+ */
 export function scrubberOf(...secrets: Array<string | undefined>): (text: string) => string {
   const known = secrets.filter((s): s is string => Boolean(s));
-  return (text) => known.reduce((out, secret) => out.split(secret).join('[token]'), text);
+  // Built on first use: most requests never scrub anything.
+  let scrubbers: Array<{ secret: string; echoes: ReturnType<typeof tokenScrubber> }> | undefined;
+  return (text) => {
+    scrubbers ??= known.map((secret) => ({ secret, echoes: tokenScrubber(secret) }));
+    return scrubbers.reduce(
+      (out, { secret, echoes }) => echoes(out.split(secret).join('[token]'), '[token]'),
+      text,
+    );
+  };
 }
 
 /** What resolving and checking callers needs. */
@@ -140,23 +153,30 @@ export interface CallerDeps {
   readonly log: Logger;
 }
 
+/** What a token check found: usable, a root token (refused unless allowed), or refused by Vault. */
+type Verdict = 'ok' | 'root' | 'invalid';
+
 /** Caller resolution and token checks, with their caches; see {@link CallerDeps}. */
 export class Callers {
   readonly #deps: CallerDeps;
   // Verdicts on callers' tokens (root refused, invalid refused), by identity.
-  readonly #vetted = new LRUCache<string, 'ok' | 'root' | 'invalid'>({
+  readonly #vetted = new LRUCache<string, Verdict>({
     max: 10_000,
     ttl: 10 * 60_000,
   });
   // Identities once accepted: their periodic re-check never waits behind checks of new tokens.
   readonly #accepted = new LRUCache<string, true>({ max: 10_000, ttl: 24 * 3_600_000 });
+  // Checks under way, by identity: a client opening sessions in parallel pays one check, not many.
+  readonly #checking = new Map<string, Promise<Verdict>>();
   readonly #otherVaults = new Map<string, VaultClient>();
   // Callers resolved from the same headers before: building one (two clients, a sha256) cost ~3%
   // of the server's CPU per read_secret. Holds no verdict, so nothing here outlives a refusal.
   readonly #resolved = new LRUCache<string, Caller>({ max: 1_000, ttl: 10 * 60_000 });
+  readonly #clientAddress: (req: IncomingMessage) => string | undefined;
 
   constructor(deps: CallerDeps) {
     this.#deps = deps;
+    this.#clientAddress = clientAddressOf(deps.config.http.trustedProxies);
   }
 
   /**
@@ -270,20 +290,22 @@ export class Callers {
    * one lookup-self per new identity, remembered for ten minutes. Fails closed: when Vault cannot
    * answer (down, sealed, rate-limited, locked namespace) the request is refused with 503 and
    * nothing is remembered, so the next request asks again.
-   * @throws HttpRefusal 401, 403, 429 (token-check bucket empty) or 503.
+   * A new identity's check spends from the token-check buckets (its client address's, then the
+   * server-wide one); one accepted before is re-checked without spending, so made-up tokens cannot
+   * keep known callers out. Concurrent requests of one identity wait for one check.
+   * @param client the bucket key of the client's address (clientAddressKey).
+   * @throws HttpRefusal 401, 403, 429 (a token-check bucket empty) or 503.
    */
-  async vet(caller: Caller): Promise<void> {
+  async vet(caller: Caller, client: string): Promise<void> {
     const key = caller.identity.toString('hex');
     let verdict = this.#vetted.get(key);
     if (!verdict) {
-      const refusal = this.#accepted.has(key)
-        ? undefined
-        : await this.#deps.state.spendTokenCheck();
-      if (refusal) throw new HttpRefusal(refusal.status, refusal.message, refusal.retryAfterS);
-      verdict = await this.#check(caller);
-      // The server's own token may be mid-login (AppRole/JWT): a 403 then is not a verdict.
-      if (!(verdict === 'invalid' && caller.usesServerToken)) this.#vetted.set(key, verdict);
-      if (verdict === 'ok') this.#accepted.set(key, true);
+      let pending = this.#checking.get(key);
+      if (!pending) {
+        pending = this.#checkOnce(caller, key, client).finally(() => this.#checking.delete(key));
+        this.#checking.set(key, pending);
+      }
+      verdict = await pending;
     }
     if (verdict === 'root') {
       throw new HttpRefusal(
@@ -299,8 +321,25 @@ export class Callers {
     }
   }
 
+  /**
+   * The check of identity `key`, paid from the token-check buckets unless it was accepted before,
+   * and its verdict remembered.
+   * @throws HttpRefusal 429 (a bucket empty), or what #check throws.
+   */
+  async #checkOnce(caller: Caller, key: string, client: string): Promise<Verdict> {
+    const refusal = this.#accepted.has(key)
+      ? undefined
+      : await this.#deps.state.spendTokenCheck(client);
+    if (refusal) throw new HttpRefusal(refusal.status, refusal.message, refusal.retryAfterS);
+    const verdict = await this.#check(caller);
+    // The server's own token may be mid-login (AppRole/JWT): a 403 then is not a verdict.
+    if (!(verdict === 'invalid' && caller.usesServerToken)) this.#vetted.set(key, verdict);
+    if (verdict === 'ok') this.#accepted.set(key, true);
+    return verdict;
+  }
+
   /** One lookup-self: the verdict, or HttpRefusal 503 when Vault cannot answer. */
-  async #check(caller: Caller): Promise<'ok' | 'root' | 'invalid'> {
+  async #check(caller: Caller): Promise<Verdict> {
     try {
       const info = await lookupSelf(clientOf(caller));
       return info.policies.includes('root') && !this.#deps.config.allowRootToken ? 'root' : 'ok';
@@ -332,7 +371,7 @@ export class Callers {
   async authenticate(req: IncomingMessage, res: ServerResponse): Promise<Caller | undefined> {
     try {
       const resolved = this.resolve(req);
-      await this.vet(resolved);
+      await this.vet(resolved, clientAddressKey(this.#clientAddress(req)));
       return resolved;
     } catch (error) {
       if (!(error instanceof HttpRefusal)) throw error;

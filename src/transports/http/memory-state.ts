@@ -1,7 +1,8 @@
 /**
  * SharedState in this process's memory (no MCP_REDIS_URL): token buckets of the `limiter`
  * library, one server-wide and one per session or caller chained to it (a call spends from
- * both), and the session bindings in a Map.
+ * both), the same pair for token checks (server-wide, and per client address chained to it), and
+ * the session bindings in a Map.
  */
 import { TokenBucket } from 'limiter';
 import { LRUCache } from 'lru-cache';
@@ -38,6 +39,8 @@ export class MemoryState implements SharedState {
   readonly #http: HttpConfig;
   readonly #global: TokenBucket | undefined;
   readonly #checks: TokenBucket | undefined;
+  // Per client address, each chained to #checks; bounded, and idle no longer than a refill takes.
+  readonly #clientChecks: LRUCache<string, TokenBucket> | undefined;
   // Per session or caller, bounded in count and idle time (an expired one starts full again).
   readonly #buckets: LRUCache<string, { bucket: TokenBucket | undefined }>;
   readonly #bindings = new Map<string, SessionOwner & { lastSeen: number }>();
@@ -48,6 +51,15 @@ export class MemoryState implements SharedState {
     // Token checks have a bucket of their own, sized like the server-wide one: made-up tokens
     // cannot make the server ask Vault without bound, nor use up accepted callers' calls.
     this.#checks = http.rateLimitGlobal ? bucket(http.rateLimitGlobal) : undefined;
+    const perClient = http.rateLimitClientChecks;
+    // An entry idle for a whole refill is full again: dropping it then gives nobody a free burst.
+    this.#clientChecks = perClient
+      ? new LRUCache({
+          max: 10_000,
+          ttl: Math.ceil((perClient.burst / perClient.rps) * 1000),
+          updateAgeOnGet: true,
+        })
+      : undefined;
     this.#buckets = new LRUCache({
       max: 10_000 + http.maxSessions,
       ttl: http.sessionIdleMs,
@@ -75,10 +87,21 @@ export class MemoryState implements SharedState {
     );
   }
 
-  spendTokenCheck(): Promise<Refusal | undefined> {
-    if (!this.#checks || this.#checks.tryRemoveTokens(1)) return Promise.resolve(undefined);
+  spendTokenCheck(client: string): Promise<Refusal | undefined> {
+    const perClient = this.#http.rateLimitClientChecks;
+    let own = this.#clientChecks?.get(client);
+    if (perClient && !own) {
+      own = bucket(perClient, this.#checks);
+      this.#clientChecks?.set(client, own);
+    }
+    // Chained: the client's bucket is charged only when #checks has a token too, and the other way round.
+    const spent = own ?? this.#checks;
+    if (!spent || spent.tryRemoveTokens(1)) return Promise.resolve(undefined);
+    const waitMs = spent.getWaitTime(1);
     return Promise.resolve(
-      tokenCheckRefusal(this.#http.rateLimitGlobal, this.#checks.getWaitTime(1)),
+      own !== undefined && own.content < 1
+        ? tokenCheckRefusal(perClient, waitMs, 'per-client')
+        : tokenCheckRefusal(this.#http.rateLimitGlobal, waitMs),
     );
   }
 

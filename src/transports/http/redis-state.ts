@@ -1,13 +1,13 @@
 /**
  * SharedState in Redis (MCP_REDIS_URL), for replicas behind a load balancer: the server-wide,
- * per-session/per-caller and token-check buckets are `rate-limiter-flexible` Redis limiters
- * (fixed windows of `burst` calls per `burst / rps` seconds: the same burst and average rate as
+ * per-session/per-caller, token-check and per-client token-check buckets are
+ * `rate-limiter-flexible` Redis limiters (fixed windows of `burst` calls per `burst / rps` seconds: the same burst and average rate as
  * the in-memory token buckets), and each stateful session's caller binding is a key that expires
  * when the session is idle, with a sorted set per caller for its session count. ioredis pipelines
  * the commands of one tick together, so a tool call costs one round trip.
  *
  * Nothing secret is stored: keys and values hold caller identities (sha256 hex), sha256 hashes of
- * session ids (an id is a bearer credential in stateful mode) and counters. Redis unreachable:
+ * session ids (an id is a bearer credential in stateful mode) and of client addresses, and counters. Redis unreachable:
  * MCP_REDIS_UNAVAILABLE=closed (default) fails closed (503 with Retry-After); `local` answers
  * from this replica's memory (insurance limiters, a MemoryState of its own bindings) and writes
  * its sessions back when Redis answers. One log line per outage either way; ioredis reconnects by
@@ -99,6 +99,7 @@ export class RedisState implements SharedState {
   readonly #global: RateLimiterRedis | undefined;
   readonly #scoped: RateLimiterRedis | undefined;
   readonly #checks: RateLimiterRedis | undefined;
+  readonly #clientChecks: RateLimiterRedis | undefined;
   /** MCP_REDIS_UNAVAILABLE=local: this replica's own bindings, mirrored, answering in outages. */
   readonly #local: MemoryState | undefined;
   /** Sessions bound, touched or unbound here while Redis was unreachable: written on recovery. */
@@ -146,6 +147,7 @@ export class RedisState implements SharedState {
     this.#global = limiter('global', http.rateLimitGlobal);
     this.#scoped = limiter('scoped', http.rateLimitSession);
     this.#checks = limiter('checks', http.rateLimitGlobal);
+    this.#clientChecks = limiter('client-checks', http.rateLimitClientChecks);
   }
 
   #down(error: (Error & { code?: string }) | undefined): void {
@@ -219,9 +221,16 @@ export class RedisState implements SharedState {
     await limiter?.reward(key, 1).catch(() => undefined);
   }
 
-  async spendTokenCheck(): Promise<Refusal | undefined> {
+  async spendTokenCheck(client: string): Promise<Refusal | undefined> {
+    // One after the other: a client over its own limit never spends from the server-wide bucket.
+    const key = hashed(client);
+    const own = await this.#consume(this.#clientChecks, key);
+    if (own && 'error' in own) return unreachable('the token was not checked');
+    if (own) return tokenCheckRefusal(this.#http.rateLimitClientChecks, own.waitMs, 'per-client');
     const outcome = await this.#consume(this.#checks, 'all');
     if (!outcome) return undefined;
+    // Not checked after all: the client's point back.
+    await this.#refund(this.#clientChecks, key);
     if ('error' in outcome) return unreachable('the token was not checked');
     return tokenCheckRefusal(this.#http.rateLimitGlobal, outcome.waitMs);
   }

@@ -50,8 +50,12 @@ export interface SharedState {
    * bucket. `what` says what is refused (`list_mounts was not run`). Undefined when allowed.
    */
   spend(key: string, what: string, scope: Scope): Promise<Refusal | undefined>;
-  /** Spend one token check of a new caller (auth/token/lookup-self). Undefined when allowed. */
-  spendTokenCheck(): Promise<Refusal | undefined>;
+  /**
+   * Spend one token check of a new caller (auth/token/lookup-self) from the bucket of `client`
+   * (its address key, see client-address.ts), then from the server-wide token-check bucket; a
+   * client refused by its own bucket spends nothing server-wide. Undefined when allowed.
+   */
+  spendTokenCheck(client: string): Promise<Refusal | undefined>;
   /** Forget bucket `key` (its session closed). */
   forget(key: string): void;
   /** How many sessions count toward `holder` (hex), on every replica. */
@@ -94,12 +98,20 @@ export function rateLimitRefusal(
   };
 }
 
-/** The refusal text of a token check over its bucket (sized like the server-wide one). */
-export function tokenCheckRefusal(limit: RateLimit | undefined, waitMs: number): Refusal {
+/**
+ * The refusal text of a token check over its bucket: `server-wide` (sized like the server-wide
+ * call bucket) or `per-client` (MCP_RATE_LIMIT_CLIENT_CHECKS, one per client address).
+ */
+export function tokenCheckRefusal(
+  limit: RateLimit | undefined,
+  waitMs: number,
+  which: 'server-wide' | 'per-client' = 'server-wide',
+): Refusal {
   // At least 0.1 s: the advice is printed to a tenth, and "Retry in 0.0 s" says nothing.
   const wait = Math.max(waitMs, MIN_RETRY_MS);
+  const from = which === 'per-client' ? ' from this client address' : '';
   return {
-    message: `rate limit reached: too many new Vault tokens to check (${limit?.rps ?? '?'} checks/s, burst ${limit?.burst ?? '?'}). Retry in ${(wait / 1000).toFixed(1)} s.`,
+    message: `rate limit reached: too many new Vault tokens to check${from} (${limit?.rps ?? '?'} checks/s, burst ${limit?.burst ?? '?'}). Retry in ${(wait / 1000).toFixed(1)} s.`,
     status: 429,
     retryAfterS: Math.ceil(wait / 1000),
   };
