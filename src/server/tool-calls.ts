@@ -19,7 +19,8 @@ import {
   type Tool as ListedTool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { VaultResponseError } from '../client/errors.js';
+import { RequestScope } from '../client/client.js';
+import { VaultCancelledError, VaultResponseError } from '../client/errors.js';
 import { lookupSelf } from '../client/token.js';
 import type { Config } from '../config.js';
 import type { CapabilityCache, ToolVerdict } from './capabilities.js';
@@ -222,7 +223,13 @@ function redactResult(result: CallToolResult, options: RedactOptions): CallToolR
   };
 }
 
-/** Run the handler and render its result as text plus structuredContent (or an isError result). */
+/**
+ * Run the handler and render its result as text plus structuredContent (or an isError result).
+ *
+ * Cancellation: the call's RequestScope refuses and destroys its reads once the client cancels,
+ * and the call is reported cancelled, unless it had already sent a write; then it ran on to its
+ * end (see RequestScope) and its real outcome is returned and logged.
+ */
 async function callTool(
   tool: Tool,
   args: Record<string, unknown>,
@@ -251,10 +258,23 @@ async function callTool(
   };
   const unexpected = (error: unknown): void =>
     context.log.error({ tool: tool.name, err: error }, 'unexpected error in tool');
+  const scope = context.scope;
   try {
-    return await attempt();
+    const result = await attempt();
+    if (context.signal?.aborted)
+      // The client dropped the call (its result is not sent), yet it ran to its end: a write was
+      // under way (see RequestScope), or the cancel came after its last request.
+      context.log.info(
+        { tool: tool.name, changes: scope?.changes, isError: result.isError === true },
+        'tool call finished after it was cancelled',
+      );
+    return result;
   } catch (error) {
-    if (error instanceof CallCancelledError) {
+    if (
+      error instanceof CallCancelledError ||
+      error instanceof VaultCancelledError ||
+      scope?.stopping
+    ) {
       context.log.info(
         { tool: tool.name, ms: Math.round(performance.now() - started) },
         'tool call cancelled',
@@ -415,6 +435,7 @@ export function serveTools(server: Server, deps: ToolServing): void {
     const token = extra._meta?.progressToken;
     const context = callContext(deps.context, {
       signal: extra.signal,
+      scope: new RequestScope(extra.signal),
       ...(deps.admit ? { spend: deps.admit } : {}),
       forgetCapabilities: () => {
         forgot = true;
