@@ -220,9 +220,25 @@ export class RequestScope {
   /** The last 403 Vault answered in this scope (a handler may have wrapped it in its own error). */
   refused: VaultResponseError | undefined;
   #writing = 0;
+  #reads: AbortController | undefined;
 
   constructor(signal?: AbortSignal) {
     this.signal = signal;
+  }
+
+  /**
+   * @internal what the scope's reads are sent with: aborted when `signal` aborts while the scope
+   * is {@link RequestScope.stopping} (one per scope: a fresh signal per request costs ~5 µs).
+   */
+  get readSignal(): AbortSignal | undefined {
+    const outer = this.signal;
+    if (!outer) return undefined;
+    if (!this.#reads) {
+      const reads = new AbortController();
+      this.#reads = reads;
+      outer.addEventListener('abort', () => this.stopping && reads.abort(), { once: true });
+    }
+    return this.#reads.signal;
   }
 
   /** True when the signal is aborted and no write was sent: requests are refused or destroyed. */
@@ -478,20 +494,18 @@ export class VaultClient {
       // The pool enforces its own timeout; an injected fetch gets an abort signal. Not
       // AbortSignal.timeout(): its timer outlives the request, which under load keeps thousands
       // of signals alive; this one is cleared as soon as the body is read.
-      const controller =
-        this.#transport.ownTimeouts && !scope?.signal ? undefined : new AbortController();
-      const timer =
-        controller && !this.#transport.ownTimeouts
-          ? setTimeout(
-              () => controller.abort(new DOMException('request timed out', 'TimeoutError')),
-              this.#transport.timeoutMs,
-            )
-          : undefined;
-      // A write is never aborted (see RequestScope); a read is while the scope is stopping.
-      const cancel = (): void => {
-        if (scope?.stopping) controller?.abort(new DOMException('cancelled', 'AbortError'));
-      };
-      if (!write) scope?.signal?.addEventListener('abort', cancel);
+      const controller = this.#transport.ownTimeouts ? undefined : new AbortController();
+      const timer = controller
+        ? setTimeout(
+            () => controller.abort(new DOMException('request timed out', 'TimeoutError')),
+            this.#transport.timeoutMs,
+          )
+        : undefined;
+      // A write is never aborted (see RequestScope); a read is once the scope stops.
+      const reads = write ? undefined : scope?.readSignal;
+      const cancel = (): void => controller?.abort(new DOMException('cancelled', 'AbortError'));
+      if (controller) reads?.addEventListener('abort', cancel);
+      const signal = controller?.signal ?? reads;
       if (write) scope?.writing();
       let applied = true;
       try {
@@ -501,7 +515,7 @@ export class VaultClient {
           {
             ...(init as object),
             ...(headers ? { headers } : {}),
-            ...(controller ? { signal: controller.signal } : {}),
+            ...(signal ? { signal } : {}),
           } as never,
         );
         applied = outcome.response.ok;
@@ -517,7 +531,7 @@ export class VaultClient {
         throw translated;
       } finally {
         clearTimeout(timer);
-        scope?.signal?.removeEventListener('abort', cancel);
+        reads?.removeEventListener('abort', cancel);
         if (write) scope?.writing({ line: `${shownMethod} /v1/${concrete}`, applied });
       }
       const { response } = outcome;
