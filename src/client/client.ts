@@ -13,6 +13,7 @@ import createClient, {
 import { createPool, RefusedAnswerError, VaultRequest } from './http.js';
 import type { paths } from '../../generated/vault-api.js';
 import {
+  VaultCancelledError,
   VaultConfigError,
   VaultConnectionError,
   VaultError,
@@ -195,6 +196,64 @@ function otherScheme(address: string): string {
   return `${tls ? 'http' : 'https'}://${url.hostname}:${port}${path}`;
 }
 
+/**
+ * What the requests of one unit of work (a tool call) share through {@link VaultClient.withScope}
+ * copies: a signal that cancels them, and a record of those that may have changed Vault.
+ *
+ * Only reads are cancelled. Once the scope has sent a write (POST, PATCH, DELETE), the signal is
+ * ignored for the rest of its requests: a write in flight may be applied whatever the client
+ * does, and a multi-step write stopped half-way (a key generated, its certificate never
+ * imported) would be left half done, without the clean-up its own failure path runs.
+ */
+export class RequestScope {
+  /** Aborting it cancels the scope's reads: see {@link RequestScope.stopping}. */
+  readonly signal: AbortSignal | undefined;
+  /**
+   * `POST /v1/<path>`-style lines, in order, of the writes that may have changed Vault: answered
+   * 2xx, or not answered at all (a timeout or a cut connection). A write Vault refused with an
+   * error status is not listed.
+   */
+  readonly changes: string[] = [];
+  /** The last 403 Vault answered in this scope (a handler may have wrapped it in its own error). */
+  refused: VaultResponseError | undefined;
+  #writing = 0;
+  #reads: AbortController | undefined;
+
+  constructor(signal?: AbortSignal) {
+    this.signal = signal;
+  }
+
+  /**
+   * @internal what the scope's reads are sent with: aborted when `signal` aborts while the scope
+   * is {@link RequestScope.stopping} (one per scope: a fresh signal per request costs ~5 µs).
+   */
+  get readSignal(): AbortSignal | undefined {
+    const outer = this.signal;
+    if (!outer) return undefined;
+    if (!this.#reads) {
+      const reads = new AbortController();
+      this.#reads = reads;
+      outer.addEventListener('abort', () => this.stopping && reads.abort(), { once: true });
+    }
+    return this.#reads.signal;
+  }
+
+  /** True when the signal is aborted and no write was sent: requests are refused or destroyed. */
+  get stopping(): boolean {
+    return Boolean(this.signal?.aborted) && this.#writing === 0 && this.changes.length === 0;
+  }
+
+  /** @internal the client's bookkeeping of a write from sending it (`outcome` undefined) to its end. */
+  writing(outcome?: { line: string; applied: boolean }): void {
+    if (!outcome) {
+      this.#writing++;
+      return;
+    }
+    this.#writing--;
+    if (outcome.applied) this.changes.push(outcome.line);
+  }
+}
+
 /** Shared by a client and every `withToken`/`withNamespace` copy: one connection pool. */
 interface Transport {
   readonly address: string;
@@ -263,6 +322,7 @@ export class VaultClient {
   /** Built on the first redact(): most clients of an HTTP request never need it. */
   #scrubber: ((text: string, replacement: string) => string) | undefined;
   readonly #namespace: string | undefined;
+  readonly #scope: RequestScope | undefined;
   readonly #fetchClient: Client<Paths>;
 
   /**
@@ -270,11 +330,17 @@ export class VaultClient {
    * @throws VaultConfigError when the token holds a character an HTTP header cannot carry (the
    *   message never contains the token).
    */
-  constructor(transport: Transport, token: string | undefined, namespace: string | undefined) {
+  constructor(
+    transport: Transport,
+    token: string | undefined,
+    namespace: string | undefined,
+    scope?: RequestScope,
+  ) {
     const problem = token ? tokenProblem(token, 'the Vault token') : undefined;
     if (problem) throw new VaultConfigError(problem);
     this.#transport = transport;
     this.#token = token;
+    this.#scope = scope;
     this.#namespace = namespace?.replace(/^\/+|\/+$/g, '') || undefined;
     const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
     if (token) headers['X-Vault-Token'] = token;
@@ -322,12 +388,22 @@ export class VaultClient {
    * @throws VaultConfigError when the token holds a character an HTTP header cannot carry.
    */
   withToken(token: string | undefined): VaultClient {
-    return new VaultClient(this.#transport, token, this.#namespace);
+    return new VaultClient(this.#transport, token, this.#namespace, this.#scope);
   }
 
   /** The same connection pool and token in another namespace. */
   withNamespace(namespace: string | undefined): VaultClient {
-    return new VaultClient(this.#transport, this.#token, namespace);
+    return new VaultClient(this.#transport, this.#token, namespace, this.#scope);
+  }
+
+  /**
+   * The same pool, token and namespace, its requests (and those of its copies) in `scope`: while
+   * {@link RequestScope.stopping}, a request is not sent and rejects with VaultCancelledError, and
+   * a read in flight is destroyed with it (its connection closed, not reused); writes are listed
+   * in `scope.changes`.
+   */
+  withScope(scope: RequestScope): VaultClient {
+    return new VaultClient(this.#transport, this.#token, this.#namespace, scope);
   }
 
   /** `GET /v1/<path>`, typed by the generated document. */
@@ -417,7 +493,10 @@ export class VaultClient {
         ? { ...init.headers, 'Content-Type': 'application/merge-patch+json' }
         : init.headers;
     const retries = method === 'get' && !noRetry ? this.#transport.maxRetries : 0;
+    const scope = this.#scope;
+    const write = method !== 'get';
     for (let attempt = 0; ; attempt++) {
+      if (scope?.stopping) throw new VaultCancelledError(shownMethod, concrete);
       let outcome: { data?: unknown; error?: unknown; response: Response };
       // The pool enforces its own timeout; an injected fetch gets an abort signal. Not
       // AbortSignal.timeout(): its timer outlives the request, which under load keeps thousands
@@ -429,6 +508,13 @@ export class VaultClient {
             this.#transport.timeoutMs,
           )
         : undefined;
+      // A write is never aborted (see RequestScope); a read is once the scope stops.
+      const reads = write ? undefined : scope?.readSignal;
+      const cancel = (): void => controller?.abort(new DOMException('cancelled', 'AbortError'));
+      if (controller) reads?.addEventListener('abort', cancel);
+      const signal = controller?.signal ?? reads;
+      if (write) scope?.writing();
+      let applied = true;
       try {
         outcome = await this.#fetchClient.request(
           method as 'get',
@@ -437,11 +523,15 @@ export class VaultClient {
             ...(init as object),
             pathSerializer,
             ...(headers ? { headers } : {}),
-            ...(controller ? { signal: controller.signal } : {}),
+            ...(signal ? { signal } : {}),
           } as never,
         );
+        applied = outcome.response.ok;
       } catch (error) {
+        if (scope?.stopping) throw new VaultCancelledError(shownMethod, concrete);
         const translated = this.#translate(error, shownMethod, concrete);
+        // Refused before it was sent: nothing can have changed.
+        if (translated instanceof VaultInputError) applied = false;
         if (translated instanceof VaultConnectionError && attempt < retries) {
           await backoff(attempt);
           continue;
@@ -449,6 +539,8 @@ export class VaultClient {
         throw translated;
       } finally {
         clearTimeout(timer);
+        reads?.removeEventListener('abort', cancel);
+        if (write) scope?.writing({ line: `${shownMethod} /v1/${concrete}`, applied });
       }
       const { response } = outcome;
       if (response.ok) {
@@ -496,6 +588,7 @@ export class VaultClient {
         responseData: body.data,
         warnings: Array.isArray(body.warnings) ? body.warnings.map(String) : [],
       });
+      if (error.status === 403 && scope) scope.refused = error;
       if (attempt < retries && RETRYABLE_STATUS.has(response.status) && !error.sealed) {
         await backoff(attempt);
         continue;

@@ -109,6 +109,18 @@ export class VaultTimeoutError extends VaultError {
 }
 
 /**
+ * The caller aborted the request's signal (see RequestScope): it was not sent, or its connection
+ * was closed before the whole answer arrived. A read only; the client never aborts a write.
+ */
+export class VaultCancelledError extends VaultError {
+  override name = 'VaultCancelledError';
+
+  constructor(method: string, path: string) {
+    super(`${method} /v1/${path} was cancelled by the caller before Vault answered`);
+  }
+}
+
+/**
  * Vault answered, but with an answer the client does not take: a body that is not JSON where JSON
  * was expected (code `ERR_NOT_JSON`), a body over 64 MiB (`ERR_BODY_TOO_LARGE`), a redirect it
  * does not follow (`ERR_REDIRECT_REFUSED`). The address is probably not Vault itself (a proxy, a

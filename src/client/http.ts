@@ -26,6 +26,8 @@ export class VaultRequest {
   readonly method: string;
   readonly headers: Headers;
   readonly body: string | undefined;
+  /** Aborting it destroys the request (see {@link createPool}). */
+  readonly signal: AbortSignal | undefined;
 
   constructor(
     url: string,
@@ -33,9 +35,11 @@ export class VaultRequest {
       method?: string;
       headers?: ConstructorParameters<typeof Headers>[0];
       body?: unknown;
+      signal?: AbortSignal | null;
     } = {},
   ) {
     this.url = url;
+    this.signal = init.signal ?? undefined;
     this.method = (init.method ?? 'GET').toUpperCase();
     // openapi-fetch passes the Headers it built: read as they are, not copied.
     this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
@@ -161,7 +165,10 @@ interface Hop {
  * not http(s) or goes from https to http (Vault's client refuses that downgrade too).
  * A body over {@link MAX_BODY_BYTES} (by `content-length` or as it arrives) destroys the socket
  * and rejects with a RefusedAnswerError (ERR_BODY_TOO_LARGE). A request not answered in full
- * within `timeoutMs` rejects with an error named `TimeoutError`. `close()` destroys every socket.
+ * within `timeoutMs` rejects with an error named `TimeoutError`. A request whose `signal` aborts
+ * before the whole answer arrived rejects with an error named `AbortError`, and its socket is
+ * destroyed, never returned to the pool half-read; one aborted before it is sent is not sent.
+ * `close()` destroys every socket.
  */
 export function createPool(options: PoolOptions): {
   fetch: (request: Request) => Promise<Response>;
@@ -196,7 +203,12 @@ export function createPool(options: PoolOptions): {
     };
     const deadline = Date.now() + options.timeoutMs;
     for (let redirects = 0; ; redirects++) {
-      const response = await send(hop, await connectorFor(hop.url), options.timeoutMs, deadline);
+      const response = await send(
+        hop,
+        await connectorFor(hop.url),
+        { timeoutMs: options.timeoutMs, deadline },
+        request.signal,
+      );
       const location = REDIRECT_STATUS.has(response.status)
         ? response.headers.get('location')
         : null;
@@ -267,18 +279,27 @@ function tooLarge(): RefusedAnswerError {
   );
 }
 
+/** The error an aborted request rejects with (the name `fetch` uses). */
+function aborted(): Error {
+  return Object.assign(new Error('the request was aborted'), { name: 'AbortError' });
+}
+
 /**
  * One request and its answer. Resolves when the headers arrive; the body keeps arriving into the
- * response. At `deadline` (epoch milliseconds) the request, or the body still arriving, is
- * destroyed with an error named `TimeoutError` that states `timeoutMs`. Nothing is re-sent here
- * (the client retries idempotent reads itself).
+ * response. At `limits.deadline` (epoch milliseconds) the request, or the body still arriving, is
+ * destroyed with an error named `TimeoutError` that states `limits.timeoutMs`; when `signal`
+ * aborts first, with an error named `AbortError` (one aborted already is not sent). Destroying
+ * the request destroys its socket: it never goes back to the pool half-read. Nothing is re-sent
+ * here (the client retries idempotent reads itself).
  */
 function send(
   hop: Hop,
   connector: Connector,
-  timeoutMs: number,
-  deadline: number,
+  limits: { timeoutMs: number; deadline: number },
+  signal: AbortSignal | undefined,
 ): Promise<VaultResponse> {
+  if (signal?.aborted) return Promise.reject(aborted());
+  const { timeoutMs, deadline } = limits;
   return new Promise((resolve, reject) => {
     let response: IncomingMessage | undefined;
     const req = connector.request(hop.url, {
@@ -286,11 +307,17 @@ function send(
       headers: hop.headers,
       agent: connector.agent,
     });
-    const fail = (error: Error): void => {
+    const done = (): void => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (error: Error): void => {
+      done();
       response?.destroy(error);
       req.destroy(error);
     };
+    const onAbort = (): void => fail(aborted());
+    signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(
       () =>
         fail(
@@ -301,7 +328,7 @@ function send(
       Math.max(0, deadline - Date.now()),
     );
     req.on('error', (error) => {
-      clearTimeout(timer);
+      done();
       if (!response) reject(error); // after the headers, the body's promise reports it
     });
     req.on('response', (res: IncomingMessage) => {
@@ -314,10 +341,7 @@ function send(
         return;
       }
       const body = readBody(res, fail);
-      body.then(
-        () => clearTimeout(timer),
-        () => clearTimeout(timer),
-      );
+      body.then(done, done);
       resolve(new VaultResponse(res.statusCode ?? 0, res.headers, body));
     });
     req.end(hop.body);
@@ -325,7 +349,7 @@ function send(
 }
 
 /**
- * The whole body of `res`; a timeout, a closed connection mid-body or a body over
+ * The whole body of `res`; a timeout, an abort, a closed connection mid-body or a body over
  * {@link MAX_BODY_BYTES} (then `fail` destroys the request with it) rejects.
  */
 function readBody(res: IncomingMessage, fail: (error: Error) => void): Promise<Buffer> {
@@ -344,7 +368,9 @@ function readBody(res: IncomingMessage, fail: (error: Error) => void): Promise<B
     );
     res.on('error', (error: Error & { code?: string }) => {
       reject(
-        error.name === 'TimeoutError' || error instanceof RefusedAnswerError
+        error.name === 'TimeoutError' ||
+          error.name === 'AbortError' ||
+          error instanceof RefusedAnswerError
           ? error
           : new HttpLayerError(
               error.code ?? 'ECONNRESET',

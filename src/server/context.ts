@@ -1,6 +1,6 @@
 /** What every tool handler gets: the caller's Vault client, configuration, caches and logger. */
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { VaultClient } from '../client/client.js';
+import type { RequestScope, VaultClient } from '../client/client.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ToolVerdict } from './capabilities.js';
@@ -29,6 +29,12 @@ export interface ToolContext {
   /** Aborted when the client cancels the call (`notifications/cancelled`): stop before the next Vault call. */
   signal?: AbortSignal;
   /**
+   * The call's requests (set with `signal` by the server): `vault` sends in it, so a cancel
+   * destroys the reads in flight and refuses the next ones, and `scope.changes` says which
+   * writes of the call may have changed Vault (see tool-calls.ts, the retry after a re-login).
+   */
+  readonly scope?: RequestScope;
+  /**
    * HTTP mode: spend one more point of the caller's rate buckets, for a call that makes many Vault
    * requests (audit_secrets). `what` completes "rate limit reached: <what> was not run". Resolves
    * with the refusal text when a bucket is empty, undefined when the point was spent. Absent over
@@ -39,10 +45,27 @@ export interface ToolContext {
 
 /**
  * A view of `base` for one call with `extras` set (signal, progress, a reveal-on config); the
- * prototype keeps `vault` the base's live getter (renewal replaces the client).
+ * prototype keeps `vault` the base's live getter (renewal replaces the client). With
+ * `extras.scope`, `vault` is the base's current client in that scope (one copy per client).
  */
 export function callContext(base: ToolContext, extras: Partial<ToolContext>): ToolContext {
-  return Object.assign(Object.create(base) as ToolContext, extras);
+  const view = Object.assign(Object.create(base) as ToolContext, extras);
+  const scope = extras.scope;
+  if (scope) {
+    let from: VaultClient | undefined;
+    let scoped: VaultClient | undefined;
+    Object.defineProperty(view, 'vault', {
+      get: (): VaultClient => {
+        const current = base.vault;
+        if (current !== from || !scoped) {
+          from = current;
+          scoped = current.withScope(scope);
+        }
+        return scoped;
+      },
+    });
+  }
+  return view;
 }
 
 /** Thrown by a handler that stopped because its call was cancelled. */

@@ -19,7 +19,8 @@ import {
   type Tool as ListedTool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { VaultResponseError } from '../client/errors.js';
+import { RequestScope } from '../client/client.js';
+import { VaultCancelledError, VaultResponseError } from '../client/errors.js';
 import { lookupSelf } from '../client/token.js';
 import type { Config } from '../config.js';
 import type { CapabilityCache, ToolVerdict } from './capabilities.js';
@@ -71,13 +72,19 @@ export const TOKEN_REFUSED =
  * After a call failed with `error`: TOKEN_REFUSED when it was a 403 and a token that could look
  * itself up before cannot any more (one `GET /v1/auth/token/lookup-self`), undefined otherwise (a
  * policy denial, another failure, no token, a token never seen to look itself up, or Vault not
- * answering the look-up). Never throws.
+ * answering the look-up). A call that changed Vault before it failed is judged by its last 403
+ * even when the handler wrapped it (create_pki_issuer names what its clean-up could not remove);
+ * other wrapped 403s (an unknown mount) cost no look-up. Never throws.
  */
 async function tokenRefusedMessage(
-  error: unknown,
+  thrown: unknown,
   context: ToolContext,
   tokens: TokenState | undefined,
 ): Promise<string | undefined> {
+  const error =
+    !(thrown instanceof VaultResponseError) && context.scope?.changes.length
+      ? context.scope.refused
+      : thrown;
   if (!(error instanceof VaultResponseError) || error.status !== 403) return undefined;
   if (!context.vault.info.hasToken || !tokens?.selfLookupWorks) return undefined;
   if (error.path === 'auth/token/lookup-self') return TOKEN_REFUSED;
@@ -222,7 +229,28 @@ function redactResult(result: CallToolResult, options: RedactOptions): CallToolR
   };
 }
 
-/** Run the handler and render its result as text plus structuredContent (or an isError result). */
+/**
+ * What a failed call that changed Vault says instead of being run again after a re-login: the
+ * writes that may have been applied (`changes`, `POST /v1/<path>` lines) and what to do.
+ */
+function notRetriedMessage(tool: string, changes: readonly string[]): string {
+  return `Note: Vault stopped accepting the token during this call (it expired or was revoked). vault-mcp has logged in again but did not run ${tool} again: it had already sent ${changes.length === 1 ? 'a request' : `${changes.length} requests`} that may have changed Vault (${changes.join(', ')}). Check what ${changes.length === 1 ? 'it' : 'they'} left (list or read those paths) before calling ${tool} again.`;
+}
+
+/**
+ * Run the handler and render its result as text plus structuredContent (or an isError result).
+ *
+ * Cancellation: the call's RequestScope refuses and destroys its reads once the client cancels,
+ * and the call is reported cancelled, unless it had already sent a write; then it ran on to its
+ * end (see RequestScope) and its real outcome is returned and logged.
+ *
+ * Expired or refused token: when a login method is configured, vault-mcp logs in again, and runs
+ * the call once more only if none of its writes may have changed Vault (`scope.changes` empty:
+ * a read, or a write refused before anything was applied). Running a multi-step write again
+ * would repeat the steps that succeeded: create_pki_issuer would make a second intermediate key
+ * and issuer beside the first one's leftovers (its clean-up runs with the refused token too).
+ * Such a call returns its error with {@link notRetriedMessage}: what was sent, what to check.
+ */
 async function callTool(
   tool: Tool,
   args: Record<string, unknown>,
@@ -251,10 +279,23 @@ async function callTool(
   };
   const unexpected = (error: unknown): void =>
     context.log.error({ tool: tool.name, err: error }, 'unexpected error in tool');
+  const scope = context.scope;
   try {
-    return await attempt();
+    const result = await attempt();
+    if (context.signal?.aborted)
+      // The client dropped the call (its result is not sent), yet it ran to its end: a write was
+      // under way (see RequestScope), or the cancel came after its last request.
+      context.log.info(
+        { tool: tool.name, changes: scope?.changes, isError: result.isError === true },
+        'tool call finished after it was cancelled',
+      );
+    return result;
   } catch (error) {
-    if (error instanceof CallCancelledError) {
+    if (
+      error instanceof CallCancelledError ||
+      error instanceof VaultCancelledError ||
+      scope?.stopping
+    ) {
       context.log.info(
         { tool: tool.name, ms: Math.round(performance.now() - started) },
         'tool call cancelled',
@@ -268,11 +309,15 @@ async function callTool(
       expired = await tokenRefusedMessage(error, context, tokens);
       if (expired) tokens?.refused?.();
     }
+    let notRetried: string | undefined;
     if (expired && tokens?.canLogin) {
-      // The token ran out (a laptop asleep past the renewal, say): log in again and retry once.
+      // The token ran out (a laptop asleep past the renewal, say): log in again and retry once,
+      // unless the call may have changed Vault already (see above).
+      const changes = [...(scope?.changes ?? [])];
       try {
         await tokens.relogin();
-        return await attempt();
+        if (changes.length === 0) return await attempt();
+        notRetried = notRetriedMessage(tool.name, changes);
       } catch (retryError) {
         expired = tokens.expiredMessage();
         if (!expired) return errorResult(retryError, context.vault.info, unexpected);
@@ -289,7 +334,7 @@ async function callTool(
     );
     if (expired) {
       const first = outcome.content[0];
-      if (first?.type === 'text') first.text = `${first.text} Note: ${expired}.`;
+      if (first?.type === 'text') first.text = `${first.text} ${notRetried ?? `Note: ${expired}.`}`;
     }
     return outcome;
   }
@@ -415,6 +460,7 @@ export function serveTools(server: Server, deps: ToolServing): void {
     const token = extra._meta?.progressToken;
     const context = callContext(deps.context, {
       signal: extra.signal,
+      scope: new RequestScope(extra.signal),
       ...(deps.admit ? { spend: deps.admit } : {}),
       forgetCapabilities: () => {
         forgot = true;

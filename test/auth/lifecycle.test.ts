@@ -12,7 +12,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cliPath } from '../../scripts/lib/openbao.js';
 import { loadConfig } from '../../src/config.js';
 import { connect } from '../support/mcp.js';
-import { adminRequest, devServer, mountEngine, unique } from '../support/vault.js';
+import {
+  adminRequest,
+  appRoleCredentials,
+  devServer,
+  mountEngine,
+  unique,
+} from '../support/vault.js';
 import { eventually, sleep } from '../support/wait.js';
 
 const run = promisify(execFile);
@@ -67,21 +73,6 @@ describe('a static token', () => {
     await mcp.close();
   }, 60_000);
 });
-
-/** The role id and a new secret id of role `mcp` on AppRole mount `approle`. */
-async function appRoleCredentials(approle: string): Promise<{ roleId: string; secretId: string }> {
-  const roleId = (
-    (await adminRequest('GET', `auth/${approle}/role/mcp/role-id`)) as {
-      data: { role_id: string };
-    }
-  ).data.role_id;
-  const secretId = (
-    (await adminRequest('POST', `auth/${approle}/role/mcp/secret-id`, {})) as {
-      data: { secret_id: string };
-    }
-  ).data.secret_id;
-  return { roleId, secretId };
-}
 
 describe('AppRole login', () => {
   it('logs in, and logs in again when the token reaches its max TTL', async () => {

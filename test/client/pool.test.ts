@@ -13,6 +13,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, type DevServer } from '../../scripts/lib/openbao.js';
 import {
   createVaultClient,
+  RequestScope,
+  VaultCancelledError,
   VaultConnectionError,
   VaultProtocolError,
   VaultTimeoutError,
@@ -223,6 +225,84 @@ describe('answers cut short', () => {
     expect((error as Error).message).toBe(
       `Vault at ${origin} did not answer GET /v1/sys/mounts within 0.2 s`,
     );
+  });
+});
+
+describe('a RequestScope whose signal aborts', () => {
+  it('destroys the read in flight mid-body (its socket closed, never reused) and sends no more', async () => {
+    const vault = devServer();
+    const sockets: Socket[] = [];
+    const seen: string[] = [];
+    let stalled: (() => void) | undefined;
+    const stall = new Promise<void>((r) => (stalled = r));
+    const { origin, server } = await serve((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (!req.url?.startsWith('/v1/sys/mounts')) return forward(req, res, new URL(vault.address));
+      // Headers and the first bytes of a body, then nothing: a Vault stuck mid-answer.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"data":', () => stalled?.());
+    });
+    server.on('connection', (socket: Socket) => sockets.push(socket));
+    // A timeout far beyond the test's: only the abort can end the request.
+    const client = createVaultClient({ address: origin, token: vault.token, timeoutMs: 600_000 });
+    await client.GET('/sys/internal/ui/mounts');
+    expect(sockets).toHaveLength(1);
+    const controller = new AbortController();
+    const scoped = client.withScope(new RequestScope(controller.signal));
+    const read = scoped.GET('/sys/mounts').catch((e: unknown) => e);
+    await stall;
+    const closed = new Promise<void>((r) => sockets[0]?.once('close', () => r()));
+    controller.abort();
+    const error = await read;
+    expect(error).toBeInstanceOf(VaultCancelledError);
+    expect((error as Error).message).toBe(
+      'GET /v1/sys/mounts was cancelled by the caller before Vault answered',
+    );
+    await closed;
+    // The next request of the scope is not sent; the unscoped client gets a new connection.
+    const next = await scoped.GET('/sys/internal/ui/mounts').catch((e: unknown) => e);
+    expect((next as Error).message).toBe(
+      'GET /v1/sys/internal/ui/mounts was cancelled by the caller before Vault answered',
+    );
+    await client.GET('/sys/internal/ui/mounts');
+    expect(seen).toEqual([
+      'GET /v1/sys/internal/ui/mounts',
+      'GET /v1/sys/mounts',
+      'GET /v1/sys/internal/ui/mounts',
+    ]);
+    expect(sockets).toHaveLength(2);
+    await client.close();
+  });
+
+  it('never aborts a write: it runs to its answer and is listed in the scope’s changes', async () => {
+    const vault = devServer();
+    let release: (() => void) | undefined;
+    let arrived: (() => void) | undefined;
+    const sent = new Promise<void>((r) => (arrived = r));
+    const { origin } = await serve((req, res) => {
+      if (req.method !== 'POST') return forward(req, res, new URL(vault.address));
+      release = () => forward(req, res, new URL(vault.address));
+      arrived?.();
+    });
+    const client = createVaultClient({ address: origin, token: vault.token, timeoutMs: 600_000 });
+    const controller = new AbortController();
+    const scope = new RequestScope(controller.signal);
+    const policy = unique('scoped');
+    const write = client.withScope(scope).request('post', '/sys/policies/acl/{name}', {
+      path: { name: policy },
+      body: { policy: 'path "x" { capabilities = ["read"] }' },
+    });
+    await sent;
+    controller.abort();
+    release?.();
+    expect((await write).status).toBe(204);
+    expect(scope.changes).toEqual([`POST /v1/sys/policies/acl/${policy}`]);
+    // Once a write was sent, the scope's reads are not cancelled either (the call runs on).
+    expect(scope.stopping).toBe(false);
+    await client.withScope(scope).request('get', '/sys/policies/acl/{name}', {
+      path: { name: policy },
+    });
+    await client.close();
   });
 });
 

@@ -11,6 +11,7 @@ import { TokenManager } from '../../src/auth/token-manager.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { candidateTools, createMcpServer, knownToolNames } from '../../src/server/server.js';
+import type { TokenState } from '../../src/server/tool-calls.js';
 import { devServer } from './vault.js';
 
 export interface McpHarness {
@@ -35,7 +36,8 @@ export function textOf(result: CallToolResult): string {
 /**
  * A connected client; `env` adds/overrides settings (VAULT_TOKEN defaults to the root token).
  * `capabilities` are the client's (e.g. `{ elicitation: {} }`), and `setup` installs its handlers
- * (e.g. the elicitation handler) before it connects.
+ * (e.g. the elicitation handler) before it connects. `tokens` gives the server another view of
+ * the token manager (a test's stand-in for its clock, say).
  */
 export async function connect(
   env: Record<string, string> = {},
@@ -43,6 +45,7 @@ export async function connect(
     fetch?: (r: Request) => Promise<Response>;
     capabilities?: ClientCapabilities;
     setup?: (client: Client) => void;
+    tokens?: (manager: TokenManager) => TokenState;
   } = {},
 ): Promise<McpHarness> {
   const { address, token } = devServer();
@@ -68,7 +71,7 @@ export async function connect(
   const { server } = createMcpServer({
     config,
     vault: () => tokens.client(),
-    tokens,
+    tokens: options.tokens ? options.tokens(tokens) : tokens,
     ready,
     log,
     candidates: await candidateTools(config),

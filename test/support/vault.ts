@@ -68,3 +68,20 @@ export function countingFetch(): {
     },
   };
 }
+
+/** The role id and a new secret id of role `mcp` on AppRole mount `approle`. */
+export async function appRoleCredentials(
+  approle: string,
+): Promise<{ roleId: string; secretId: string }> {
+  const roleId = (
+    (await adminRequest('GET', `auth/${approle}/role/mcp/role-id`)) as {
+      data: { role_id: string };
+    }
+  ).data.role_id;
+  const secretId = (
+    (await adminRequest('POST', `auth/${approle}/role/mcp/secret-id`, {})) as {
+      data: { secret_id: string };
+    }
+  ).data.secret_id;
+  return { roleId, secretId };
+}
