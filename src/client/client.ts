@@ -254,6 +254,39 @@ export class RequestScope {
   }
 }
 
+/** What a client and its {@link VaultClient.withScope} copies share: same token and namespace. */
+interface ClientCore {
+  readonly fetchClient: Client<Paths>;
+  /** Built on the first redact(): most clients of an HTTP request never need it. */
+  scrubber?: (text: string, replacement: string) => string;
+}
+
+/**
+ * The openapi-fetch client for `token` in `namespace` (already without surrounding slashes).
+ * @throws VaultConfigError when the token holds a character an HTTP header cannot carry (the
+ *   message never contains the token).
+ */
+function newCore(
+  transport: Transport,
+  token: string | undefined,
+  namespace: string | undefined,
+): ClientCore {
+  const problem = token ? tokenProblem(token, 'the Vault token') : undefined;
+  if (problem) throw new VaultConfigError(problem);
+  const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
+  if (token) headers['X-Vault-Token'] = token;
+  if (namespace) headers['X-Vault-Namespace'] = namespace;
+  return {
+    fetchClient: createClient<Paths>({
+      baseUrl: `${transport.address}/v1`,
+      fetch: transport.fetch,
+      ...(transport.requestClass ? { Request: transport.requestClass } : {}),
+      pathSerializer: serializeVaultPath,
+      headers,
+    }),
+  };
+}
+
 /** Shared by a client and every `withToken`/`withNamespace` copy: one connection pool. */
 interface Transport {
   readonly address: string;
@@ -319,11 +352,10 @@ function createTransport(options: VaultClientOptions): Transport {
 export class VaultClient {
   readonly #transport: Transport;
   readonly #token: string | undefined;
-  /** Built on the first redact(): most clients of an HTTP request never need it. */
-  #scrubber: ((text: string, replacement: string) => string) | undefined;
   readonly #namespace: string | undefined;
   readonly #scope: RequestScope | undefined;
-  readonly #fetchClient: Client<Paths>;
+  /** Shared with {@link VaultClient.withScope} copies: same token, same namespace. */
+  readonly #core: ClientCore;
 
   /**
    * @internal use {@link createVaultClient}.
@@ -335,23 +367,13 @@ export class VaultClient {
     token: string | undefined,
     namespace: string | undefined,
     scope?: RequestScope,
+    core?: ClientCore,
   ) {
-    const problem = token ? tokenProblem(token, 'the Vault token') : undefined;
-    if (problem) throw new VaultConfigError(problem);
     this.#transport = transport;
     this.#token = token;
     this.#scope = scope;
     this.#namespace = namespace?.replace(/^\/+|\/+$/g, '') || undefined;
-    const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
-    if (token) headers['X-Vault-Token'] = token;
-    if (this.#namespace) headers['X-Vault-Namespace'] = this.#namespace;
-    this.#fetchClient = createClient<Paths>({
-      baseUrl: `${transport.address}/v1`,
-      fetch: transport.fetch,
-      ...(transport.requestClass ? { Request: transport.requestClass } : {}),
-      pathSerializer: serializeVaultPath,
-      headers,
-    });
+    this.#core = core ?? newCore(transport, token, this.#namespace);
   }
 
   /** Address, namespace and whether a token is set; never the token itself. */
@@ -374,8 +396,8 @@ export class VaultClient {
   redact(text: string, replacement = '<token withheld>'): string {
     const token = this.#token;
     if (!token) return text;
-    this.#scrubber ??= tokenScrubber(token);
-    return this.#scrubber(text, replacement);
+    this.#core.scrubber ??= tokenScrubber(token);
+    return this.#core.scrubber(text, replacement);
   }
 
   /** True when the token is too short for {@link VaultClient.redact} to find it inside text. */
@@ -403,7 +425,9 @@ export class VaultClient {
    * in `scope.changes`.
    */
   withScope(scope: RequestScope): VaultClient {
-    return new VaultClient(this.#transport, this.#token, this.#namespace, scope);
+    // One copy per tool call: the openapi-fetch client and the token scrubber (~0.1 ms to build
+    // for a token) are the original's.
+    return new VaultClient(this.#transport, this.#token, this.#namespace, scope, this.#core);
   }
 
   /** `GET /v1/<path>`, typed by the generated document. */
@@ -516,7 +540,7 @@ export class VaultClient {
       if (write) scope?.writing();
       let applied = true;
       try {
-        outcome = await this.#fetchClient.request(
+        outcome = await this.#core.fetchClient.request(
           method as 'get',
           template as PathsFor<'get'>,
           {

@@ -38,7 +38,26 @@ export async function mountEngine(
       ? { type: 'pki', config: { max_lease_ttl: '87600h' } }
       : { type: 'kv', options: { version: type === 'kv-v2' ? '2' : '1' } };
   await adminRequest('POST', `sys/mounts/${path}`, body);
+  if (type === 'kv-v2') await kvV2Ready(path);
   return path;
+}
+
+/**
+ * Wait until a new KV v2 mount serves: right after the mount its backend upgrades itself and
+ * answers every request 400 "Upgrading from non-versioned to versioned data" for a moment, which
+ * on a busy machine outlasts the next request of a test. Generous: up to 60 s.
+ */
+async function kvV2Ready(path: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await adminRequest('GET', `${path}/config`);
+      return;
+    } catch (error) {
+      if (!/Upgrading from non-versioned to versioned data/.test(String(error)) || attempt >= 600)
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 /** Write an ACL policy and create a token with it (default policy attached, 1 h TTL). */
