@@ -402,7 +402,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: { syntax: '--rate-limit-client-checks <rps:burst>' },
     default: '1:5',
     description:
-      "Checks of new Vault tokens (one auth/token/lookup-self each) per second and burst per client address (an IPv6 client: per /64), or off. Spent before the server-wide token-check bucket (sized like MCP_RATE_LIMIT_GLOBAL), so an address sending made-up tokens is refused (429) without locking other callers out; a caller once accepted is re-checked without either. Behind a reverse proxy, name it in MCP_TRUSTED_PROXIES, or every client counts as the proxy's address",
+      "Checks of new Vault tokens (one auth/token/lookup-self each) per second and burst per client address (an IPv6 client: per /64), or off. Spent before the server-wide token-check bucket (sized like MCP_RATE_LIMIT_GLOBAL), so one address sending made-up tokens is refused (429) without locking other callers out (many addresses at once can still empty the server-wide one for new callers); a caller once accepted is re-checked without either. Behind a reverse proxy, name it in MCP_TRUSTED_PROXIES, or every client counts as the proxy's address",
     group: 'HTTP mode',
   },
   {
@@ -410,7 +410,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: { syntax: '--trusted-proxies <list>' },
     default: '(none)',
     description:
-      "Comma list of the reverse proxies (addresses, CIDR ranges, or loopback, linklocal, uniquelocal) whose X-Forwarded-For names the client, for MCP_RATE_LIMIT_CLIENT_CHECKS; unset, the connection's peer address is the client and X-Forwarded-For is ignored (a client could forge it)",
+      "Comma list of the reverse proxies (addresses, CIDR ranges, or loopback, linklocal, uniquelocal) whose X-Forwarded-For names the client, for MCP_RATE_LIMIT_CLIENT_CHECKS; unset, the connection's peer address is the client and X-Forwarded-For is ignored (a client could forge it). Name the proxies' own addresses only: every peer in a trusted range may name any client",
     group: 'HTTP mode',
   },
   {

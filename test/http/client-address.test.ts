@@ -10,7 +10,10 @@ describe('the client address a token-check bucket counts', () => {
       '2001:0db8:0001:0002:ffff:ffff:ffff:ffff',
       '::1',
       'fe80::1%eth0',
+      '10.7.7.7:40001',
+      '[2001:db8:1:2::1]:443',
       'not an address',
+      '10.7.7.7:40001:junk',
       undefined,
     ];
     expect(given.map(clientAddressKey)).toEqual([
@@ -20,7 +23,10 @@ describe('the client address a token-check bucket counts', () => {
       '2001:db8:1:2::/64',
       '::/64',
       'fe80::/64',
-      'not an address',
+      '10.7.7.7',
+      '2001:db8:1:2::/64',
+      'unparsed',
+      'unparsed',
       'unknown',
     ]);
   });

@@ -256,6 +256,11 @@ describe('replicas sharing Redis', () => {
     const s1 = await open(a);
     const s2 = await open(b);
     const s3 = await open(b); // the caller's third: s1, on the other replica, is closed
+    // ...by replica a itself, unused: its periodic check finds the binding gone.
+    await untilLogged(
+      a,
+      'closed elsewhere (its caller opened too many sessions on other replicas)',
+    );
     await pastTouch();
     expect([
       await readSecret(a.url, tokenA, s1),

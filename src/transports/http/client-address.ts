@@ -28,16 +28,27 @@ export function clientAddressOf(
 /**
  * The bucket key of a peer address: `127.0.0.2`, `2001:db8:1:2::/64`; an IPv4-mapped IPv6
  * address (`::ffff:127.0.0.2`, what a dual-stack listener reports) counts as its IPv4 address.
- * An address ipaddr.js cannot parse keys as it is; none (a socket already closed) as `unknown`.
+ * An address with a port (`10.0.0.7:40001`, `[2001:db8::1]:443`, as some proxies write
+ * X-Forwarded-For) counts without it. Anything else ipaddr.js cannot parse shares the one key
+ * `unparsed` (a key of its own per text would give each text a fresh bucket); none (a socket
+ * already closed) keys as `unknown`.
  */
 export function clientAddressKey(remote: string | undefined): string {
   if (!remote) return 'unknown';
   let address: ipaddr.IPv4 | ipaddr.IPv6;
   try {
-    address = ipaddr.process(remote);
+    address = ipaddr.process(withoutPort(remote));
   } catch {
-    return remote;
+    return 'unparsed';
   }
   if (address.kind() === 'ipv4') return address.toString();
   return `${ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/64`).toString()}/64`;
+}
+
+/** `10.0.0.7:40001` → `10.0.0.7`, `[2001:db8::1]:443` → `2001:db8::1`; anything else as it is. */
+function withoutPort(text: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(text);
+  if (bracketed?.[1]) return bracketed[1];
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(text);
+  return v4?.[1] ?? text;
 }

@@ -103,6 +103,10 @@ export function statefulRoutes(deps: RouteDeps): Routes {
 class StatefulSessions {
   readonly #deps: RouteDeps;
   readonly #sessions = new Map<string, Session>();
+  /** Claimed, initialize not answered yet: they count toward MCP_MAX_SESSIONS already. */
+  readonly #opening = new Set<string>();
+  /** Of those, the ones a later claim of their holder evicted: closed as soon as they open. */
+  readonly #evictedOpening = new Set<string>();
   /** One identity (the server's own included) holds at most this many sessions, never all. */
   readonly #perIdentity: number;
 
@@ -142,20 +146,50 @@ class StatefulSessions {
       Math.max(100, Math.min(idleMs / 4, 30_000)),
     );
     sweeper.unref();
+    // Shared state: a claim on another replica may have evicted a session held here.
+    const touchMs = this.#deps.state.touchEveryMs;
+    const reconciler =
+      touchMs > 0
+        ? setInterval(() => void this.#reconcile(), Math.min(10_000, Math.max(500, 5 * touchMs)))
+        : undefined;
+    reconciler?.unref();
     return {
       handlers: { POST: post, GET: other, DELETE: other },
       sessionCount: () => this.#sessions.size,
       close: () => {
         clearInterval(sweeper);
+        clearInterval(reconciler);
         for (const id of [...this.#sessions.keys()]) this.#drop(id, 'server shutting down');
         return Promise.resolve();
       },
     };
   }
 
+  /**
+   * Close the sessions held here whose binding is gone from the shared state: evicted by a claim
+   * of their holder on another replica, which cannot close them itself. Unused, they would hold
+   * a slot of MCP_MAX_SESSIONS here until their idle expiry while no longer counting toward
+   * their holder's cap. While the state cannot be read, nothing is closed.
+   */
+  async #reconcile(): Promise<void> {
+    const held = [...this.#sessions.keys()];
+    let owners: Array<string | undefined>;
+    try {
+      owners = await Promise.all(held.map((id) => this.#deps.state.ownerOf(id)));
+    } catch {
+      return;
+    }
+    held.forEach((id, i) => {
+      if (owners[i] === undefined)
+        this.#drop(id, 'closed elsewhere (its caller opened too many sessions on other replicas)');
+    });
+  }
+
   /** Forget session `id` here and in the shared state, and close its transport and server. */
   #drop(id: string | undefined, why: string): void {
     if (!id) return;
+    // Evicted while its initialize is under way: it closes as soon as it opens.
+    if (this.#opening.has(id)) this.#evictedOpening.add(id);
     const session = this.#sessions.get(id);
     if (!session) return;
     const { state, log } = this.#deps;
@@ -210,6 +244,8 @@ class StatefulSessions {
       await server.connect(transport);
       await serveWeb(transport, req, res, req.body);
     } finally {
+      this.#opening.delete(id);
+      this.#evictedOpening.delete(id);
       // The SDK refused this initialize (or failed): the claim binds no session.
       if (!this.#sessions.has(id)) await state.unbind(id, ownerOf(caller)).catch(() => undefined);
     }
@@ -236,26 +272,40 @@ class StatefulSessions {
     }
     await limits.admitOpening(caller);
     const id = randomUUID();
-    const claim = await state.claim(
-      id,
-      owner,
-      perIdentity,
-      caller.usesServerToken ? 'refuse' : 'evict',
-    );
-    if (!claim.bound) {
-      rpcError(res, 503, share(claim.held));
-      return undefined;
+    // Opening from now on: a claim of the same holder (here, or another replica's) may evict it
+    // before its initialize is answered.
+    this.#opening.add(id);
+    let kept = false;
+    try {
+      const claim = await state.claim(
+        id,
+        owner,
+        perIdentity,
+        caller.usesServerToken ? 'refuse' : 'evict',
+      );
+      if (!claim.bound) {
+        rpcError(res, 503, share(claim.held));
+        return undefined;
+      }
+      const why = `the caller opened more than ${perIdentity} sessions (MCP_MAX_SESSIONS_PER_CALLER, and less than MCP_MAX_SESSIONS)`;
+      // Held here: closed now (or, still opening, as soon as it opens); held by another replica:
+      // it finds the binding gone at its next touch or reconcile.
+      for (const oldest of claim.evicted) this.#drop(oldest, why);
+      const max = config.http.maxSessions;
+      // Openings under way count (this one too): a burst of initializes must not overshoot.
+      if (this.#sessions.size + this.#opening.size > max) {
+        await state.unbind(id, owner);
+        rpcError(res, 503, `too many open sessions (MCP_MAX_SESSIONS=${max}); retry later`);
+        return undefined;
+      }
+      kept = true;
+      return id;
+    } finally {
+      if (!kept) {
+        this.#opening.delete(id);
+        this.#evictedOpening.delete(id);
+      }
     }
-    const why = `the caller opened more than ${perIdentity} sessions (MCP_MAX_SESSIONS_PER_CALLER, and less than MCP_MAX_SESSIONS)`;
-    // Held here: closed now; held by another replica: it finds the binding gone at its next touch.
-    for (const oldest of claim.evicted) this.#drop(oldest, why);
-    const max = config.http.maxSessions;
-    if (this.#sessions.size >= max) {
-      await state.unbind(id, owner);
-      rpcError(res, 503, `too many open sessions (MCP_MAX_SESSIONS=${max}); retry later`);
-      return undefined;
-    }
-    return id;
   }
 
   /** The transport and server of session `id`, registered here once initialize is answered. */
@@ -270,6 +320,14 @@ class StatefulSessions {
       // progress and log notifications before its result, which a plain JSON answer cannot carry.
       enableJsonResponse: false,
       onsessioninitialized: (sessionId) => {
+        this.#opening.delete(sessionId);
+        if (this.#evictedOpening.delete(sessionId)) {
+          // Its holder opened more sessions meanwhile: this one lost its binding already.
+          log.info({ session: shown(sessionId), why: 'evicted while it opened' }, 'session closed');
+          void transport.close().catch(() => undefined);
+          void server.close().catch(() => undefined);
+          return;
+        }
         const now = Date.now();
         this.#sessions.set(sessionId, {
           transport,
