@@ -36,12 +36,13 @@ const BREAK = String.raw`(?:\r?\n|\\r\\n|\\n)[ \t]*`;
 const BREAKS = new RegExp(BREAK, 'g');
 /** A character of base64 (either alphabet, or padding) or hex: never `\`, a space or a break. */
 const ENCODED = '[A-Za-z0-9+/_=-]';
-/**
- * A run of {@link ENCODED} characters cut by at least one {@link BREAK}: where a wrapped encoding
- * can be. It starts only where such a run starts (the look-behind), so that prose costs one try
- * per word, not one per character.
- */
-const WRAPPED_RUN = new RegExp(`(?<!${ENCODED})${ENCODED}+(?:${BREAK}${ENCODED}+)+`, 'g');
+/** A run of {@link ENCODED} characters cut by at least one {@link BREAK}, from `lastIndex` on. */
+const RUN_AT = new RegExp(`${ENCODED}+(?:${BREAK}${ENCODED}+)+`, 'y');
+const FIND_BREAK = new RegExp(BREAK, 'g');
+/** Char codes of the {@link ENCODED} characters. */
+const IS_ENCODED = new Uint8Array(128).map((_, code) =>
+  new RegExp(`^${ENCODED}$`).test(String.fromCharCode(code)) ? 1 : 0,
+);
 /** True when `text` holds a break, raw or JSON-escaped: only then can base64 in it be wrapped. */
 const hasBreak = (text: string): boolean => text.includes('\n') || text.includes('\\n');
 
@@ -101,7 +102,33 @@ function echoesOf(bytes: Buffer): RegExp {
 }
 
 /**
- * `run` (a {@link WRAPPED_RUN}) with each encoding `echoes` finds once its breaks are taken out
+ * `text` with each wrapped encoding `echoes` finds replaced (see {@link unwrapAndScrub}). It goes
+ * from break to break (a fast scan for `\n` and `\\`), not through a regular expression tried at
+ * every word: the run around a break starts where the {@link ENCODED} characters before it start.
+ * Runs shorter than `shortest` (characters) are left as they are: they cannot hold the token.
+ */
+function scrubWrapped(text: string, shortest: number, echoes: RegExp, replacement: string): string {
+  let out = '';
+  let at = 0; // text before `at` is in `out`
+  let scanned = 0; // no run starts before `scanned`
+  FIND_BREAK.lastIndex = 0;
+  for (let found = FIND_BREAK.exec(text); found; found = FIND_BREAK.exec(text)) {
+    let start = found.index;
+    while (start > scanned && IS_ENCODED[text.charCodeAt(start - 1)] === 1) start--;
+    RUN_AT.lastIndex = start;
+    const run = RUN_AT.exec(text)?.[0];
+    if (run === undefined) continue;
+    scanned = start + run.length;
+    FIND_BREAK.lastIndex = scanned;
+    if (run.length < shortest) continue;
+    out += text.slice(at, start) + unwrapAndScrub(run, echoes, replacement);
+    at = scanned;
+  }
+  return at === 0 ? text : out + text.slice(at);
+}
+
+/**
+ * `run` (a {@link RUN_AT} run) with each encoding `echoes` finds once its breaks are taken out
  * replaced by `replacement`, followed by the breaks that stood inside that encoding.
  */
 function unwrapAndScrub(run: string, echoes: RegExp, replacement: string): string {
@@ -159,9 +186,6 @@ export function tokenScrubber(token: string): (text: string, replacement: string
     // A function, so that `$` in the replacement is never read as a group reference.
     const out = raw.replace(echoes, () => replacement);
     if (!hasBreak(out)) return out;
-    const found = echoes;
-    return out.replace(WRAPPED_RUN, (run) =>
-      run.length < shortest ? run : unwrapAndScrub(run, found, replacement),
-    );
+    return scrubWrapped(out, shortest, echoes, replacement);
   };
 }

@@ -96,6 +96,12 @@ describe('line-wrapped and hex echoes of a token', () => {
       JSON.stringify(wrap(b64(JSON.stringify({ token: HVS })), 64)),
       '"eyJ0b2tlbiI6I[token]\\n\\nIn0=\\n"',
     ],
+    // Two wrapped encodings after prose and a blank line (76 and 64 columns, offsets 2 and 0).
+    [
+      HVS,
+      `two keys\nbelow:\n\n${wrap(b64(`a:${HVS}`), 76)}\n${wrap(b64(`bb:${HVS}`), 64)}`,
+      'two keys\nbelow:\n\nYT[token]\n\n\nYmI6[token]\n\n\n',
+    ],
     // Hex, lower and upper case, one line and wrapped at 60 (`xxd -p`).
     [
       HVS,
