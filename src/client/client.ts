@@ -386,10 +386,11 @@ export class VaultClient {
   }
 
   /**
-   * `text` with this client's token replaced by `replacement`, as it is and base64-encoded (both
-   * alphabets, padded or not, at any offset inside a longer encoded text: token-text.ts): every
-   * occurrence for a token of {@link MIN_REDACTABLE_TOKEN} characters or more, the whole text only
-   * for a shorter one (a dev token like `root` is also a policy name and a word;
+   * `text` with this client's token replaced by `replacement`, as it is, base64-encoded (both
+   * alphabets, padded or not, at any offset inside a longer encoded text, on one line or wrapped)
+   * and hex-encoded (token-text.ts): every occurrence for a token of
+   * {@link MIN_REDACTABLE_TOKEN} characters or more, the whole text only for a shorter one (a dev
+   * token like `root` is also a policy name and a word;
    * {@link VaultClient.tokenTooShort} tells the operator). For text from outside the client (a
    * library's exception, a tool result).
    */

@@ -391,6 +391,39 @@ describe('outside attack, second round', () => {
     }
   });
 
+  it('a token stored as wrapped base64 is taken out of the result, its text rendering too', async () => {
+    const kv = await mountEngine('wraptok', 'kv-v2');
+    const token = 'WRAPTOK-stored-canary-line-wrapped-by-base64-7c1d-9e0f'; // fixed: exact encodings
+    await adminRequest('POST', 'auth/token/create', { id: token, policies: ['root'], ttl: '1h' });
+    const wrap = (text: string, width: number, eol: string): string =>
+      (
+        Buffer.from(text)
+          .toString('base64')
+          .match(new RegExp(`.{1,${width}}`, 'g')) ?? []
+      ).join(eol) + eol;
+    await adminRequest('POST', `${kv}/data/wrapped`, {
+      data: {
+        gnu: wrap(`vault:${token}`, 76, '\n'),
+        mime: wrap(`X-Vault-Token: ${token}`, 64, '\r\n'),
+      },
+    });
+    const mcp = await connect({ VAULT_TOKEN: token, VAULT_MCP_REVEAL_SECRETS: 'true' });
+    try {
+      const result = await mcp.call('read_secret', { mount: kv, path: 'wrapped' });
+      const data = {
+        gnu: 'dmF1bHQ6<token withheld>\n\n',
+        mime: 'WC1WYXVsdC1Ub2tlbjog<token withheld>\r\n\r\n',
+      };
+      expect((result.structuredContent as { data?: unknown }).data).toEqual(data);
+      // The text rendering shows each value JSON-escaped: its breaks as `\\n` and `\\r\\n`.
+      for (const value of Object.values(data))
+        expect(textOf(result)).toContain(JSON.stringify(value));
+      expect(JSON.stringify(result)).not.toContain('V1JBUFRPSy1zdG9yZWQtY2FuYXJ5');
+    } finally {
+      await mcp.close();
+    }
+  });
+
   it('a token shorter than 8 characters draws a start-up warning', async () => {
     const token = unique('t').slice(0, 7);
     await adminRequest('POST', 'auth/token/create', {
