@@ -371,6 +371,9 @@ export class RedisState implements SharedState {
   }
 
   ownerOf(id: string): Promise<string | undefined> {
+    // Bound or touched in an outage and not written back yet: Redis does not know it yet.
+    const local = this.#local;
+    if (local && this.#pending.has(id)) return local.ownerOf(id);
     return this.#shared(
       async () => (await this.#client.get(this.#sessionKey(id))) ?? undefined,
       (local) => local.ownerOf(id),
