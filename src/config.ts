@@ -394,7 +394,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: { syntax: '--rate-limit-session <rps:burst>' },
     default: '5:10',
     description:
-      "Tool calls per second and burst per session (per caller token when stateless), or off; a caller's new sessions and capability probes spend from a bucket of the same size per caller",
+      "Tool calls per second and burst per caller token (all its sessions together; the name is older than that), or off; the token's session openings and capability probes spend from the same bucket",
     group: 'HTTP mode',
   },
   {

@@ -558,7 +558,8 @@ describe('resource limits and failing closed', () => {
   }
 
   it('audit_secrets spends a rate-limit point per 100 Vault requests and says where it stopped', async () => {
-    const server = await serve({ MCP_RATE_LIMIT_SESSION: '0.001:2', MCP_RATE_LIMIT_GLOBAL: 'off' });
+    // A burst of three: one for opening the session, two for the audit.
+    const server = await serve({ MCP_RATE_LIMIT_SESSION: '0.001:3', MCP_RATE_LIMIT_GLOBAL: 'off' });
     const mount = await mountEngine('paced', 'kv-v2');
     const names = Array.from({ length: 150 }, (_, i) => `s${String(i).padStart(3, '0')}`);
     for (let i = 0; i < names.length; i += 25)
@@ -582,7 +583,7 @@ describe('resource limits and failing closed', () => {
     expect(result.secrets.map((e) => e.path)).toEqual(names.slice(0, 99));
     expect(result.truncated).toBe(true);
     expect(result.truncated_reason.replace(/Retry in \d+\.\d s/, 'Retry in N s')).toBe(
-      'the rate limit stopped the audit after 199 Vault requests (one point per 100): rate limit reached: the rest of audit_secrets was not run (per-session limit 0.001 calls/s, burst 2). Retry in N s.',
+      'the rate limit stopped the audit after 199 Vault requests (one point per 100): rate limit reached: the rest of audit_secrets was not run (per-caller limit 0.001 calls/s, burst 3). Retry in N s.',
     );
     await client.close();
     await server.close();
@@ -809,10 +810,10 @@ describe('resource limits and failing closed', () => {
 });
 
 describe('rate limits', () => {
-  it('refuses tool calls over the per-session bucket with a retry hint', async () => {
-    // A burst of two, then one call per 100 s: any machine hits it.
+  it("refuses tool calls over the caller's bucket with a retry hint", async () => {
+    // A burst of three (the opening and two calls), then one per 100 s: any machine hits it.
     const server = await serve({
-      MCP_RATE_LIMIT_SESSION: '0.01:2',
+      MCP_RATE_LIMIT_SESSION: '0.01:3',
       MCP_RATE_LIMIT_GLOBAL: '100:100',
     });
     const { client } = await mcpClient(server.url);
@@ -824,9 +825,51 @@ describe('rate limits', () => {
     expect(results.map((r) => Boolean(r.isError))).toEqual([false, false, true]);
     // The wait is what the bucket needs to refill one token (100 s, less the time the calls took).
     expect(text(results[2] as CallToolResult)).toMatch(
-      /^rate limit reached: list_mounts was not run \(per-session limit 0\.01 calls\/s, burst 2\)\. Retry in (100\.0|\d\d\.\d) s\.$/,
+      /^rate limit reached: list_mounts was not run \(per-caller limit 0\.01 calls\/s, burst 3\)\. Retry in (100\.0|\d\d\.\d) s\.$/,
     );
     await client.close();
+    await server.close();
+  });
+
+  it("a token's sessions share its bucket: a second session buys no more calls", async () => {
+    // A burst of four: the two openings and two calls; time stands still, so nothing drips back.
+    const clock = frozenClock();
+    const server = await serve({ MCP_RATE_LIMIT_SESSION: '0.01:4', MCP_RATE_LIMIT_GLOBAL: 'off' });
+    const a = await mcpClient(server.url);
+    const b = await mcpClient(server.url);
+    const results: CallToolResult[] = [];
+    for (const c of [a, b, a, b])
+      results.push(
+        (await c.client.callTool({ name: 'list_mounts', arguments: {} })) as CallToolResult,
+      );
+    expect(results.map((r) => Boolean(r.isError))).toEqual([false, false, true, true]);
+    expect(text(results[3] as CallToolResult)).toBe(
+      'rate limit reached: list_mounts was not run (per-caller limit 0.01 calls/s, burst 4). Retry in 100.0 s.',
+    );
+    clock.mockRestore();
+    await a.client.close();
+    await b.client.close();
+    await server.close();
+  });
+
+  it('closing a session and opening another does not refill the bucket', async () => {
+    const clock = frozenClock();
+    const server = await serve({ MCP_RATE_LIMIT_SESSION: '0.01:3', MCP_RATE_LIMIT_GLOBAL: 'off' });
+    const first = await mcpClient(server.url);
+    for (let i = 0; i < 2; i++) await first.client.callTool({ name: 'list_mounts', arguments: {} });
+    await first.transport.terminateSession();
+    await first.client.close();
+    const again = await initialize(server.url);
+    expect([
+      again.status,
+      again.headers.get('retry-after'),
+      ((await again.json()) as { error: { message: string } }).error.message,
+    ]).toEqual([
+      429,
+      '100',
+      'rate limit reached: no session was opened (per-caller limit 0.01 calls/s, burst 3). Retry in 100.0 s.',
+    ]);
+    clock.mockRestore();
     await server.close();
   });
 
@@ -1294,15 +1337,16 @@ describe('outside attack, second round (HTTP)', () => {
 });
 
 describe('prompts and resources spend the rate bucket like tool calls', () => {
-  it('a third prompt or resource read over a bucket of 2 is refused with the rate-limit text', async () => {
-    const server = await serve({ MCP_RATE_LIMIT_SESSION: '0.01:2' });
+  it('a third prompt or resource read over a bucket of 3 is refused with the rate-limit text', async () => {
+    // A burst of three: the opening, a prompt and a resource read.
+    const server = await serve({ MCP_RATE_LIMIT_SESSION: '0.01:3' });
     const { client } = await mcpClient(server.url);
     try {
       await client.getPrompt({ name: 'least_privilege_policy', arguments: {} });
       await client.readResource({ uri: 'vault://mounts' });
       const error = await client.readResource({ uri: 'vault://mounts' }).catch((e: unknown) => e);
       expect((error as Error).message).toMatch(
-        /^MCP error -32600: (MCP error -32600: )?rate limit reached: resource vault:\/\/mounts was not run \(per-session limit 0\.01 calls\/s, burst 2\)/,
+        /^MCP error -32600: (MCP error -32600: )?rate limit reached: resource vault:\/\/mounts was not run \(per-caller limit 0\.01 calls\/s, burst 3\)/,
       );
     } finally {
       await client.close();
@@ -1312,8 +1356,9 @@ describe('prompts and resources spend the rate bucket like tool calls', () => {
 });
 
 describe('completions spend the rate bucket like tool calls', () => {
-  it('a third completion over a bucket of 2 gives no values, and the next tool call is refused', async () => {
-    const server = await serve({ MCP_RATE_LIMIT_SESSION: '0.01:2' });
+  it('a third completion over a bucket of 3 gives no values, and the next tool call is refused', async () => {
+    // A burst of three: the opening and two completions.
+    const server = await serve({ MCP_RATE_LIMIT_SESSION: '0.01:3' });
     const { client } = await mcpClient(server.url);
     const completeMount = async (): Promise<string[]> =>
       (
@@ -1323,7 +1368,7 @@ describe('completions spend the rate bucket like tool calls', () => {
         })
       ).completion.values;
     try {
-      // Two completions spend the bucket of 2 (their values are ['secret'], or [] should a busy
+      // Two completions spend the rest of the bucket (their values are ['secret'], or [] should a busy
       // machine pass the 2 s a completion waits for Vault); the third finds it empty.
       await completeMount();
       await completeMount();
@@ -1334,7 +1379,7 @@ describe('completions spend the rate bucket like tool calls', () => {
       })) as CallToolResult;
       expect(result.isError).toBe(true);
       expect(text(result)).toMatch(
-        /^rate limit reached: list_mounts was not run \(per-session limit 0\.01 calls\/s, burst 2\)/,
+        /^rate limit reached: list_mounts was not run \(per-caller limit 0\.01 calls\/s, burst 3\)/,
       );
     } finally {
       await client.close();

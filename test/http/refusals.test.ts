@@ -19,8 +19,6 @@ describe('rate-limit refusals', () => {
       status: 429,
       retryAfterS: 100,
     });
-    expect(rateLimitRefusal('x', 'per-session', limit, 2_340).message).toMatch(
-      /Retry in 2\.3 s\.$/,
-    );
+    expect(rateLimitRefusal('x', 'per-caller', limit, 2_340).message).toMatch(/Retry in 2\.3 s\.$/);
   });
 });

@@ -275,18 +275,42 @@ describe('replicas sharing Redis', () => {
       404,
       'this session is held by another replica (stateful mode wants sticky routing): initialize a new one',
     ]);
-    // s2 and s3 are bound (key and sorted-set member) and spent from their buckets: by hash only.
+    // s2 and s3 are bound (key and sorted-set member) by hash only; the three openings and the
+    // calls spent one bucket, the token's, named by a hash of it.
     await expectNothingSecret(shared.url, {}, [s2, s3]);
     const entries = await dump(shared.url, {});
     expect(entries.join('\n')).not.toContain(s1);
-    const keys = entries.map((e) => e.split(' = ')[0]);
-    expect(keys).toEqual(
-      expect.arrayContaining([
-        `vault-mcp:session:${sha256(s2)}`,
-        `vault-mcp:rl:scoped:s:${sha256(s2)}`,
-        `vault-mcp:rl:scoped:s:${sha256(s3)}`,
-      ]),
-    );
+    const keys = entries.map((e) => e.split(' = ')[0] ?? '');
+    expect(keys).toEqual(expect.arrayContaining([`vault-mcp:session:${sha256(s2)}`]));
+    expect(keys.filter((k) => k.startsWith('vault-mcp:rl:scoped:'))).toEqual([
+      expect.stringMatching(/^vault-mcp:rl:scoped:h:[0-9a-f]{64}$/),
+    ]);
+  });
+
+  it("a token's sessions on two replicas share its one bucket: a second session buys no more calls", async () => {
+    const shared = await redis();
+    // A burst of 4 per 400 s window: the two openings and two calls, on any machine.
+    const [a, b] = (await replicas(2, {
+      MCP_REDIS_URL: shared.url,
+      MCP_RATE_LIMIT_SESSION: '0.01:4',
+      MCP_RATE_LIMIT_GLOBAL: 'off',
+    })) as [Replica, Replica];
+    const sa = (await openSession(a.url, { 'X-Vault-Token': tokenA })).session;
+    const sb = (await openSession(b.url, { 'X-Vault-Token': tokenA })).session;
+    const outcomes = [
+      await readSecret(a.url, tokenA, sa),
+      await readSecret(b.url, tokenA, sb),
+      await readSecret(a.url, tokenA, sa),
+      await readSecret(b.url, tokenA, sb),
+    ];
+    expect(outcomes.slice(0, 2)).toEqual(['ok', 'ok']);
+    for (const refused of outcomes.slice(2))
+      expect(refused).toMatch(
+        /^rate limit reached: read_secret was not run \(per-caller limit 0\.01 calls\/s, burst 4\)\. Retry in \d+\.\d s\.$/,
+      );
+    // Another token's bucket is its own.
+    const other = (await openSession(b.url, { 'X-Vault-Token': tokenB })).session;
+    expect(await readSecret(b.url, tokenB, other)).toBe('ok');
   });
 
   it('stateless: a replica SIGKILLed mid-load loses no call once the proxy stops routing to it', async () => {
@@ -613,7 +637,7 @@ describe('replicas sharing Redis', () => {
     // Which limit refused a call ('per-caller' or 'server-wide'), or 'ok'.
     const spend = async (caller: string): Promise<string> =>
       /\((per-caller|server-wide) limit/.exec(
-        (await state?.spend(caller, 'read_secret', 'per-caller'))?.message ?? '',
+        (await state?.spend(caller, 'read_secret'))?.message ?? '',
       )?.[1] ?? 'ok';
     const greedy = [];
     for (let i = 0; i < 6; i++) greedy.push(await spend('c:greedy'));

@@ -1,7 +1,8 @@
 /**
- * What a caller's rate buckets pay for besides tool calls: opening a session and each capability
- * probe (a mounts lookup and sys/capabilities-self) spend from the caller's bucket, so neither a
- * stream of new sessions nor of tools/list bypasses the limits.
+ * A caller's rate bucket: one per token (its holder), whatever namespace, Vault address or
+ * session a request names. Tool calls, session openings and each capability probe (a mounts
+ * lookup and sys/capabilities-self) spend from it, so neither more sessions, nor a stream of new
+ * ones, nor of tools/list buys a token more calls.
  */
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../../config.js';
@@ -13,19 +14,18 @@ import { clientOf, type Caller } from './callers.js';
 import { HttpRefusal } from './refusal.js';
 import type { SharedState } from './state.js';
 
-/** Bucket key of a stateful session. */
-export const sessionKey = (id: string): string => `s:${id}`;
 /** Cache key of a caller identity (its capability verdicts; stateless mode's mounts and servers). */
 export const callerKey = (caller: Caller): string => `c:${caller.identity.toString('hex')}`;
 /**
- * Bucket key of a caller's token (stateless tool calls, session openings, probes): one bucket
- * whatever namespace or Vault address a request names.
+ * Bucket key of a caller's token (tool calls in either mode, session openings, probes): one
+ * bucket whatever namespace, Vault address or session a request names.
  */
 export const holderKey = (caller: Caller): string => `h:${caller.holder}`;
 
 /**
- * A caller's spending on the shared buckets: tool calls (per session or per caller), session
- * openings and capability probes; and the caller's capability cache. Refusals are HttpRefusal 429 (empty bucket) or 503 (no state).
+ * A caller's spending on the shared buckets (tool calls, session openings and capability probes,
+ * all from the caller's bucket), and the caller's capability cache. Refusals are HttpRefusal 429
+ * (empty bucket) or 503 (no state).
  */
 export class CallerLimits {
   // Bounded in count and idle time; a session keeps the cache it was given.
@@ -44,12 +44,13 @@ export class CallerLimits {
     });
   }
 
-  /** The `admit` of createMcpServer: each tool call spends from bucket `key`. */
-  admitCalls(
-    key: string,
-    scope: 'per-session' | 'per-caller',
-  ): (tool: string) => Promise<string | undefined> {
-    return async (tool) => (await this.state.spend(key, `${tool} was not run`, scope))?.message;
+  /**
+   * The `admit` of createMcpServer: each tool call spends from `caller`'s bucket. All sessions of
+   * one token share it: opening more sessions buys no more calls.
+   */
+  admitCalls(caller: Caller): (tool: string) => Promise<string | undefined> {
+    const key = holderKey(caller);
+    return async (tool) => (await this.state.spend(key, `${tool} was not run`))?.message;
   }
 
   /**
@@ -57,11 +58,7 @@ export class CallerLimits {
    * @throws HttpRefusal 429 (with Retry-After) when it is empty, 503 when it cannot be read.
    */
   async admitOpening(caller: Caller): Promise<void> {
-    const refusal = await this.state.spend(
-      holderKey(caller),
-      'no session was opened',
-      'per-caller',
-    );
+    const refusal = await this.state.spend(holderKey(caller), 'no session was opened');
     if (refusal) throw new HttpRefusal(refusal.status, refusal.message, refusal.retryAfterS);
   }
 
@@ -89,8 +86,7 @@ export class CallerLimits {
         log: this.log,
         candidates: this.candidates,
       },
-      async () =>
-        (await this.state.spend(key, 'the capability probe was not run', 'per-caller'))?.message,
+      async () => (await this.state.spend(key, 'the capability probe was not run'))?.message,
     );
   }
 }

@@ -12,7 +12,6 @@ import {
   tokenCheckRefusal,
   type Claim,
   type Refusal,
-  type Scope,
   type SessionOwner,
   type SharedState,
 } from './state.js';
@@ -41,7 +40,7 @@ export class MemoryState implements SharedState {
   readonly #checks: TokenBucket | undefined;
   // Per client address, each chained to #checks; bounded, and idle no longer than a refill takes.
   readonly #clientChecks: LRUCache<string, TokenBucket> | undefined;
-  // Per session or caller, bounded in count and idle time (an expired one starts full again).
+  // Per caller, bounded in count and idle time (an expired one starts full again).
   readonly #buckets: LRUCache<string, { bucket: TokenBucket | undefined }>;
   readonly #bindings = new Map<string, SessionOwner & { lastSeen: number }>();
 
@@ -67,7 +66,7 @@ export class MemoryState implements SharedState {
     });
   }
 
-  spend(key: string, what: string, scope: Scope): Promise<Refusal | undefined> {
+  spend(key: string, what: string): Promise<Refusal | undefined> {
     let entry = this.#buckets.get(key);
     if (!entry) {
       const limit = this.#http.rateLimitSession;
@@ -80,7 +79,7 @@ export class MemoryState implements SharedState {
     return Promise.resolve(
       rateLimitRefusal(
         what,
-        globalEmpty ? 'server-wide' : scope,
+        globalEmpty ? 'server-wide' : 'per-caller',
         globalEmpty ? this.#http.rateLimitGlobal : this.#http.rateLimitSession,
         spent.getWaitTime(1),
       ),
@@ -103,10 +102,6 @@ export class MemoryState implements SharedState {
         ? tokenCheckRefusal(perClient, waitMs, 'per-client')
         : tokenCheckRefusal(this.#http.rateLimitGlobal, waitMs),
     );
-  }
-
-  forget(key: string): void {
-    this.#buckets.delete(key);
   }
 
   sessionCount(holder: string): Promise<number> {

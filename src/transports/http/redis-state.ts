@@ -1,6 +1,6 @@
 /**
  * SharedState in Redis (MCP_REDIS_URL), for replicas behind a load balancer: the server-wide,
- * per-session/per-caller, token-check and per-client token-check buckets are
+ * per-caller, token-check and per-client token-check buckets are
  * `rate-limiter-flexible` Redis limiters (fixed windows of `burst` calls per `burst / rps` seconds: the same burst and average rate as
  * the in-memory token buckets), and each stateful session's caller binding is a key that expires
  * when the session is idle, with a sorted set per caller for its session count. ioredis pipelines
@@ -26,7 +26,6 @@ import {
   type Claim,
   type Refusal,
   type SessionOwner,
-  type Scope,
   type SharedState,
 } from './state.js';
 
@@ -197,9 +196,8 @@ export class RedisState implements SharedState {
     }
   }
 
-  async spend(key: string, what: string, scope: Scope): Promise<Refusal | undefined> {
-    // Both in one tick: one pipeline. A session's bucket is named by the hash of its id.
-    const ownKey = key.startsWith('s:') ? `s:${hashed(key.slice(2))}` : key;
+  async spend(ownKey: string, what: string): Promise<Refusal | undefined> {
+    // Both in one tick: one pipeline.
     const [own, global] = await Promise.all([
       this.#consume(this.#scoped, ownKey),
       this.#consume(this.#global, 'all'),
@@ -212,7 +210,7 @@ export class RedisState implements SharedState {
     if (global && !own) await this.#refund(this.#scoped, ownKey);
     if (global)
       return rateLimitRefusal(what, 'server-wide', this.#http.rateLimitGlobal, global.waitMs);
-    if (own) return rateLimitRefusal(what, scope, this.#http.rateLimitSession, own.waitMs);
+    if (own) return rateLimitRefusal(what, 'per-caller', this.#http.rateLimitSession, own.waitMs);
     return undefined;
   }
 
@@ -233,11 +231,6 @@ export class RedisState implements SharedState {
     await this.#refund(this.#clientChecks, key);
     if ('error' in outcome) return unreachable('the token was not checked');
     return tokenCheckRefusal(this.#http.rateLimitGlobal, outcome.waitMs);
-  }
-
-  forget(key: string): void {
-    // Its window expires in Redis by itself; deleting it would hand a reused key a fresh burst.
-    void key;
   }
 
   /**

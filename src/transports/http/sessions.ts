@@ -18,7 +18,7 @@ import type { Tool } from '../../server/tool.js';
 import { safeErrorText } from '../../client/errors.js';
 import { sameIdentity, type Caller } from './callers.js';
 import type { McpRequest } from './guards.js';
-import { callerKey, holderKey, sessionKey, type CallerLimits } from './limits.js';
+import { callerKey, type CallerLimits } from './limits.js';
 import { header, HttpRefusal, refuse, rpcError } from './refusal.js';
 import type { SessionOwner, SharedState } from './state.js';
 import { serveWeb } from './web-transport.js';
@@ -194,7 +194,6 @@ class StatefulSessions {
     if (!session) return;
     const { state, log } = this.#deps;
     this.#sessions.delete(id);
-    state.forget(sessionKey(id));
     void state.unbind(id, ownerOf(session.caller)).catch(() => undefined);
     log.info({ session: shown(id), why, open: this.#sessions.size }, 'session closed');
     void session.transport.close().catch(() => undefined);
@@ -351,8 +350,8 @@ class StatefulSessions {
       this.#deps,
       caller,
       new MountCache(config.mountCacheTtlMs),
-      // The session id exists once initialize is answered, before any tool call.
-      (tool) => limits.admitCalls(sessionKey(transport.sessionId ?? ''), 'per-session')(tool),
+      // The caller's bucket, shared by all its sessions: more sessions buy no more calls.
+      limits.admitCalls(caller),
       limits.capabilities(caller),
     );
     transport.onclose = () => this.#drop(transport.sessionId, 'transport closed');
@@ -455,8 +454,7 @@ export function statelessRoutes(deps: RouteDeps): Routes {
         deps,
         caller,
         cached.mounts,
-        // Worded as before the per-caller buckets had a name: the caller is the session here.
-        limits.admitCalls(holderKey(caller), 'per-session'),
+        limits.admitCalls(caller),
         // One capability probe per caller and TTL, not one per request.
         limits.capabilities(caller),
       );

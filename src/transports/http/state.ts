@@ -34,9 +34,6 @@ export interface SessionOwner {
   readonly holder: string;
 }
 
-/** Whose bucket a spend is counted against, for the refusal text. */
-export type Scope = 'per-session' | 'per-caller';
-
 /**
  * The state replicas share, behind one interface (memory-state.ts, redis-state.ts). While Redis
  * cannot be reached, every method rejects or refuses with 503 (MCP_REDIS_UNAVAILABLE=closed, the
@@ -46,18 +43,17 @@ export interface SharedState {
   /** `memory` or `redis`, for the start-up line. */
   readonly kind: string;
   /**
-   * Spend one call of bucket `key` (a session, or a caller identity) and of the server-wide
-   * bucket. `what` says what is refused (`list_mounts was not run`). Undefined when allowed.
+   * Spend one call of bucket `key` (a caller's, see limits.ts) and of the server-wide bucket.
+   * `what` says what is refused (`list_mounts was not run`). Undefined when allowed; a refused
+   * spend costs neither bucket.
    */
-  spend(key: string, what: string, scope: Scope): Promise<Refusal | undefined>;
+  spend(key: string, what: string): Promise<Refusal | undefined>;
   /**
    * Spend one token check of a new caller (auth/token/lookup-self) from the bucket of `client`
    * (its address key, see client-address.ts), then from the server-wide token-check bucket; a
    * client refused by its own bucket spends nothing server-wide. Undefined when allowed.
    */
   spendTokenCheck(client: string): Promise<Refusal | undefined>;
-  /** Forget bucket `key` (its session closed). */
-  forget(key: string): void;
   /** How many sessions count toward `holder` (hex), on every replica. */
   sessionCount(holder: string): Promise<number>;
   /**
@@ -85,7 +81,7 @@ const MIN_RETRY_MS = 100;
 /** The refusal text of an empty bucket; `which` names the bucket that ran out. */
 export function rateLimitRefusal(
   what: string,
-  which: string,
+  which: 'server-wide' | 'per-caller',
   limit: RateLimit | undefined,
   waitMs: number,
 ): Refusal {
