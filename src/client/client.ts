@@ -492,6 +492,12 @@ export class VaultClient {
     return this.#call(method, template, init, list);
   }
 
+  /**
+   * One typed or raw call: the path filled and checked, then sent (reads retried on connection
+   * errors and 502/503/504), the answer unwrapped or turned into a VaultError.
+   * @throws VaultInputError, VaultResponseError, VaultConnectionError, VaultTimeoutError,
+   *   VaultProtocolError, VaultCancelledError.
+   */
   async #call(
     method: HttpMethod,
     template: string,
@@ -499,15 +505,40 @@ export class VaultClient {
     list: boolean,
     noRetry = false,
   ): Promise<VaultResult<unknown>> {
+    const call = this.#prepare(method, template, rawInit, list);
+    const retries = method === 'get' && !noRetry ? this.#transport.maxRetries : 0;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.#attempt(call, attempt < retries);
+      if (outcome === 'retry') {
+        await backoff(attempt);
+        continue;
+      }
+      const { response } = outcome;
+      if (response.ok) return resultOf(response.status, outcome.data, call.parseAs);
+      const wrongScheme = this.#plainHttpToTls(response.status, outcome.error);
+      if (wrongScheme) throw wrongScheme;
+      const error = responseError(response.status, outcome.error, call.shownMethod, call.concrete);
+      if (error.status === 403 && this.#scope) this.#scope.refused = error;
+      if (attempt < retries && RETRYABLE_STATUS.has(response.status) && !error.sealed) {
+        await backoff(attempt);
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * What every attempt of a call sends: the path filled once (VaultInputError for a bad
+   * parameter, before anything is sent) and openapi-fetch's init with its serializer and headers.
+   */
+  #prepare(method: HttpMethod, template: string, rawInit: unknown, list: boolean): PreparedCall {
     const init = (rawInit ?? {}) as {
       params?: { path?: Record<string, unknown>; query?: Record<string, unknown> };
       parseAs?: 'json' | 'text' | 'arrayBuffer';
       headers?: Record<string, string>;
     };
-    const shownMethod = list ? 'LIST' : method.toUpperCase();
     // Validates every path parameter before anything is sent (VaultInputError).
     const filled = fillPathTemplate(template, init.params?.path ?? {});
-    const concrete = collapseSlashes(filled).replace(/^\//, '');
     // openapi-fetch hands its serializer base URL + template: the template's part is filled once.
     const pathSerializer = (url: string, params: Record<string, unknown>): string =>
       url.endsWith(template)
@@ -517,108 +548,62 @@ export class VaultClient {
       method === 'patch'
         ? { ...init.headers, 'Content-Type': 'application/merge-patch+json' }
         : init.headers;
-    const retries = method === 'get' && !noRetry ? this.#transport.maxRetries : 0;
+    return {
+      method,
+      template,
+      shownMethod: list ? 'LIST' : method.toUpperCase(),
+      concrete: collapseSlashes(filled).replace(/^\//, ''),
+      parseAs: init.parseAs,
+      init: { ...(init as object), pathSerializer, ...(headers ? { headers } : {}) },
+    };
+  }
+
+  /**
+   * Send `call` once, under the client's RequestScope and timeout. `retry` when a connection
+   * error may be retried (`mayRetry`: a read with attempts left).
+   * @throws the translated VaultError of a failure not retried; VaultCancelledError once the
+   *   scope stops.
+   */
+  async #attempt(call: PreparedCall, mayRetry: boolean): Promise<FetchOutcome | 'retry'> {
     const scope = this.#scope;
-    const write = method !== 'get';
-    for (let attempt = 0; ; attempt++) {
-      if (scope?.stopping) throw new VaultCancelledError(shownMethod, concrete);
-      let outcome: { data?: unknown; error?: unknown; response: Response };
-      // The pool enforces its own timeout; an injected fetch gets an abort signal. Not
-      // AbortSignal.timeout(): its timer outlives the request, which under load keeps thousands
-      // of signals alive; this one is cleared as soon as the body is read.
-      const controller = this.#transport.ownTimeouts ? undefined : new AbortController();
-      const timer = controller
-        ? setTimeout(
-            () => controller.abort(new DOMException('request timed out', 'TimeoutError')),
-            this.#transport.timeoutMs,
-          )
-        : undefined;
-      // A write is never aborted (see RequestScope); a read is once the scope stops.
-      const reads = write ? undefined : scope?.readSignal;
-      const cancel = (): void => controller?.abort(new DOMException('cancelled', 'AbortError'));
-      if (controller) reads?.addEventListener('abort', cancel);
-      const signal = controller?.signal ?? reads;
-      if (write) scope?.writing();
-      let applied = true;
-      try {
-        outcome = await this.#core.fetchClient.request(
-          method as 'get',
-          template as PathsFor<'get'>,
-          {
-            ...(init as object),
-            pathSerializer,
-            ...(headers ? { headers } : {}),
-            ...(signal ? { signal } : {}),
-          } as never,
-        );
-        applied = outcome.response.ok;
-      } catch (error) {
-        if (scope?.stopping) throw new VaultCancelledError(shownMethod, concrete);
-        const translated = this.#translate(error, shownMethod, concrete);
-        // Refused before it was sent: nothing can have changed.
-        if (translated instanceof VaultInputError) applied = false;
-        if (translated instanceof VaultConnectionError && attempt < retries) {
-          await backoff(attempt);
-          continue;
-        }
-        throw translated;
-      } finally {
-        clearTimeout(timer);
-        reads?.removeEventListener('abort', cancel);
-        if (write) scope?.writing({ line: `${shownMethod} /v1/${concrete}`, applied });
-      }
-      const { response } = outcome;
-      if (response.ok) {
-        const parsed = outcome.data;
-        if (init.parseAs === 'arrayBuffer' && parsed instanceof ArrayBuffer) {
-          return {
-            data: new Uint8Array(parsed),
-            status: response.status,
-            warnings: [],
-            envelope: undefined,
-          };
-        }
-        if (
-          init.parseAs === 'text' ||
-          parsed === undefined ||
-          parsed === null ||
-          typeof parsed !== 'object'
-        ) {
-          return { data: parsed, status: response.status, warnings: [], envelope: undefined };
-        }
-        const envelope = parsed as VaultEnvelope;
-        return {
-          data: envelope.data,
-          status: response.status,
-          warnings: envelope.warnings ?? [],
-          envelope,
-        };
-      }
-      const wrongScheme = this.#plainHttpToTls(response.status, outcome.error);
-      if (wrongScheme) throw wrongScheme;
-      const body = (outcome.error ?? {}) as {
-        errors?: unknown;
-        data?: unknown;
-        warnings?: unknown;
-      };
-      const error = new VaultResponseError({
-        status: response.status,
-        errors: Array.isArray(body.errors)
-          ? body.errors.map(String)
-          : typeof outcome.error === 'string' && outcome.error
-            ? [outcome.error.trim()]
-            : [],
-        method: shownMethod,
-        path: concrete,
-        responseData: body.data,
-        warnings: Array.isArray(body.warnings) ? body.warnings.map(String) : [],
-      });
-      if (error.status === 403 && scope) scope.refused = error;
-      if (attempt < retries && RETRYABLE_STATUS.has(response.status) && !error.sealed) {
-        await backoff(attempt);
-        continue;
-      }
-      throw error;
+    const write = call.method !== 'get';
+    if (scope?.stopping) throw new VaultCancelledError(call.shownMethod, call.concrete);
+    // The pool enforces its own timeout; an injected fetch gets an abort signal. Not
+    // AbortSignal.timeout(): its timer outlives the request, which under load keeps thousands
+    // of signals alive; this one is cleared as soon as the body is read.
+    const controller = this.#transport.ownTimeouts ? undefined : new AbortController();
+    const timer = controller
+      ? setTimeout(
+          () => controller.abort(new DOMException('request timed out', 'TimeoutError')),
+          this.#transport.timeoutMs,
+        )
+      : undefined;
+    // A write is never aborted (see RequestScope); a read is once the scope stops.
+    const reads = write ? undefined : scope?.readSignal;
+    const cancel = (): void => controller?.abort(new DOMException('cancelled', 'AbortError'));
+    if (controller) reads?.addEventListener('abort', cancel);
+    const signal = controller?.signal ?? reads;
+    if (write) scope?.writing();
+    let applied = true;
+    try {
+      const outcome = (await this.#core.fetchClient.request(
+        call.method as 'get',
+        call.template as PathsFor<'get'>,
+        { ...call.init, ...(signal ? { signal } : {}) } as never,
+      )) as FetchOutcome;
+      applied = outcome.response.ok;
+      return outcome;
+    } catch (error) {
+      if (scope?.stopping) throw new VaultCancelledError(call.shownMethod, call.concrete);
+      const translated = this.#translate(error, call.shownMethod, call.concrete);
+      // Refused before it was sent: nothing can have changed.
+      if (translated instanceof VaultInputError) applied = false;
+      if (translated instanceof VaultConnectionError && mayRetry) return 'retry';
+      throw translated;
+    } finally {
+      clearTimeout(timer);
+      reads?.removeEventListener('abort', cancel);
+      if (write) scope?.writing({ line: `${call.shownMethod} /v1/${call.concrete}`, applied });
     }
   }
 
@@ -683,6 +668,65 @@ export class VaultClient {
       `the server speaks TLS, not plain HTTP; set VAULT_ADDR=${otherScheme(this.#transport.address)} (and VAULT_CACERT when its certificate is not from a public CA)`,
     );
   }
+}
+
+/** A call as {@link VaultClient} sends it, the same on every attempt. */
+interface PreparedCall {
+  readonly method: HttpMethod;
+  readonly template: string;
+  /** `LIST` or the upper-case method, for errors and the scope's write log. */
+  readonly shownMethod: string;
+  /** The filled path after `/v1/`, e.g. `secret/data/myapp/db`. */
+  readonly concrete: string;
+  readonly parseAs: 'json' | 'text' | 'arrayBuffer' | undefined;
+  /** openapi-fetch's init: the caller's, with the path serializer and headers. */
+  readonly init: object;
+}
+
+/** What openapi-fetch's `request` resolves with. */
+interface FetchOutcome {
+  readonly data?: unknown;
+  readonly error?: unknown;
+  readonly response: Response;
+}
+
+/**
+ * A 2xx answer as a VaultResult: bytes for `arrayBuffer`, the body as it is for text or a
+ * non-object, else Vault's envelope unwrapped (`data`, `warnings`).
+ */
+function resultOf(
+  status: number,
+  parsed: unknown,
+  parseAs: PreparedCall['parseAs'],
+): VaultResult<unknown> {
+  if (parseAs === 'arrayBuffer' && parsed instanceof ArrayBuffer)
+    return { data: new Uint8Array(parsed), status, warnings: [], envelope: undefined };
+  if (parseAs === 'text' || parsed === undefined || parsed === null || typeof parsed !== 'object')
+    return { data: parsed, status, warnings: [], envelope: undefined };
+  const envelope = parsed as VaultEnvelope;
+  return { data: envelope.data, status, warnings: envelope.warnings ?? [], envelope };
+}
+
+/** The VaultResponseError of a non-2xx answer whose parsed body is `body` (JSON or text). */
+function responseError(
+  status: number,
+  body: unknown,
+  method: string,
+  path: string,
+): VaultResponseError {
+  const json = (body ?? {}) as { errors?: unknown; data?: unknown; warnings?: unknown };
+  return new VaultResponseError({
+    status,
+    errors: Array.isArray(json.errors)
+      ? json.errors.map(String)
+      : typeof body === 'string' && body
+        ? [body.trim()]
+        : [],
+    method,
+    path,
+    responseData: json.data,
+    warnings: Array.isArray(json.warnings) ? json.warnings.map(String) : [],
+  });
 }
 
 function backoff(attempt: number): Promise<void> {

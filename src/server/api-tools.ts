@@ -75,30 +75,75 @@ function changesMountTable(op: GeneratedOperation): boolean {
   return op.write && /^sys\/(mounts\/|remount)/.test(op.acl.path);
 }
 
+/** A raw call's Vault request parts: path parameters, query and JSON body, from its arguments. */
+interface RawCallParts {
+  path: Record<string, string | number | undefined>;
+  query: Record<string, string | number | boolean | undefined>;
+  body: Record<string, unknown> | undefined;
+}
+
+/**
+ * Sort the arguments of `op` into path, query and body (a `*` field is the whole body).
+ * @throws ToolInputError for a path parameter other than the mount that is empty (slashes
+ *   alone count as empty): it would aim the call at the mount itself.
+ */
+function partsOf(op: GeneratedOperation, args: Record<string, unknown>): RawCallParts {
+  const parts: RawCallParts = { path: {}, query: {}, body: undefined };
+  for (const field of op.fields) {
+    const value = args[field.input];
+    if (value === undefined) continue;
+    if (field.in === 'path') parts.path[field.name] = value as string;
+    else if (field.in === 'query') parts.query[field.name] = value as string | number | boolean;
+    else if (field.name === '*') parts.body = { ...(value as Record<string, unknown>) };
+    else (parts.body ??= {})[field.name] = value;
+  }
+  for (const field of op.fields) {
+    // An empty name (`/` cleans to '') would aim a non-LIST call at the mount itself.
+    if (field.in !== 'path' || field.name === op.mountParam || op.method === 'LIST') continue;
+    if (normalizePath(field.input, String(parts.path[field.name] ?? '')) === '')
+      throw new ToolInputError(
+        `${field.input} is empty (slashes alone count as empty): give the ${field.input} this call acts on`,
+      );
+  }
+  if (op.requestContentType && parts.body === undefined) parts.body = {};
+  return parts;
+}
+
+/**
+ * The result of a DER answer (`bytes`) as base64, or withheld when it is a private key and
+ * reveal is off.
+ */
+function derResult(
+  op: GeneratedOperation,
+  status: number,
+  warnings: readonly string[],
+  bytes: Uint8Array,
+  context: ToolContext,
+): ToolResult<Record<string, unknown>> {
+  const base64 = Buffer.from(bytes).toString('base64');
+  if (!context.config.revealSecrets && isKeyMaterial(base64))
+    return {
+      structured: { status, warnings: [...warnings], withheld: ['(body)'] },
+      text: `${op.method} /v1/${op.acl.path}: ${status}, a DER private key (withheld; VAULT_MCP_REVEAL_SECRETS=true returns it)`,
+    };
+  return {
+    structured: { status, data_base64: base64, warnings: [...warnings] },
+    text: `${op.method} /v1/${op.acl.path}: ${status}, ${bytes.length} bytes of DER (base64 in data_base64)`,
+  };
+}
+
+/**
+ * One raw call: `op`'s Vault request built from `args` (the mount resolved and checked against
+ * its engine), sent, and its answer returned with tokens removed and, unless reveal is on,
+ * secret fields and key material withheld.
+ * @throws ToolInputError, VaultError.
+ */
 async function call(
   op: GeneratedOperation,
   args: Record<string, unknown>,
   context: ToolContext,
 ): Promise<ToolResult<Record<string, unknown>>> {
-  const path: Record<string, string | number | undefined> = {};
-  const query: Record<string, string | number | boolean | undefined> = {};
-  let body: Record<string, unknown> | undefined;
-  for (const field of op.fields) {
-    const value = args[field.input];
-    if (value === undefined) continue;
-    if (field.in === 'path') path[field.name] = value as string;
-    else if (field.in === 'query') query[field.name] = value as string | number | boolean;
-    else if (field.name === '*') body = { ...(value as Record<string, unknown>) };
-    else (body ??= {})[field.name] = value;
-  }
-  for (const field of op.fields) {
-    // An empty name (`/` cleans to '') would aim a non-LIST call at the mount itself.
-    if (field.in !== 'path' || field.name === op.mountParam || op.method === 'LIST') continue;
-    if (normalizePath(field.input, String(path[field.name] ?? '')) === '')
-      throw new ToolInputError(
-        `${field.input} is empty (slashes alone count as empty): give the ${field.input} this call acts on`,
-      );
-  }
+  const { path, query, body } = partsOf(op, args);
   if (op.mountParam) {
     // The mount must be a mount root of the operation's engine: `kv_v1_write` with mount 'sys'
     // and path 'policies/acl/x' would otherwise write a policy.
@@ -113,7 +158,6 @@ async function call(
       await resolveMount(context, String(given ?? ''), { engine, fresh })
     ).mount;
   }
-  if (op.requestContentType && body === undefined) body = {};
   const parseAs =
     op.responseFormat === 'pem' ? 'text' : op.responseFormat === 'der' ? 'arrayBuffer' : 'json';
   const result = await context.vault.request(op.httpMethod, op.pathTemplate, {
@@ -123,19 +167,8 @@ async function call(
     parseAs,
     list: op.method === 'LIST',
   });
-  if (result.data instanceof Uint8Array) {
-    const base64 = Buffer.from(result.data).toString('base64');
-    if (!context.config.revealSecrets && isKeyMaterial(base64)) {
-      return {
-        structured: { status: result.status, warnings: [...result.warnings], withheld: ['(body)'] },
-        text: `${op.method} /v1/${op.acl.path}: ${result.status}, a DER private key (withheld; VAULT_MCP_REVEAL_SECRETS=true returns it)`,
-      };
-    }
-    return {
-      structured: { status: result.status, data_base64: base64, warnings: [...result.warnings] },
-      text: `${op.method} /v1/${op.acl.path}: ${result.status}, ${result.data.length} bytes of DER (base64 in data_base64)`,
-    };
-  }
+  if (result.data instanceof Uint8Array)
+    return derResult(op, result.status, result.warnings, result.data, context);
   if (changesMountTable(op)) mountTableChanged(context);
   const token = (text: string): string => context.vault.redact(text);
   // Tokens go in every mode; secret values and key material only with reveal on.

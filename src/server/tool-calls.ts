@@ -277,8 +277,6 @@ async function callTool(
       );
     return { content: [{ type: 'text', text: result.text }], structuredContent: result.structured };
   };
-  const unexpected = (error: unknown): void =>
-    context.log.error({ tool: tool.name, err: error }, 'unexpected error in tool');
   const scope = context.scope;
   try {
     const result = await attempt();
@@ -302,42 +300,66 @@ async function callTool(
       );
       return textResult(`${tool.name} was cancelled by the client before it finished.`);
     }
-    // A token known to have run out explains any failure (a 403, or a mount that "vanished"),
-    // and so does one Vault no longer accepts at all (revoked, or expired unnoticed).
-    let expired = tokens?.expiredMessage();
-    if (!expired) {
-      expired = await tokenRefusedMessage(error, context, tokens);
-      if (expired) tokens?.refused?.();
-    }
-    let notRetried: string | undefined;
-    if (expired && tokens?.canLogin) {
-      // The token ran out (a laptop asleep past the renewal, say): log in again and retry once,
-      // unless the call may have changed Vault already (see above).
-      const changes = [...(scope?.changes ?? [])];
-      try {
-        await tokens.relogin();
-        if (changes.length === 0) return await attempt();
-        notRetried = notRetriedMessage(tool.name, changes);
-      } catch (retryError) {
-        expired = tokens.expiredMessage();
-        if (!expired) return errorResult(retryError, context.vault.info, unexpected);
-      }
-    }
-    const outcome = errorResult(error, context.vault.info, unexpected);
-    context.log.info(
-      {
-        tool: tool.name,
-        ms: Math.round(performance.now() - started),
-        error: (error as Error).name,
-      },
-      'tool call failed',
-    );
-    if (expired) {
-      const first = outcome.content[0];
-      if (first?.type === 'text') first.text = `${first.text} ${notRetried ?? `Note: ${expired}.`}`;
-    }
-    return outcome;
+    return failedCall({ tool, error, context, tokens, started, again: attempt });
   }
+}
+
+/** What {@link failedCall} needs of the call that failed. */
+interface FailedCall {
+  readonly tool: Tool;
+  readonly error: unknown;
+  readonly context: ToolContext;
+  readonly tokens: TokenState | undefined;
+  /** performance.now() when the call started. */
+  readonly started: number;
+  /** Run the call again (after a re-login). */
+  readonly again: () => Promise<CallToolResult>;
+}
+
+/**
+ * The result of a call that threw (not cancelled): its error result, with a note when the token
+ * ran out or Vault refused it; after a re-login, the call run again instead if it changed
+ * nothing (see {@link callTool}).
+ */
+async function failedCall(failed: FailedCall): Promise<CallToolResult> {
+  const { tool, error, context, tokens } = failed;
+  const unexpected = (thrown: unknown): void =>
+    context.log.error({ tool: tool.name, err: thrown }, 'unexpected error in tool');
+  // A token known to have run out explains any failure (a 403, or a mount that "vanished"),
+  // and so does one Vault no longer accepts at all (revoked, or expired unnoticed).
+  let expired = tokens?.expiredMessage();
+  if (!expired) {
+    expired = await tokenRefusedMessage(error, context, tokens);
+    if (expired) tokens?.refused?.();
+  }
+  let notRetried: string | undefined;
+  if (expired && tokens?.canLogin) {
+    // The token ran out (a laptop asleep past the renewal, say): log in again and retry once,
+    // unless the call may have changed Vault already (see callTool).
+    const changes = [...(context.scope?.changes ?? [])];
+    try {
+      await tokens.relogin();
+      if (changes.length === 0) return await failed.again();
+      notRetried = notRetriedMessage(tool.name, changes);
+    } catch (retryError) {
+      expired = tokens.expiredMessage();
+      if (!expired) return errorResult(retryError, context.vault.info, unexpected);
+    }
+  }
+  const outcome = errorResult(error, context.vault.info, unexpected);
+  context.log.info(
+    {
+      tool: tool.name,
+      ms: Math.round(performance.now() - failed.started),
+      error: (error as Error).name,
+    },
+    'tool call failed',
+  );
+  if (expired) {
+    const first = outcome.content[0];
+    if (first?.type === 'text') first.text = `${first.text} ${notRetried ?? `Note: ${expired}.`}`;
+  }
+  return outcome;
 }
 
 /** `notifications/progress` for the call `extra` belongs to; a failed send is not the call's failure. */
@@ -412,33 +434,60 @@ async function validate(
   return { args: parsed.data };
 }
 
+/** Why a token may not use a tool (its missing capabilities), or undefined when it may. */
+function denial(verdict: ToolVerdict | undefined): string | undefined {
+  return verdict?.usable === false ? (verdict.missing ?? 'the capabilities it needs') : undefined;
+}
+
+/**
+ * The tools/list answer for the token's current capability verdicts: denied tools hidden
+ * (VAULT_MCP_HIDE_UNAUTHORIZED) or marked in their description; and a signature of it, to
+ * tell when the list changed.
+ */
+async function listing(deps: ToolServing): Promise<{ tools: ListedTool[]; signature: string }> {
+  const verdicts = await deps.capabilities.get();
+  const tools = definitions(deps.enabled)
+    .filter((tool) => !(deps.config.hideUnauthorized && verdicts.get(tool.name)?.usable === false))
+    .map((tool) => {
+      const missing = denial(verdicts.get(tool.name));
+      return missing
+        ? {
+            ...tool,
+            description: `${tool.description ?? ''} [Denied: this token lacks ${missing}.]`,
+          }
+        : tool;
+    });
+  const signature = tools.map((t) => `${t.name}:${t.description ?? ''}`).join('\n');
+  return { tools, signature };
+}
+
+/**
+ * The person's say on a call that needs it (see confirmMode): undefined to go on, else the
+ * refusal result (the client cannot ask, or the person did not accept). Only the client's
+ * elicitation answer counts: no argument or _meta can stand in for it.
+ */
+async function confirmation(
+  tool: Tool,
+  args: Record<string, unknown>,
+  config: Config,
+  canElicit: boolean,
+  ask: ReturnType<typeof askPerson>,
+): Promise<CallToolResult | undefined> {
+  const mode = confirmMode(config, canElicit);
+  if (!needsConfirmation(tool, mode)) return undefined;
+  if (!canElicit) return textResult(cannotAskMessage(tool, mode));
+  const action = await ask(confirmationMessage(tool, args));
+  return action === 'accept' ? undefined : textResult(declinedMessage(tool, action));
+}
+
 /** Install tools/list and tools/call on `server` and declare `tools: { listChanged: true }`. */
 export function serveTools(server: Server, deps: ToolServing): void {
-  const { config, enabled, refused, capabilities } = deps;
+  const { config, enabled } = deps;
   const byName = new Map(enabled.map((t) => [t.name, t]));
-  const denial = (verdict: ToolVerdict | undefined): string | undefined =>
-    verdict?.usable === false ? (verdict.missing ?? 'the capabilities it needs') : undefined;
   /** What the last tools/list answer showed, to know when the list changed. */
   let listedSignature: string | undefined;
-
-  const listing = async (): Promise<{ tools: ListedTool[]; signature: string }> => {
-    const verdicts = await capabilities.get();
-    const tools = definitions(enabled)
-      .filter((tool) => !(config.hideUnauthorized && verdicts.get(tool.name)?.usable === false))
-      .map((tool) => {
-        const missing = denial(verdicts.get(tool.name));
-        return missing
-          ? {
-              ...tool,
-              description: `${tool.description ?? ''} [Denied: this token lacks ${missing}.]`,
-            }
-          : tool;
-      });
-    const signature = tools.map((t) => `${t.name}:${t.description ?? ''}`).join('\n');
-    return { tools, signature };
-  };
-
   const canElicit = (): boolean => Boolean(server.getClientCapabilities()?.elicitation?.form);
+
   const call = async (
     tool: Tool,
     args: Record<string, unknown>,
@@ -448,25 +497,12 @@ export function serveTools(server: Server, deps: ToolServing): void {
     if (refusal) return textResult(refusal);
     await deps.ready;
     const ask = askPerson(server, extra, deps.context.log);
-    const mode = confirmMode(config, canElicit());
-    if (needsConfirmation(tool, mode)) {
-      // Only the client's elicitation answer counts: no argument or _meta can stand in for it.
-      if (!canElicit()) return textResult(cannotAskMessage(tool, mode));
-      const action = await ask(confirmationMessage(tool, args));
-      if (action !== 'accept') return textResult(declinedMessage(tool, action));
-    }
+    const unconfirmed = await confirmation(tool, args, config, canElicit(), ask);
+    if (unconfirmed) return unconfirmed;
     if (extra.signal.aborted) return textResult(`${tool.name} was cancelled before it started.`);
     let forgot = false;
-    const token = extra._meta?.progressToken;
-    const context = callContext(deps.context, {
-      signal: extra.signal,
-      scope: new RequestScope(extra.signal),
-      ...(deps.admit ? { spend: deps.admit } : {}),
-      forgetCapabilities: () => {
-        forgot = true;
-        deps.context.forgetCapabilities?.();
-      },
-      ...(token !== undefined ? { progress: progressReporter(extra, token) } : {}),
+    const context = contextOfCall(deps, extra, () => {
+      forgot = true;
     });
     const runner = (a: Record<string, unknown>, c: ToolContext): Promise<CallToolResult> =>
       run(tool, a, c, deps.tokens);
@@ -480,7 +516,7 @@ export function serveTools(server: Server, deps: ToolServing): void {
 
   /** After a mount change: tell the client when the tools it would list differ from the last list. */
   const announceChanges = async (): Promise<void> => {
-    const { signature } = await listing();
+    const { signature } = await listing(deps);
     if (signature === listedSignature) return;
     listedSignature = signature;
     await server.sendToolListChanged().catch(() => undefined);
@@ -488,25 +524,62 @@ export function serveTools(server: Server, deps: ToolServing): void {
 
   server.registerCapabilities({ tools: { listChanged: true } });
   server.setRequestHandler(ListToolsRequestSchema, async () => {
-    const { tools, signature } = await listing();
+    const { tools, signature } = await listing(deps);
     listedSignature = signature;
     return { tools };
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const name = request.params.name;
-    const refusal = refused.get(name);
-    if (refusal) return textResult(refusal);
-    const tool = byName.get(name);
-    if (!tool)
-      return textResult(`unknown tool '${name}': tools/list shows the tools this server offers`);
-    if (config.hideUnauthorized) {
-      const missing = denial((await capabilities.get()).get(name));
-      if (missing)
-        return textResult(
-          `${name} is hidden because this token lacks ${missing} (VAULT_MCP_HIDE_UNAUTHORIZED=true).`,
-        );
-    }
+    const found = await callable(request.params.name, deps, byName);
+    if ('refusal' in found) return found.refusal;
+    const { tool } = found;
     const parsed = await validate(tool, request.params.arguments ?? {});
     return 'error' in parsed ? parsed.error : call(tool, parsed.args, extra);
+  });
+}
+
+/**
+ * The tool a tools/call names, or the result refusing it: hidden by read-only mode, unknown, or
+ * hidden for lack of capabilities (VAULT_MCP_HIDE_UNAUTHORIZED).
+ */
+async function callable(
+  name: string,
+  deps: ToolServing,
+  byName: ReadonlyMap<string, Tool>,
+): Promise<{ tool: Tool } | { refusal: CallToolResult }> {
+  const readOnly = deps.refused.get(name);
+  if (readOnly) return { refusal: textResult(readOnly) };
+  const tool = byName.get(name);
+  if (!tool)
+    return {
+      refusal: textResult(`unknown tool '${name}': tools/list shows the tools this server offers`),
+    };
+  if (deps.config.hideUnauthorized) {
+    const missing = denial((await deps.capabilities.get()).get(name));
+    if (missing)
+      return {
+        refusal: textResult(
+          `${name} is hidden because this token lacks ${missing} (VAULT_MCP_HIDE_UNAUTHORIZED=true).`,
+        ),
+      };
+  }
+  return { tool };
+}
+
+/**
+ * A call's own view of the server's context: its cancel signal and RequestScope, the rate
+ * bucket, progress notifications when the client asked for them; `forgot` is told when the call
+ * forgets the capability verdicts (a mount changed).
+ */
+function contextOfCall(deps: ToolServing, extra: Extra, forgot: () => void): ToolContext {
+  const token = extra._meta?.progressToken;
+  return callContext(deps.context, {
+    signal: extra.signal,
+    scope: new RequestScope(extra.signal),
+    ...(deps.admit ? { spend: deps.admit } : {}),
+    forgetCapabilities: () => {
+      forgot();
+      deps.context.forgetCapabilities?.();
+    },
+    ...(token !== undefined ? { progress: progressReporter(extra, token) } : {}),
   });
 }

@@ -36,18 +36,100 @@ async function configureUrls(vault: VaultClient, mount: string): Promise<string[
   }
 }
 
+/** What an intermediate CA is created with (create_pki_issuer's arguments). */
+interface IntermediateRequest {
+  common_name: string;
+  issuer_name: string;
+  ttl?: string | number | undefined;
+  key_type?: 'rsa' | 'ec' | 'ed25519' | undefined;
+  key_bits?: number | undefined;
+}
+
+/** A Vault error as a tool would word it, or the message of any other error. */
+function errorText(vault: VaultClient, error: unknown): string {
+  return error instanceof VaultResponseError
+    ? describeVaultError(error, vault.info.address)
+    : (error as Error).message;
+}
+
+/**
+ * Remove what a failed intermediate left on `mount`: the imported `issuers`, then the generated
+ * key `keyId` (`DELETE /v1/{mount}/issuer/{ref}`, `DELETE /v1/{mount}/key/{ref}`). Resolves
+ * with a sentence for each that could not be removed.
+ */
+async function removeLeftovers(
+  vault: VaultClient,
+  mount: string,
+  issuers: readonly string[],
+  keyId: string | undefined,
+): Promise<string[]> {
+  const leftovers: string[] = [];
+  const remove = async (what: string, template: 'issuer' | 'key', ref: string) => {
+    try {
+      if (template === 'issuer')
+        await vault.DELETE('/{pki_mount_path}/issuer/{issuer_ref}', {
+          params: { path: { pki_mount_path: mount, issuer_ref: ref } },
+        });
+      else
+        await vault.DELETE('/{pki_mount_path}/key/{key_ref}', {
+          params: { path: { pki_mount_path: mount, key_ref: ref } },
+        });
+    } catch (error) {
+      leftovers.push(
+        `${what} ${ref} on ${mount} could not be removed (${errorText(vault, error)})`,
+      );
+    }
+  };
+  for (const issuer of issuers) await remove('the imported issuer', 'issuer', issuer);
+  if (keyId) await remove('the generated key', 'key', keyId);
+  return leftovers;
+}
+
+/**
+ * Import the signed `certificate` (a bundle of the intermediate and its signers) on `mount`
+ * (`POST /v1/{mount}/intermediate/set-signed`); `imported.issuers` learns every issuer Vault
+ * imported, for the clean-up. Resolves with the id of the issuer bound to key `keyId`.
+ * @throws ToolInputError when Vault imported no new issuer.
+ */
+async function importSigned(
+  vault: VaultClient,
+  mount: string,
+  certificate: string,
+  keyId: string | undefined,
+  imported: { issuers: readonly string[] },
+): Promise<string> {
+  const answer = await vault.POST('/{pki_mount_path}/intermediate/set-signed', {
+    params: { path: { pki_mount_path: mount } },
+    body: { certificate },
+  });
+  // The bundle holds the new intermediate and its signer(s); Vault imports the signers as
+  // key-less issuers so chains build. Ours is the one bound to the key generated before.
+  const { imported_issuers, mapping } = (answer.data ?? {}) as {
+    imported_issuers?: string[] | null;
+    mapping?: Record<string, string>;
+  };
+  imported.issuers = imported_issuers ?? [];
+  const issuerId =
+    Object.entries(mapping ?? {}).find(([, key]) => key && key === keyId)?.[0] ??
+    imported_issuers?.[0];
+  if (!issuerId)
+    throw new ToolInputError(`${mount}: Vault imported no new issuer from the signed certificate`);
+  return issuerId;
+}
+
+/**
+ * An intermediate CA on `mount` signed by `rootIssuer` of `rootMount`: a key and CSR generated
+ * in Vault, signed, imported, named, and made the default on a mount that had no issuer. On a
+ * failure after the key exists, what was made is removed before the error is thrown (with what
+ * could not be removed named in it).
+ * @throws VaultError, ToolInputError.
+ */
 async function createIntermediate(
   context: ToolContext,
   mount: string,
   rootMount: string,
   rootIssuer: string,
-  request: {
-    common_name: string;
-    issuer_name: string;
-    ttl?: string | number | undefined;
-    key_type?: 'rsa' | 'ec' | 'ed25519' | undefined;
-    key_bits?: number | undefined;
-  },
+  request: IntermediateRequest,
 ): Promise<{ issuer_id: string; certificate: string; ca_chain: string[]; warnings: string[] }> {
   const { vault } = context;
   const firstIssuer = (await pkiListIssuers(vault, mount)).length === 0;
@@ -62,31 +144,7 @@ async function createIntermediate(
   const { csr, key_id } = (generated.data ?? {}) as { csr?: string; key_id?: string };
   // From here on a failure would leave an unused key (and, after set-signed, imported issuers)
   // on the mount: remove them before reporting, and name whatever could not be removed.
-  let importedIssuers: readonly string[] = [];
-  const cleanup = async (): Promise<string[]> => {
-    const leftovers: string[] = [];
-    const remove = async (what: string, template: 'issuer' | 'key', ref: string) => {
-      try {
-        if (template === 'issuer')
-          await vault.DELETE('/{pki_mount_path}/issuer/{issuer_ref}', {
-            params: { path: { pki_mount_path: mount, issuer_ref: ref } },
-          });
-        else
-          await vault.DELETE('/{pki_mount_path}/key/{key_ref}', {
-            params: { path: { pki_mount_path: mount, key_ref: ref } },
-          });
-      } catch (error) {
-        leftovers.push(`${what} ${ref} on ${mount} could not be removed (${errorText(error)})`);
-      }
-    };
-    for (const issuer of importedIssuers) await remove('the imported issuer', 'issuer', issuer);
-    if (key_id) await remove('the generated key', 'key', key_id);
-    return leftovers;
-  };
-  const errorText = (error: unknown): string =>
-    error instanceof VaultResponseError
-      ? describeVaultError(error, vault.info.address)
-      : (error as Error).message;
+  const imported: { issuers: readonly string[] } = { issuers: [] };
   try {
     const signed = await vault.POST('/{pki_mount_path}/issuer/{issuer_ref}/sign-intermediate', {
       params: { path: { pki_mount_path: rootMount, issuer_ref: rootIssuer } },
@@ -101,24 +159,7 @@ async function createIntermediate(
       certificate?: string;
       ca_chain?: string[];
     };
-    const imported = await vault.POST('/{pki_mount_path}/intermediate/set-signed', {
-      params: { path: { pki_mount_path: mount } },
-      body: { certificate },
-    });
-    // The bundle holds the new intermediate and its signer(s); Vault imports the signers as
-    // key-less issuers so chains build. Ours is the one bound to the key generated above.
-    const { imported_issuers, mapping } = (imported.data ?? {}) as {
-      imported_issuers?: string[] | null;
-      mapping?: Record<string, string>;
-    };
-    importedIssuers = imported_issuers ?? [];
-    const issuerId =
-      Object.entries(mapping ?? {}).find(([, key]) => key && key === key_id)?.[0] ??
-      imported_issuers?.[0];
-    if (!issuerId)
-      throw new ToolInputError(
-        `${mount}: Vault imported no new issuer from the signed certificate`,
-      );
+    const issuerId = await importSigned(vault, mount, certificate, key_id, imported);
     await vault.PATCH('/{pki_mount_path}/issuer/{issuer_ref}', {
       params: { path: { pki_mount_path: mount, issuer_ref: issuerId } },
       body: { issuer_name: request.issuer_name },
@@ -133,9 +174,9 @@ async function createIntermediate(
     }
     return { issuer_id: issuerId, certificate, ca_chain, warnings: [] };
   } catch (error) {
-    const leftovers = await cleanup();
+    const leftovers = await removeLeftovers(vault, mount, imported.issuers, key_id);
     if (leftovers.length === 0) throw error;
-    throw new ToolInputError(`${errorText(error)} Also: ${leftovers.join('; ')}.`);
+    throw new ToolInputError(`${errorText(vault, error)} Also: ${leftovers.join('; ')}.`);
   }
 }
 

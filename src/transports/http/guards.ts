@@ -58,13 +58,14 @@ export function allowedHostnames(host: string, extra: readonly string[]): string
   return [...names];
 }
 
-/** Host, Origin/CORS and query-string checks, in that order. */
-export function requestGuards(http: HttpConfig, tls: boolean, log: Logger): Step[] {
-  const steps: Step[] = [];
-  // DNS rebinding: the Host header must name this server exactly as listed. Compared as sent
-  // (not URL-normalised), so `2130706433` or `127.0.0.1.` do not pass as 127.0.0.1.
+/**
+ * DNS rebinding: the Host header must name this server exactly as listed (bind address plus
+ * MCP_ALLOWED_HOSTS), else 403. Compared as sent (not URL-normalised), so `2130706433` or
+ * `127.0.0.1.` do not pass as 127.0.0.1.
+ */
+function hostCheck(http: HttpConfig, log: Logger): Step {
   const hostnames = allowedHostnames(http.host, http.allowedHosts);
-  steps.push((req, res, next) => {
+  return (req, res, next) => {
     const host = req.headers.host ?? '';
     const name = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(host)?.[1]?.toLowerCase();
     if (name && hostnames.includes(name)) return next();
@@ -75,16 +76,27 @@ export function requestGuards(http: HttpConfig, tls: boolean, log: Logger): Step
       // The accepted names are not listed: they would tell anyone the server's addresses.
       `Invalid Host: ${host || '(none)'}. If clients legitimately reach this server under that name, the operator adds it to MCP_ALLOWED_HOSTS`,
     );
-  });
-  const originAllowed = (origin: string): boolean =>
+  };
+}
+
+/** Whether a browser page of `origin` may call the server (MCP_CORS_MODE, MCP_ALLOWED_ORIGINS). */
+function originPolicy(http: HttpConfig): (origin: string) => boolean {
+  return (origin) =>
     http.corsMode === 'disabled' ||
     http.allowedOrigins.includes(origin) ||
     (http.corsMode === 'development' &&
       /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(origin));
-  // The server's own origin (scheme + the Host header, already validated) is same-origin, not CORS.
+}
+
+/**
+ * 403 to a request whose Origin is neither the server's own (scheme + the Host header, already
+ * checked: same-origin, not CORS) nor allowed by {@link originPolicy}.
+ */
+function originCheck(http: HttpConfig, tls: boolean, log: Logger): Step {
+  const originAllowed = originPolicy(http);
   const sameOrigin = (req: IncomingMessage, origin: string): boolean =>
     origin === `${tls ? 'https' : 'http'}://${req.headers.host ?? ''}`;
-  steps.push((req, res, next) => {
+  return (req, res, next) => {
     const origin = req.headers.origin;
     if (origin && !sameOrigin(req, origin) && !originAllowed(origin)) {
       log.warn({ origin }, 'request from a disallowed Origin refused');
@@ -96,29 +108,34 @@ export function requestGuards(http: HttpConfig, tls: boolean, log: Logger): Step
       return;
     }
     next();
+  };
+}
+
+/** CORS answers (the `cors` package) for the origins {@link originPolicy} allows. */
+function corsStep(http: HttpConfig): Step {
+  const originAllowed = originPolicy(http);
+  return cors({
+    origin: (origin, callback) => callback(null, origin !== undefined && originAllowed(origin)),
+    methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    allowedHeaders: [
+      'Content-Type',
+      'Accept',
+      'Authorization',
+      'Mcp-Session-Id',
+      'Mcp-Protocol-Version',
+      'Last-Event-ID',
+      'X-Vault-Token',
+      'X-Vault-Namespace',
+      'X-Vault-Addr',
+    ],
+    exposedHeaders: ['Mcp-Session-Id', 'Mcp-Protocol-Version'],
+    maxAge: 600,
   });
-  if (http.corsMode !== 'disabled') {
-    steps.push(
-      cors({
-        origin: (origin, callback) => callback(null, origin !== undefined && originAllowed(origin)),
-        methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-        allowedHeaders: [
-          'Content-Type',
-          'Accept',
-          'Authorization',
-          'Mcp-Session-Id',
-          'Mcp-Protocol-Version',
-          'Last-Event-ID',
-          'X-Vault-Token',
-          'X-Vault-Namespace',
-          'X-Vault-Addr',
-        ],
-        exposedHeaders: ['Mcp-Session-Id', 'Mcp-Protocol-Version'],
-        maxAge: 600,
-      }),
-    );
-  }
-  steps.push((req, res, next) => {
+}
+
+/** 400 to a URL whose query string has a parameter named like a token (URLs end up in logs). */
+function queryTokenCheck(log: Logger): Step {
+  return (req, res, next) => {
     // Parsed as express's default ("simple") query parser did: node:querystring.
     const url = req.url ?? '/';
     const query = url.indexOf('?');
@@ -135,8 +152,17 @@ export function requestGuards(http: HttpConfig, tls: boolean, log: Logger): Step
       return;
     }
     next();
-  });
-  return steps;
+  };
+}
+
+/** Host, Origin/CORS and query-string checks, in that order. */
+export function requestGuards(http: HttpConfig, tls: boolean, log: Logger): Step[] {
+  return [
+    hostCheck(http, log),
+    originCheck(http, tls, log),
+    ...(http.corsMode !== 'disabled' ? [corsStep(http)] : []),
+    queryTokenCheck(log),
+  ];
 }
 
 /**

@@ -14,7 +14,7 @@
  */
 import type { Server } from 'node:http';
 import { TokenManager } from '../../auth/token-manager.js';
-import { createVaultClient } from '../../client/client.js';
+import { createVaultClient, type VaultClient } from '../../client/client.js';
 import { isLoopback, type Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { Tool } from '../../server/tool.js';
@@ -22,8 +22,8 @@ import { Callers, scrubberOf } from './callers.js';
 import { requestListener } from './app.js';
 import { CallerLimits } from './limits.js';
 import { listen, readTls } from './listener.js';
-import { statefulRoutes, statelessRoutes } from './sessions.js';
-import { openSharedState } from './state.js';
+import { statefulRoutes, statelessRoutes, type Routes } from './sessions.js';
+import { openSharedState, type SharedState } from './state.js';
 
 export { allowedHostnames } from './guards.js';
 export { canonicalNamespace } from './callers.js';
@@ -97,23 +97,41 @@ export async function startHttpServer(
 
   const { server, url } = await listen(http, tls, app);
   let closing: Promise<void> | undefined;
+  const parts = { server, routes, ownTokens, state, base, callers };
   return {
     url,
     server,
     sessionCount: () => routes.sessionCount(),
-    close: (graceMs = 10_000) =>
-      (closing ??= (async () => {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        await routes.close();
-        server.closeIdleConnections();
-        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-        await stopped;
-        clearTimeout(timer);
-        ownTokens.stop();
-        if (config.revokeOnExit) await ownTokens.revoke();
-        await state.close();
-        await base.close();
-        await callers.close();
-      })()),
+    close: (graceMs = 10_000) => (closing ??= shutDown(parts, graceMs, config.revokeOnExit)),
   };
+}
+
+/** What {@link shutDown} stops, in its order. */
+interface ServingParts {
+  readonly server: Server;
+  readonly routes: Routes;
+  readonly ownTokens: TokenManager;
+  readonly state: SharedState;
+  readonly base: VaultClient;
+  readonly callers: Callers;
+}
+
+/**
+ * Stop accepting connections, close every session, wait up to `graceMs` for requests under way
+ * (then cut the connections), stop (and with `revoke`, revoke) the server's own token, and
+ * close the shared state and the Vault connection pool.
+ */
+async function shutDown(parts: ServingParts, graceMs: number, revoke: boolean): Promise<void> {
+  const { server, routes, ownTokens } = parts;
+  const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+  await routes.close();
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await stopped;
+  clearTimeout(timer);
+  ownTokens.stop();
+  if (revoke) await ownTokens.revoke();
+  await parts.state.close();
+  await parts.base.close();
+  await parts.callers.close();
 }

@@ -404,56 +404,88 @@ function leavesNoState(body: unknown): boolean {
   return !Array.isArray(body) && typeof method === 'string' && STATELESS_METHODS.has(method);
 }
 
+/** A stateless caller's mount cache and idle servers. */
+interface StatelessCaller {
+  readonly mounts: MountCache;
+  readonly idle: McpServer[];
+}
+
+/**
+ * Stateless mode's per-caller mount caches and idle servers, bounded in count and idle time
+ * (at most IDLE_SERVERS_PER_CALLER per caller and IDLE_SERVERS in all); capabilities are per
+ * caller in CallerLimits.
+ */
+class IdleServers {
+  #count = 0;
+  readonly #callers: LRUCache<string, StatelessCaller>;
+  readonly #mountTtlMs: number;
+
+  /** `idleMs`: how long a caller is remembered unused; `mountTtlMs`: its mount cache's TTL. */
+  constructor(idleMs: number, mountTtlMs: number) {
+    this.#mountTtlMs = mountTtlMs;
+    this.#callers = new LRUCache({
+      max: 10_000,
+      ttl: idleMs,
+      updateAgeOnGet: true,
+      // A caller forgotten (idle or evicted): its idle servers go with it.
+      dispose: (entry) => {
+        this.#count -= entry.idle.length;
+        for (const server of entry.idle.splice(0)) void server.close().catch(() => undefined);
+      },
+    });
+  }
+
+  /** The entry of caller `key`, made on first use. */
+  of(key: string): StatelessCaller {
+    let entry = this.#callers.get(key);
+    if (!entry) {
+      entry = { mounts: new MountCache(this.#mountTtlMs), idle: [] };
+      this.#callers.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** One of the caller's idle servers, or undefined. */
+  take(entry: StatelessCaller): McpServer | undefined {
+    const server = entry.idle.pop();
+    if (server) this.#count--;
+    return server;
+  }
+
+  /** Keep `server` for the caller's next request when both bounds allow, else close it. */
+  keepOrClose(key: string, entry: StatelessCaller, server: McpServer): void {
+    const room =
+      entry.idle.length < IDLE_SERVERS_PER_CALLER &&
+      this.#count < IDLE_SERVERS &&
+      this.#callers.peek(key) === entry;
+    if (room && !server.isConnected()) {
+      entry.idle.push(server);
+      this.#count++;
+    } else void server.close().catch(() => undefined);
+  }
+
+  clear(): void {
+    this.#callers.clear();
+  }
+}
+
 /**
  * Stateless routes: POST only, each request served by a server with no client state
  * (a new one, or one of the caller's idle servers).
  */
 export function statelessRoutes(deps: RouteDeps): Routes {
   const { config, log, limits } = deps;
-  // Per-caller mount caches and idle servers, bounded in count and idle time (capabilities: per
-  // caller in limits).
-  let idleServers = 0;
-  const callers = new LRUCache<string, { mounts: MountCache; idle: McpServer[] }>({
-    max: 10_000,
-    ttl: config.http.sessionIdleMs,
-    updateAgeOnGet: true,
-    // A caller forgotten (idle or evicted): its idle servers go with it.
-    dispose: (entry) => {
-      idleServers -= entry.idle.length;
-      for (const server of entry.idle.splice(0)) void server.close().catch(() => undefined);
-    },
-  });
-  /** One of the caller's idle servers, or undefined. */
-  const takeIdle = (entry: { idle: McpServer[] }): McpServer | undefined => {
-    const server = entry.idle.pop();
-    if (server) idleServers--;
-    return server;
-  };
-  /** Keep `server` for the caller's next request when both bounds allow, else close it. */
-  const keepOrClose = (key: string, entry: { idle: McpServer[] }, server: McpServer): void => {
-    const room =
-      entry.idle.length < IDLE_SERVERS_PER_CALLER &&
-      idleServers < IDLE_SERVERS &&
-      callers.peek(key) === entry;
-    if (room && !server.isConnected()) {
-      entry.idle.push(server);
-      idleServers++;
-    } else void server.close().catch(() => undefined);
-  };
+  const pool = new IdleServers(config.http.sessionIdleMs, config.mountCacheTtlMs);
   const post = withCaller(log, async (req, res, caller) => {
     const key = callerKey(caller);
-    let cached = callers.get(key);
-    if (!cached) {
-      cached = { mounts: new MountCache(config.mountCacheTtlMs), idle: [] };
-      callers.set(key, cached);
-    }
+    const entry = pool.of(key);
     if (isInitializeRequest(req.body)) await limits.admitOpening(caller);
     const server =
-      takeIdle(cached) ??
+      pool.take(entry) ??
       newServer(
         deps,
         caller,
-        cached.mounts,
+        entry.mounts,
         limits.admitCalls(caller),
         // One capability probe per caller and TTL, not one per request.
         limits.capabilities(caller),
@@ -463,13 +495,14 @@ export function statelessRoutes(deps: RouteDeps): Routes {
     // answer). Without a session the user's answer to an elicitation could not come back: the
     // server never asks here, and calls VAULT_MCP_CONFIRM requires confirming are refused.
     const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
-    const entry = cached;
     res.on('close', () => {
       // Closing the transport disconnects the server (the SDK's Protocol); one that served only
       // a stateless request may serve the caller's next one.
       void transport.close().then(
         () =>
-          reusable ? keepOrClose(key, entry, server) : void server.close().catch(() => undefined),
+          reusable
+            ? pool.keepOrClose(key, entry, server)
+            : void server.close().catch(() => undefined),
         () => undefined,
       );
     });
@@ -489,7 +522,7 @@ export function statelessRoutes(deps: RouteDeps): Routes {
     handlers: { POST: post, GET: notAllowed, DELETE: notAllowed },
     sessionCount: () => 0,
     close: () => {
-      callers.clear();
+      pool.clear();
       return Promise.resolve();
     },
   };
