@@ -73,7 +73,8 @@ test: setup build
 	npx vitest run
 
 ## demo: the tutorial's workflow through vault-mcp over stdio against a local OpenBao dev server
-demo: setup build
+##       (needs only npm and OpenBao: not redis-server or the Python SDK, which only tests use)
+demo: node_modules/.installed $(BAO) build
 	$(TSX) scripts/demo.ts
 
 ## bench: measured numbers (not a test); writes bench/results.json and bench/replicas.json

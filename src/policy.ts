@@ -187,12 +187,17 @@ export function policyDocument(
   command: string,
 ): string {
   const tools = selectTools(config, candidates).enabled;
+  const stanzas = buildPolicy(config, candidates, options);
+  // --manage-mounts only matters when a tool that creates, tunes or deletes a mount is enabled.
+  const managed = stanzas.some((s) => s.path.startsWith('sys/mounts/'))
+    ? options.manageMounts.join(', ')
+    : 'none (no enabled tool creates, tunes or deletes a mount)';
   const header = [
     `Vault policy for vault-mcp ${packageVersion()}, made by: ${command}`,
-    `KV mount "${options.kvMount}" (KV v${options.kvVersion})${options.prefix ? `, paths under "${options.prefix}" only` : ''}; PKI mount "${options.pkiMount}"; mounts managed: ${options.manageMounts.join(', ')}`,
+    `KV mount "${options.kvMount}" (KV v${options.kvVersion})${options.prefix ? `, paths under "${options.prefix}" only` : ''}; PKI mount "${options.pkiMount}"; mounts managed: ${managed}`,
     `toolsets ${config.toolsets.join(',')}${config.readOnly ? ', read-only' : ''}: ${tools.length} tools`,
     "Also attach Vault's default policy (tokens get it unless created with -no-default-policy):",
     'whoami uses auth/token/lookup-self and sys/capabilities-self from it.',
   ];
-  return renderHcl(buildPolicy(config, candidates, options), header);
+  return renderHcl(stanzas, header);
 }

@@ -37,8 +37,11 @@ type Args = Readonly<Record<string, unknown>>;
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 const where = (args: Args): string =>
   [text(args['mount']).replace(/\/+$/, ''), text(args['path'])].filter(Boolean).join('/');
-const versions = (args: Args): string =>
-  Array.isArray(args['versions']) ? args['versions'].map(String).join(', ') : '?';
+/** `version 3` or `versions 1, 2`. */
+const versions = (args: Args): string => {
+  const list = Array.isArray(args['versions']) ? args['versions'].map(String) : ['?'];
+  return `${list.length === 1 ? 'version' : 'versions'} ${list.join(', ')}`;
+};
 const keysOf = (args: Args): string[] => {
   const data = args['data'];
   const keys =
@@ -46,6 +49,8 @@ const keysOf = (args: Args): string[] => {
   const key = text(args['key']);
   return key && !keys.includes(key) ? [key, ...keys] : keys;
 };
+
+const NEW_VERSION = 'On KV v2 this is a new version and the previous one stays readable;';
 
 /** What each destructive (and, for `all`, additive) hand-written tool changes, in the person's terms. */
 const CHANGES: Readonly<Record<string, (args: Args) => string>> = {
@@ -56,13 +61,15 @@ const CHANGES: Readonly<Record<string, (args: Args) => string>> = {
       ? `Remove the key '${text(a['key'])}' from ${where(a)} (a new version without it is written; on KV v1 the key is gone for good).`
       : `Delete the secret ${where(a)}: on KV v2 its latest version is soft-deleted (undelete_secret_versions restores it); on KV v1 it is gone for good.`,
   delete_secret_versions: (a) =>
-    `Soft-delete versions ${versions(a)} of ${where(a)} (undelete_secret_versions restores them).`,
+    `Soft-delete ${versions(a)} of ${where(a)} (undelete_secret_versions restores ${versions(a).startsWith('version ') ? 'it' : 'them'}).`,
   destroy_secret_versions: (a) =>
-    `Permanently destroy the data of versions ${versions(a)} of ${where(a)}. This cannot be undone.`,
+    `Permanently destroy the data of ${versions(a)} of ${where(a)}. This cannot be undone.`,
   delete_secret_metadata: (a) =>
     `Delete ${where(a)} entirely: every version, its data and its metadata. This cannot be undone.`,
   write_secret: (a) =>
-    `Write ${where(a)} with the key${keysOf(a).length === 1 ? '' : 's'} ${keysOf(a).join(', ') || '(none)'} (values not shown): on KV v2 this becomes the current version and keys not given are not in it; on KV v1 the current data is replaced for good.`,
+    text(a['key'])
+      ? `Set the key ${text(a['key'])} of ${where(a)} (value not shown); its other keys are kept. ${NEW_VERSION} on KV v1 the key's previous value is gone for good.`
+      : `Replace ${where(a)} with the key${keysOf(a).length === 1 ? '' : 's'} ${keysOf(a).join(', ') || '(none)'} (values not shown): keys not given are removed. ${NEW_VERSION} on KV v1 the current data is gone for good.`,
   patch_secret: (a) =>
     `Change the key${keysOf(a).length === 1 ? '' : 's'} ${keysOf(a).join(', ') || '(none)'} of ${where(a)} (values not shown) in a new version.`,
   write_secret_metadata: (a) =>

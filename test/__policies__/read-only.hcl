@@ -1,5 +1,5 @@
 # Vault policy for vault-mcp 0.1.0, made by: vault-mcp policy --kv-mount secret --pki-mount pki --read-only
-# KV mount "secret" (KV v2); PKI mount "pki"; mounts managed: pki
+# KV mount "secret" (KV v2); PKI mount "pki"; mounts managed: none (no enabled tool creates, tunes or deletes a mount)
 # toolsets kv,pki,mounts,auth, read-only: 14 tools
 # Also attach Vault's default policy (tokens get it unless created with -no-default-policy):
 # whoami uses auth/token/lookup-self and sys/capabilities-self from it.

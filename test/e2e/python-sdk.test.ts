@@ -47,7 +47,7 @@ describe('MCP Python SDK client', () => {
     expect(out['secret']).toMatchObject({ path: 'py/db', keys: ['password'], current_version: 1 });
     expect(out['completion']).toEqual(['py/db', 'py/old']);
     expect(out['asked']).toEqual([
-      `The assistant wants to run destroy_secret_versions. Permanently destroy the data of versions 1 of ${mount}/py/db. This cannot be undone. Allow this once?`,
+      `The assistant wants to run destroy_secret_versions. Permanently destroy the data of version 1 of ${mount}/py/db. This cannot be undone. Allow this once?`,
       `The assistant wants to run delete_secret_metadata. Delete ${mount}/py/old entirely: every version, its data and its metadata. This cannot be undone. Allow this once?`,
     ]);
     expect(out['declined']).toEqual([

@@ -58,6 +58,10 @@ describe('the generated policy text', () => {
     await expect(hcl).toMatchFileSnapshot(join(repoRoot, 'test', '__policies__', 'read-only.hcl'));
     const caps = new Set(parsePolicy(hcl).flatMap((s) => s.capabilities));
     expect([...caps].sort()).toEqual(['list', 'read']);
+    // No mount tool writes here, so the header does not claim a managed mount.
+    expect(hcl.split('\n')[1]).toBe(
+      '# KV mount "secret" (KV v2); PKI mount "pki"; mounts managed: none (no enabled tool creates, tunes or deletes a mount)',
+    );
   });
 
   it("--kv-prefix (the server's own setting; --prefix too) narrows every KV path to the application", async () => {

@@ -49,7 +49,7 @@ describe('confirmation of destructive calls (VAULT_MCP_CONFIRM)', () => {
       'The user declined destroy_secret_versions: nothing was changed. Do not retry it unless the user asks for it.',
     );
     expect(mcp.asked).toEqual([
-      `The assistant wants to run destroy_secret_versions. Permanently destroy the data of versions 1 of ${mount}/keep. This cannot be undone. Allow this once?`,
+      `The assistant wants to run destroy_secret_versions. Permanently destroy the data of version 1 of ${mount}/keep. This cannot be undone. Allow this once?`,
     ]);
     expect(await versionOne('keep')).toEqual({ password: 'pw-keep' });
     await mcp.close();
@@ -87,6 +87,25 @@ describe('confirmation of destructive calls (VAULT_MCP_CONFIRM)', () => {
       `The assistant wants to run create_mount. Create mount (create_mount) with type=kv-v2 path=${created}-b. Allow this once?`,
     ]);
     await strict.close();
+  });
+
+  it('the question says what a write keeps: one key merges, data replaces; one version is "version"', async () => {
+    await adminRequest('POST', `${mount}/data/words`, { data: { user: 'u', password: 'pw' } });
+    const mcp = await person({ VAULT_MCP_CONFIRM: 'all' }, []);
+    await mcp.fails('write_secret', { mount, path: 'words', key: 'password', value: 'pw-2' });
+    await mcp.fails('write_secret', { mount, path: 'words', data: { user: 'u2', token: 't' } });
+    await mcp.fails('destroy_secret_versions', { mount, path: 'words', versions: [1] });
+    await mcp.fails('delete_secret_versions', { mount, path: 'words', versions: [1, 2] });
+    expect(mcp.asked).toEqual([
+      `The assistant wants to run write_secret. Set the key password of ${mount}/words (value not shown); its other keys are kept. On KV v2 this is a new version and the previous one stays readable; on KV v1 the key's previous value is gone for good. Allow this once?`,
+      `The assistant wants to run write_secret. Replace ${mount}/words with the keys token, user (values not shown): keys not given are removed. On KV v2 this is a new version and the previous one stays readable; on KV v1 the current data is gone for good. Allow this once?`,
+      `The assistant wants to run destroy_secret_versions. Permanently destroy the data of version 1 of ${mount}/words. This cannot be undone. Allow this once?`,
+      `The assistant wants to run delete_secret_versions. Soft-delete versions 1, 2 of ${mount}/words (undelete_secret_versions restores them). Allow this once?`,
+    ]);
+    expect(
+      ((await adminRequest('GET', `${mount}/data/words`)) as { data: { data: unknown } }).data.data,
+    ).toEqual({ user: 'u', password: 'pw' });
+    await mcp.close();
   });
 
   it('VAULT_MCP_CONFIRM=never asks nothing', async () => {
