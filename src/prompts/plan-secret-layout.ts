@@ -9,27 +9,46 @@ import { lines, served, type PromptDefinition, type PromptDeps } from './prompt.
 /** Secrets whose key names are shown, at most (one or two Vault reads each). */
 const SHOWN_SECRETS = 20;
 
-/** What exists under the mount and the application's folder: names only, never a value. */
+/** The names a LIST gives, or the error that refused it (a 403 here must not hide the other listing). */
+const attempt = (list: Promise<string[]>): Promise<string[] | Error> =>
+  list.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+
+/** The line about the application's folder: its sub-folders, or why it could not be listed. */
+function folderLine(folder: string, under: string[] | Error): string {
+  if (under instanceof Error) return `Under ${folder}/: not listed (${under.message})`;
+  if (!under.length) return `Nothing exists under ${folder}/ yet.`;
+  return `Under ${folder}/: ${under.filter((k) => k.endsWith('/')).join(', ') || 'no folders'}; secrets:`;
+}
+
+/**
+ * What exists under the mount and the application's folder: names only, never a value. The top
+ * level and the folder are listed apart: a policy scoped to the application (VAULT_MCP_KV_PREFIX)
+ * may LIST the folder but not the mount's top.
+ */
 async function existing(deps: PromptDeps, mountArg: string, app: string): Promise<string[]> {
   const { context } = deps;
   try {
     const { mount, info } = await resolveMount(context, mountArg, { engine: 'kv' });
     const version = info.kvVersion === 1 ? 1 : 2;
-    const top = await kvList(context.vault, mount, '', version);
     const folder = normalizePath('path', app);
-    const under = folder ? await kvList(context.vault, mount, folder, version) : [];
-    const secrets = under.filter((k) => !k.endsWith('/')).slice(0, SHOWN_SECRETS);
+    const [top, under] = await Promise.all([
+      attempt(kvList(context.vault, mount, '', version)),
+      folder ? attempt(kvList(context.vault, mount, folder, version)) : [],
+    ]);
+    const secrets = (under instanceof Error ? [] : under)
+      .filter((k) => !k.endsWith('/'))
+      .slice(0, SHOWN_SECRETS);
     const described = await Promise.all(
       secrets.map(async (name) => {
         const keys = await keyNames(context, mount, `${folder}/${name}`, version).catch(() => []);
         return `  - ${folder}/${name}${keys.length ? ` (keys: ${keys.join(', ')})` : ''}`;
       }),
     );
+    const topLine =
+      top instanceof Error ? `not listed (${top.message})` : top.join(', ') || '(empty)';
     return [
-      `Top level of ${mount}/ (KV v${version}): ${top.length ? top.join(', ') : '(empty)'}`,
-      under.length
-        ? `Under ${folder}/: ${under.filter((k) => k.endsWith('/')).join(', ') || 'no folders'}; secrets:`
-        : `Nothing exists under ${folder}/ yet.`,
+      `Top level of ${mount}/ (KV v${version}): ${topLine}`,
+      folderLine(folder, under),
       ...described,
     ];
   } catch (error) {

@@ -54,13 +54,24 @@ export interface Completers {
   mounts(engine: 'kv' | 'pki'): Completer;
   /**
    * Folders (ending in `/`) and secrets under the folder typed so far, by LIST on the mount named
-   * by the argument `mountArgument` (default `mount`).
+   * by the argument `mountArgument` (default `mount`); where that LIST fails above
+   * VAULT_MCP_KV_PREFIX, the prefix's next folder.
    */
   kvPath(mountArgument?: string): Completer;
   /** Role names of the PKI mount in `mountArgument` (LIST `<mount>/roles`). */
   role(mountArgument?: string): Completer;
   /** Issuer names (ids for unnamed issuers) of the PKI mount in `mountArgument` (LIST `<mount>/issuers`). */
   issuer(mountArgument?: string): Completer;
+}
+
+/**
+ * The folder of `kvPrefix` (`a/b/`) right below `folder` (`a/` gives `b/`, `` gives `a/`), or
+ * undefined when `folder` is not above the prefix.
+ */
+function prefixStep(kvPrefix: string, folder: string): string | undefined {
+  if (!kvPrefix.startsWith(folder) || kvPrefix === folder) return undefined;
+  const rest = kvPrefix.slice(folder.length);
+  return rest.slice(0, rest.indexOf('/') + 1);
 }
 
 const mountOf = (chosen: Chosen, argument: string, fallback: string): string =>
@@ -96,7 +107,13 @@ export function completers(context: ToolContext, gate: ReadGate = {}): Completer
             mount,
             normalizePath('path', folder),
             info.kvVersion === 1 ? 1 : 2,
-          );
+          ).catch((error: unknown) => {
+            // A policy scoped to VAULT_MCP_KV_PREFIX cannot LIST the folders above the prefix:
+            // offer the prefix's next folder there instead of nothing.
+            const next = prefixStep(context.config.kvPrefix, folder);
+            if (next) return [next];
+            throw error;
+          });
           return keys.map((key) => `${folder}${key}`);
         });
       },

@@ -293,6 +293,30 @@ describe('completions', () => {
     await readOnlyToken.close();
   });
 
+  it('under a policy scoped to the application (VAULT_MCP_KV_PREFIX) the prompt and completions still show the application', async () => {
+    const token = await scopedToken(
+      `path "${kv}/metadata/hashicups/*" { capabilities = ["list", "read"] }
+       path "${kv}/data/hashicups/*" { capabilities = ["read"] }`,
+    );
+    const scoped = await connect({ VAULT_TOKEN: token, VAULT_MCP_KV_PREFIX: 'hashicups/' });
+    const plan = { type: 'ref/prompt' as const, name: 'plan_secret_layout' };
+    // The mount's top cannot be listed: the prefix's folder is offered instead of nothing.
+    expect(await complete(scoped, plan, 'app', '', { mount: kv })).toEqual(['hashicups/']);
+    expect(await complete(scoped, plan, 'app', 'oth', { mount: kv })).toEqual([]);
+    expect(await complete(scoped, plan, 'app', 'hashicups/', { mount: kv })).toEqual([
+      'hashicups/api/',
+      'hashicups/db',
+    ]);
+    const text = await promptText(scoped, 'plan_secret_layout', { mount: kv, app: 'hashicups' });
+    expect(text.split('\n').slice(2, 6)).toEqual([
+      'What exists now (names only; no value was read):',
+      `Top level of ${kv}/ (KV v2): not listed (Vault answered 403 to LIST /v1/${kv}/metadata/: permission denied)`,
+      'Under hashicups/: api/; secrets:',
+      '  - hashicups/db (keys: password, username)',
+    ]);
+    await scoped.close();
+  });
+
   it('are bounded to 100 values (hasMore says there are more)', async () => {
     const wide = await mountEngine('res-wide', 'kv-v2');
     await Promise.all(
