@@ -240,27 +240,7 @@ describe('request checks', () => {
   afterAll(() => server.close());
 
   it('refuses a Host header that is not ours exactly (DNS rebinding)', async () => {
-    // fetch() will not send a foreign Host header; node:http will.
-    const post = (host: string) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const url = new URL(server.url);
-        const req = httpRequest(
-          {
-            host: url.hostname,
-            port: url.port,
-            path: url.pathname,
-            method: 'POST',
-            headers: { ...MCP_HEADERS, Host: host },
-          },
-          (res) => {
-            let data = '';
-            res.on('data', (c: Buffer) => (data += c.toString()));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
-          },
-        );
-        req.on('error', reject);
-        req.end(JSON.stringify(INIT));
-      });
+    const post = (host: string) => postWithHost(server.url, host);
     const { status, body } = await post('attacker.example:80');
     expect(status).toBe(403);
     expect(JSON.parse(body)).toEqual({
@@ -392,6 +372,33 @@ describe('request checks', () => {
     });
   });
 });
+
+/** An initialize POSTed with `host` as Host header (fetch() will not send a foreign one; node:http will). */
+function postWithHost(
+  serverUrl: string,
+  host: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(serverUrl);
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { ...MCP_HEADERS, ...headers, Host: host },
+      },
+      (res) => {
+        let data = '';
+        res.on('data', (c: Buffer) => (data += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(INIT));
+  });
+}
 
 /** A log sink for the lines a test must check. */
 function sink(): { log: Logger; text: () => string } {
@@ -1330,6 +1337,69 @@ describe('outside attack, second round (HTTP)', () => {
             'Vault does not know the namespace "no-such-ns" (404 on auth/token/lookup-self): check X-Vault-Namespace',
         },
       ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('outside attack, sixth round (HTTP)', () => {
+  it('a refusal quoting a header the caller put its token in shows [token], in the answer and the log', async () => {
+    const logged = sink();
+    const server = await serve(
+      { VAULT_MCP_ALLOWED_VAULT_ADDRS: 'https://vault.other.example:8200' },
+      logged.log,
+    );
+    const token = await scopedToken('path "secret/*" { capabilities = ["read"] }');
+    try {
+      const wrongNamespace = await initialize(server.url, {
+        'X-Vault-Token': token,
+        'X-Vault-Namespace': token,
+      });
+      const wrongAddr = await initialize(server.url, {
+        'X-Vault-Token': token,
+        'X-Vault-Addr': `http://${token}@127.0.0.1:1`,
+      });
+      const badNamespace = await initialize(server.url, {
+        Authorization: `Bearer ${token}`,
+        'X-Vault-Namespace': `${token}/..`,
+      });
+      const badOrigin = await initialize(server.url, {
+        'X-Vault-Token': token,
+        Origin: `https://${token}.example`,
+      });
+      const answers = await Promise.all(
+        [wrongNamespace, wrongAddr, badNamespace, badOrigin].map(async (a) => [
+          a.status,
+          ((await a.json()) as { error: { message: string } }).error.message,
+        ]),
+      );
+      expect(answers).toEqual([
+        [
+          400,
+          'Vault does not know the namespace "[token]" (404 on auth/token/lookup-self): check X-Vault-Namespace',
+        ],
+        [
+          403,
+          'X-Vault-Addr http://[token]@127.0.0.1:1 is not one of the Vault addresses this server may use (VAULT_MCP_ALLOWED_VAULT_ADDRS)',
+        ],
+        [
+          400,
+          `namespace "[token]/.." has a '.' or '..' segment: name the namespace path plainly (e.g. team-a/app), or send no X-Vault-Namespace for the root namespace`,
+        ],
+        [
+          403,
+          'Origin https://[token].example is not allowed (MCP_CORS_MODE=strict; add it to MCP_ALLOWED_ORIGINS)',
+        ],
+      ]);
+      const { body: host } = await postWithHost(server.url, `${token}.example`, {
+        'X-Vault-Token': token,
+      });
+      expect((JSON.parse(host) as { error: { message: string } }).error.message).toBe(
+        'Invalid Host: [token].example. If clients legitimately reach this server under that name, the operator adds it to MCP_ALLOWED_HOSTS',
+      );
+      expect(logged.text()).toContain('is not one of the Vault addresses');
+      expect(logged.text()).not.toContain(token);
     } finally {
       await server.close();
     }

@@ -68,14 +68,8 @@ export function sameIdentity(a: Buffer, b: Buffer): boolean {
 /** Printable ASCII without spaces: every token Vault issues (`hvs.…`, `s.…`, batch tokens) is. */
 const TOKEN_TEXT = /^[\x21-\x7e]+$/;
 
-/**
- * The caller's Vault token: X-Vault-Token, `Authorization: Bearer <token>` as Vault's own API
- * accepts it, or VAULT_TOKEN (the header HashiCorp's Go server reads). Undefined when none is sent.
- * @throws HttpRefusal 400 when two of them carry different tokens (which one would serve is
- *   nobody's guess), or the token holds characters no Vault token has (control characters,
- *   spaces, non-ASCII); the message never quotes the token.
- */
-function callerToken(req: IncomingMessage): string | undefined {
+/** Every header that carries a token, by name, with its value as sent (unchecked). */
+function sentTokens(req: IncomingMessage): Array<[string, string]> {
   const sent: Array<[string, string | undefined]> = [
     ['X-Vault-Token', header(req, 'x-vault-token')],
     ['VAULT_TOKEN', header(req, 'vault_token')],
@@ -84,7 +78,29 @@ function callerToken(req: IncomingMessage): string | undefined {
       /^Bearer[ \t]+(.+)$/i.exec(header(req, 'authorization') ?? '')?.[1]?.trim(),
     ],
   ];
-  const given = sent.filter((s): s is [string, string] => Boolean(s[1]));
+  return sent.filter((s): s is [string, string] => Boolean(s[1]));
+}
+
+/**
+ * A scrubber of every token the request sent (in any token header, checked or not) and of
+ * `others` (the server's own token), for texts that quote a header before a caller is settled.
+ */
+export function requestScrubber(
+  req: IncomingMessage,
+  ...others: Array<string | undefined>
+): (text: string) => string {
+  return scrubberOf(...sentTokens(req).map(([, value]) => value), ...others);
+}
+
+/**
+ * The caller's Vault token: X-Vault-Token, `Authorization: Bearer <token>` as Vault's own API
+ * accepts it, or VAULT_TOKEN (the header HashiCorp's Go server reads). Undefined when none is sent.
+ * @throws HttpRefusal 400 when two of them carry different tokens (which one would serve is
+ *   nobody's guess), or the token holds characters no Vault token has (control characters,
+ *   spaces, non-ASCII); the message never quotes the token.
+ */
+function callerToken(req: IncomingMessage): string | undefined {
+  const given = sentTokens(req);
   const token = given[0]?.[1];
   if (given.some(([, value]) => value !== token)) {
     throw new HttpRefusal(
@@ -375,7 +391,8 @@ export class Callers {
       return resolved;
     } catch (error) {
       if (!(error instanceof HttpRefusal)) throw error;
-      refuse(res, this.#deps.log, error);
+      // A refusal may quote a header (namespace, Vault address) the caller put its token in.
+      refuse(res, this.#deps.log, error, requestScrubber(req, this.#deps.config.vault.token));
       return undefined;
     }
   }

@@ -11,6 +11,7 @@ import cors from 'cors';
 import { isLoopback, type HttpConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import { safeErrorText } from '../../client/errors.js';
+import { requestScrubber } from './callers.js';
 import { rpcError } from './refusal.js';
 
 /** A request once its body is read: `body` is the parsed JSON (undefined without a body). */
@@ -69,12 +70,13 @@ function hostCheck(http: HttpConfig, log: Logger): Step {
     const host = req.headers.host ?? '';
     const name = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(host)?.[1]?.toLowerCase();
     if (name && hostnames.includes(name)) return next();
-    log.warn({ host }, 'request with a foreign Host header refused');
+    const shown = requestScrubber(req)(host);
+    log.warn({ host: shown }, 'request with a foreign Host header refused');
     rpcError(
       res,
       403,
       // The accepted names are not listed: they would tell anyone the server's addresses.
-      `Invalid Host: ${host || '(none)'}. If clients legitimately reach this server under that name, the operator adds it to MCP_ALLOWED_HOSTS`,
+      `Invalid Host: ${shown || '(none)'}. If clients legitimately reach this server under that name, the operator adds it to MCP_ALLOWED_HOSTS`,
     );
   };
 }
@@ -99,11 +101,12 @@ function originCheck(http: HttpConfig, tls: boolean, log: Logger): Step {
   return (req, res, next) => {
     const origin = req.headers.origin;
     if (origin && !sameOrigin(req, origin) && !originAllowed(origin)) {
-      log.warn({ origin }, 'request from a disallowed Origin refused');
+      const shown = requestScrubber(req)(origin);
+      log.warn({ origin: shown }, 'request from a disallowed Origin refused');
       rpcError(
         res,
         403,
-        `Origin ${origin} is not allowed (MCP_CORS_MODE=${http.corsMode}; add it to MCP_ALLOWED_ORIGINS)`,
+        `Origin ${shown} is not allowed (MCP_CORS_MODE=${http.corsMode}; add it to MCP_ALLOWED_ORIGINS)`,
       );
       return;
     }

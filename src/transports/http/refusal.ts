@@ -37,12 +37,21 @@ export function rpcError(
   sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
-/** Log and answer a refusal, with Retry-After when it has one. */
-export function refuse(res: ServerResponse, log: Logger, refusal: HttpRefusal): void {
-  log.warn({ status: refusal.status }, refusal.message);
+/**
+ * Log and answer a refusal, with Retry-After when it has one; `scrub` (the request's token
+ * scrubber) cleans the message first, for refusals that quote what the caller sent.
+ */
+export function refuse(
+  res: ServerResponse,
+  log: Logger,
+  refusal: HttpRefusal,
+  scrub: (text: string) => string = (text) => text,
+): void {
+  const message = scrub(refusal.message);
+  log.warn({ status: refusal.status }, message);
   if (refusal.retryAfterS !== undefined && !res.headersSent)
     res.setHeader('Retry-After', String(refusal.retryAfterS));
-  rpcError(res, refusal.status, refusal.message);
+  rpcError(res, refusal.status, message);
 }
 
 /** The first non-blank value of the named request headers, trimmed. */

@@ -87,7 +87,7 @@ function withCaller(log: Logger, handler: McpHandler): McpHandler {
     try {
       await handler(req, res, caller);
     } catch (error) {
-      if (error instanceof HttpRefusal) return refuse(res, log, error);
+      if (error instanceof HttpRefusal) return refuse(res, log, error, caller.scrub);
       log.error({ error: safeErrorText(error, caller.scrub) }, 'MCP request failed');
       rpcError(res, 500, 'internal error', -32603);
     }
