@@ -87,14 +87,8 @@ export const allowlist: readonly AllowRule[] = [
     toolset: 'kv',
     name: 'kv_v2_write',
   },
-  // A patch adds a version and keeps every key not named, as patch_secret does.
-  {
-    methods: ['PATCH'],
-    path: `${KV2}/data/{path}`,
-    toolset: 'kv',
-    name: 'kv_v2_patch',
-    destructive: false,
-  },
+  // A patch overwrites the keys it names and null removes one: destructive, as patch_secret is.
+  { methods: ['PATCH'], path: `${KV2}/data/{path}`, toolset: 'kv', name: 'kv_v2_patch' },
   { methods: ['DELETE'], path: `${KV2}/data/{path}`, toolset: 'kv', name: 'kv_v2_delete' },
   {
     methods: ['POST'],

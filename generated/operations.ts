@@ -448,7 +448,7 @@ export const operations: readonly GeneratedOperation[] = [
     requestContentType: 'application/merge-patch+json',
     annotations: {
       readOnlyHint: false,
-      destructiveHint: false,
+      destructiveHint: true,
       idempotentHint: false,
       openWorldHint: false,
     },

@@ -50,7 +50,28 @@ const keysOf = (args: Args): string[] => {
   return key && !keys.includes(key) ? [key, ...keys] : keys;
 };
 
-const NEW_VERSION = 'On KV v2 this is a new version and the previous one stays readable;';
+/** What a KV v2 write keeps: the previous version, unless max_versions prunes it on the spot. */
+const PRUNED = 'the previous one stays readable unless max_versions prunes it';
+const NEW_VERSION = `On KV v2 this is a new version and ${PRUNED};`;
+
+/** `Set the keys a, b and remove the key c`: a JSON merge patch's null removes its key. */
+function patchChanges(args: Args): string {
+  const data = args['data'];
+  const entries =
+    data && typeof data === 'object' && !Array.isArray(data) ? Object.entries(data) : [];
+  const named = (verb: string, keys: string[]): string =>
+    keys.length ? `${verb} the key${keys.length === 1 ? '' : 's'} ${keys.sort().join(', ')}` : '';
+  const set = named(
+    'set',
+    entries.filter(([, v]) => v !== null).map(([k]) => k),
+  );
+  const removed = named(
+    'remove',
+    entries.filter(([, v]) => v === null).map(([k]) => k),
+  );
+  const both = [set, removed].filter(Boolean).join(' and ') || 'change no key';
+  return both.charAt(0).toUpperCase() + both.slice(1);
+}
 
 /** What each destructive (and, for `all`, additive) hand-written tool changes, in the person's terms. */
 const CHANGES: Readonly<Record<string, (args: Args) => string>> = {
@@ -71,7 +92,7 @@ const CHANGES: Readonly<Record<string, (args: Args) => string>> = {
       ? `Set the key ${text(a['key'])} of ${where(a)} (value not shown); its other keys are kept. ${NEW_VERSION} on KV v1 the key's previous value is gone for good.`
       : `Replace ${where(a)} with the key${keysOf(a).length === 1 ? '' : 's'} ${keysOf(a).join(', ') || '(none)'} (values not shown): keys not given are removed. ${NEW_VERSION} on KV v1 the current data is gone for good.`,
   patch_secret: (a) =>
-    `Change the key${keysOf(a).length === 1 ? '' : 's'} ${keysOf(a).join(', ') || '(none)'} of ${where(a)} (values not shown) in a new version.`,
+    `${patchChanges(a)} of ${where(a)} (${keysOf(a).length === 1 ? 'value' : 'values'} not shown); other keys are kept. This is a new version and ${PRUNED}.`,
   write_secret_metadata: (a) =>
     `Change the metadata settings of ${where(a)}${a['max_versions'] !== undefined ? `; max_versions ${String(a['max_versions'])} deletes older versions beyond that` : ''}.`,
   tune_mount: (a) =>

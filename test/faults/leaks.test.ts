@@ -153,9 +153,7 @@ describe('secret values and tokens never leak', () => {
     expect(logs.length).toBeGreaterThan(1000);
     // The controls: each channel carried something.
     expect(asked.length).toBeGreaterThan(5);
-    expect(asked.join('\n')).toContain(
-      'Write secret/myapp/db with the key user (values not shown)',
-    );
+    expect(asked.join('\n')).toContain('Set the key user of secret/myapp/db (value not shown)');
     expect(notified.length).toBeGreaterThan(20);
     expect(rest).toContain('myapp/db (keys: pass, port, user)');
     expect(rest).toContain('"values":["myapp/db"]');

@@ -97,14 +97,43 @@ describe('confirmation of destructive calls (VAULT_MCP_CONFIRM)', () => {
     await mcp.fails('destroy_secret_versions', { mount, path: 'words', versions: [1] });
     await mcp.fails('delete_secret_versions', { mount, path: 'words', versions: [1, 2] });
     expect(mcp.asked).toEqual([
-      `The assistant wants to run write_secret. Set the key password of ${mount}/words (value not shown); its other keys are kept. On KV v2 this is a new version and the previous one stays readable; on KV v1 the key's previous value is gone for good. Allow this once?`,
-      `The assistant wants to run write_secret. Replace ${mount}/words with the keys token, user (values not shown): keys not given are removed. On KV v2 this is a new version and the previous one stays readable; on KV v1 the current data is gone for good. Allow this once?`,
+      `The assistant wants to run write_secret. Set the key password of ${mount}/words (value not shown); its other keys are kept. On KV v2 this is a new version and the previous one stays readable unless max_versions prunes it; on KV v1 the key's previous value is gone for good. Allow this once?`,
+      `The assistant wants to run write_secret. Replace ${mount}/words with the keys token, user (values not shown): keys not given are removed. On KV v2 this is a new version and the previous one stays readable unless max_versions prunes it; on KV v1 the current data is gone for good. Allow this once?`,
       `The assistant wants to run destroy_secret_versions. Permanently destroy the data of version 1 of ${mount}/words. This cannot be undone. Allow this once?`,
       `The assistant wants to run delete_secret_versions. Soft-delete versions 1, 2 of ${mount}/words (undelete_secret_versions restores them). Allow this once?`,
     ]);
     expect(
       ((await adminRequest('GET', `${mount}/data/words`)) as { data: { data: unknown } }).data.data,
     ).toEqual({ user: 'u', password: 'pw' });
+    await mcp.close();
+  });
+
+  it('patch_secret overwrites and removes keys, so it is confirmed like write_secret (attack-6 F1)', async () => {
+    await adminRequest('POST', `${mount}/data/patched`, { data: { api_key: 'ak-1', user: 'u' } });
+    await adminRequest('POST', `${mount}/metadata/patched`, { max_versions: 1 });
+    const mcp = await person({ VAULT_MCP_TOOLSETS: 'all' }, ['decline', 'decline']);
+    expect(
+      await mcp.fails('patch_secret', {
+        mount,
+        path: 'patched',
+        data: { api_key: null, user: 'u2', region: 'eu' },
+      }),
+    ).toBe(
+      'The user declined patch_secret: nothing was changed. Do not retry it unless the user asks for it.',
+    );
+    expect(
+      await mcp.fails('kv_v2_patch', { mount, path: 'patched', data: { api_key: null } }),
+    ).toBe(
+      'The user declined kv_v2_patch: nothing was changed. Do not retry it unless the user asks for it.',
+    );
+    expect(mcp.asked).toEqual([
+      `The assistant wants to run patch_secret. Set the keys region, user and remove the key api_key of ${mount}/patched (values not shown); other keys are kept. This is a new version and the previous one stays readable unless max_versions prunes it. Allow this once?`,
+      `The assistant wants to run kv_v2_patch. KV V2 patch (kv_v2_patch) with mount=${mount} path=patched; also data (not shown). Allow this once?`,
+    ]);
+    expect(
+      ((await adminRequest('GET', `${mount}/data/patched`)) as { data: { data: unknown } }).data
+        .data,
+    ).toEqual({ api_key: 'ak-1', user: 'u' });
     await mcp.close();
   });
 

@@ -66,7 +66,7 @@ describe('every tool', () => {
       idempotentHint: true,
       openWorldHint: false,
     });
-    expect(listed('patch_secret')).toEqual({ destructiveHint: false, openWorldHint: false });
+    expect(listed('patch_secret')).toEqual({ destructiveHint: true, openWorldHint: false });
   });
 
   it('names only generated operations it really has', () => {

@@ -483,7 +483,8 @@ describe('read-only review of the merged change', () => {
     // destructiveHint: true is the MCP default, so tools/list leaves it out.
     expect(annotations('kv_v2_write')).toEqual({ destructiveHint: true, openWorldHint: false });
     expect(annotations('write_secret')).toEqual({ destructiveHint: true, openWorldHint: false });
-    expect(annotations('kv_v2_patch')).toEqual({ destructiveHint: false, openWorldHint: false });
+    // A patch overwrites the keys it names, and null removes one (attack-6 F1).
+    expect(annotations('kv_v2_patch')).toEqual({ destructiveHint: true, openWorldHint: false });
   });
 
   it('a raw KV read looks its mount up anew: a v2 mount re-created as v1 does not leak its values', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { kvPatch } from '../../client/kv.js';
-import { defineTool, ADDITIVE } from '../../server/tool.js';
+import { defineTool, DESTRUCTIVE } from '../../server/tool.js';
 import { listText, mountField, secretPathField, time } from '../common.js';
 import { requireV2, withKvTarget } from './kv-target.js';
 import { anyObject } from '../../server/portable-schema.js';
@@ -12,7 +12,8 @@ export const patchSecret = defineTool({
     'Merge keys into a KV v2 secret as a new version; keys not given stay. Needs the patch capability.',
   toolset: 'kv',
   write: true,
-  annotations: ADDITIVE,
+  // It overwrites the keys it names, and null removes one: destructive, as write_secret with one key.
+  annotations: DESTRUCTIVE,
   operations: ['ui_mounts_read', 'kv_v2_patch'],
   input: {
     mount: mountField('secret', 'KV v2'),
