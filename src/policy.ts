@@ -189,7 +189,9 @@ export function policyDocument(
   const tools = selectTools(config, candidates).enabled;
   const stanzas = buildPolicy(config, candidates, options);
   // --manage-mounts only matters when a tool that creates, tunes or deletes a mount is enabled.
-  const managed = stanzas.some((s) => s.path.startsWith('sys/mounts/'))
+  const writesMount = (s: PolicyStanza): boolean =>
+    s.path.startsWith('sys/mounts/') && s.capabilities.some((c) => c !== 'read' && c !== 'list');
+  const managed = stanzas.some(writesMount)
     ? options.manageMounts.join(', ')
     : 'none (no enabled tool creates, tunes or deletes a mount)';
   const header = [

@@ -26,7 +26,7 @@ export function httpModeLine(config: Config, url: string): string {
     `sessions=${h.sessionMode}`,
     `cors=${h.corsMode}`,
     `origins=${h.allowedOrigins.length ? h.allowedOrigins.join(',') : '(none)'}`,
-    `rate-limit=global ${limit(h.rateLimitGlobal)}, session ${limit(h.rateLimitSession)}, token checks per client ${limit(h.rateLimitClientChecks)}`,
+    `rate-limit=global ${limit(h.rateLimitGlobal)}, per caller token ${limit(h.rateLimitSession)}, token checks per client ${limit(h.rateLimitClientChecks)}`,
     `server-token-for-callers-without-one=${(config.vault.token || config.login) && isLoopback(h.host) ? 'yes (loopback)' : 'no'}`,
     `max-sessions=${h.maxSessions} (${h.maxSessionsPerCaller} per caller)`,
   ].join(' ');

@@ -73,6 +73,34 @@ function patchChanges(args: Args): string {
   return both.charAt(0).toUpperCase() + both.slice(1);
 }
 
+/** ` (values not shown)` when the patch sets a key; nothing when it only removes keys. */
+function patchValues(args: Args): string {
+  const data = args['data'];
+  const set =
+    data && typeof data === 'object' && !Array.isArray(data)
+      ? Object.values(data).filter((v) => v !== null).length
+      : 0;
+  return set === 0 ? '' : ` (${set === 1 ? 'value' : 'values'} not shown)`;
+}
+
+/** `Replace M/P with the keys a, b (values not shown): keys not given are removed.` and `then`. */
+function replaceChange(a: Args, then: string): string {
+  const keys = keysOf(a);
+  return `Replace ${where(a)} with the key${keys.length === 1 ? '' : 's'} ${keys.join(', ') || '(none)'} (values not shown): keys not given are removed. ${then}`;
+}
+
+/** write_secret: one key merges into the secret; `data` replaces it. */
+function writeChange(a: Args): string {
+  return text(a['key'])
+    ? `Set the key ${text(a['key'])} of ${where(a)} (value not shown); its other keys are kept. ${NEW_VERSION} on KV v1 the key's previous value is gone for good.`
+    : replaceChange(a, `${NEW_VERSION} on KV v1 the current data is gone for good.`);
+}
+
+/** patch_secret: a JSON merge patch sets the keys it names and removes those set to null. */
+function patchChange(a: Args): string {
+  return `${patchChanges(a)} of ${where(a)}${patchValues(a)}; other keys are kept. This is a new version and ${PRUNED}.`;
+}
+
 /** What each destructive (and, for `all`, additive) hand-written tool changes, in the person's terms. */
 const CHANGES: Readonly<Record<string, (args: Args) => string>> = {
   delete_mount: (a) =>
@@ -87,12 +115,8 @@ const CHANGES: Readonly<Record<string, (args: Args) => string>> = {
     `Permanently destroy the data of ${versions(a)} of ${where(a)}. This cannot be undone.`,
   delete_secret_metadata: (a) =>
     `Delete ${where(a)} entirely: every version, its data and its metadata. This cannot be undone.`,
-  write_secret: (a) =>
-    text(a['key'])
-      ? `Set the key ${text(a['key'])} of ${where(a)} (value not shown); its other keys are kept. ${NEW_VERSION} on KV v1 the key's previous value is gone for good.`
-      : `Replace ${where(a)} with the key${keysOf(a).length === 1 ? '' : 's'} ${keysOf(a).join(', ') || '(none)'} (values not shown): keys not given are removed. ${NEW_VERSION} on KV v1 the current data is gone for good.`,
-  patch_secret: (a) =>
-    `${patchChanges(a)} of ${where(a)} (${keysOf(a).length === 1 ? 'value' : 'values'} not shown); other keys are kept. This is a new version and ${PRUNED}.`,
+  write_secret: writeChange,
+  patch_secret: patchChange,
   write_secret_metadata: (a) =>
     `Change the metadata settings of ${where(a)}${a['max_versions'] !== undefined ? `; max_versions ${String(a['max_versions'])} deletes older versions beyond that` : ''}.`,
   tune_mount: (a) =>
@@ -109,6 +133,14 @@ const CHANGES: Readonly<Record<string, (args: Args) => string>> = {
     `Replace the issuing-certificate, CRL and OCSP URLs of the PKI mount '${text(a['mount'])}'.`,
   create_pki_role: (a) =>
     `Create or replace the role '${text(a['role_name'])}' on the PKI mount '${text(a['mount'])}': a role of that name is overwritten.`,
+};
+
+/** The raw operations that make the same change as a hand-written tool, named the same way. */
+const SAME_CHANGE: Readonly<Record<string, (args: Args) => string>> = {
+  kv_v2_patch: patchChange,
+  kv_v2_write: (a) => replaceChange(a, `This is a new version and ${PRUNED}.`),
+  kv_v1_write: (a) =>
+    replaceChange(a, 'KV v1 keeps no versions: the current data is gone for good.'),
 };
 
 /** Argument names whose values are names, safe to show (everything else is named, not shown). */
@@ -128,7 +160,7 @@ function generic(tool: Tool, args: Args): string {
 
 /** The confirmation message for one call: what will change and what will be lost. */
 export function confirmationMessage(tool: Tool, args: Args): string {
-  const change = CHANGES[tool.name]?.(args) ?? generic(tool, args);
+  const change = (CHANGES[tool.name] ?? SAME_CHANGE[tool.name])?.(args) ?? generic(tool, args);
   return `The assistant wants to run ${tool.name}. ${change} Allow this once?`;
 }
 

@@ -14,7 +14,11 @@ import { gzipSync } from 'node:zlib';
 import { Writable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cliPath, freePort, startDevServer, vaultRequest } from '../../scripts/lib/openbao.js';
@@ -377,7 +381,7 @@ describe('request checks', () => {
 function postWithHost(
   serverUrl: string,
   host: string,
-  headers: Record<string, string> = {},
+  headers: Record<string, string | string[]> = {},
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const url = new URL(serverUrl);
@@ -842,42 +846,49 @@ describe('rate limits', () => {
     // A burst of four: the two openings and two calls; time stands still, so nothing drips back.
     const clock = frozenClock();
     const server = await serve({ MCP_RATE_LIMIT_SESSION: '0.01:4', MCP_RATE_LIMIT_GLOBAL: 'off' });
-    const a = await mcpClient(server.url);
-    const b = await mcpClient(server.url);
-    const results: CallToolResult[] = [];
-    for (const c of [a, b, a, b])
-      results.push(
-        (await c.client.callTool({ name: 'list_mounts', arguments: {} })) as CallToolResult,
+    try {
+      const a = await mcpClient(server.url);
+      const b = await mcpClient(server.url);
+      const results: CallToolResult[] = [];
+      for (const c of [a, b, a, b])
+        results.push(
+          (await c.client.callTool({ name: 'list_mounts', arguments: {} })) as CallToolResult,
+        );
+      expect(results.map((r) => Boolean(r.isError))).toEqual([false, false, true, true]);
+      expect(text(results[3] as CallToolResult)).toBe(
+        'rate limit reached: list_mounts was not run (per-caller limit 0.01 calls/s, burst 4). Retry in 100.0 s.',
       );
-    expect(results.map((r) => Boolean(r.isError))).toEqual([false, false, true, true]);
-    expect(text(results[3] as CallToolResult)).toBe(
-      'rate limit reached: list_mounts was not run (per-caller limit 0.01 calls/s, burst 4). Retry in 100.0 s.',
-    );
-    clock.mockRestore();
-    await a.client.close();
-    await b.client.close();
-    await server.close();
+      await a.client.close();
+      await b.client.close();
+    } finally {
+      clock.mockRestore();
+      await server.close();
+    }
   });
 
   it('closing a session and opening another does not refill the bucket', async () => {
     const clock = frozenClock();
     const server = await serve({ MCP_RATE_LIMIT_SESSION: '0.01:3', MCP_RATE_LIMIT_GLOBAL: 'off' });
-    const first = await mcpClient(server.url);
-    for (let i = 0; i < 2; i++) await first.client.callTool({ name: 'list_mounts', arguments: {} });
-    await first.transport.terminateSession();
-    await first.client.close();
-    const again = await initialize(server.url);
-    expect([
-      again.status,
-      again.headers.get('retry-after'),
-      ((await again.json()) as { error: { message: string } }).error.message,
-    ]).toEqual([
-      429,
-      '100',
-      'rate limit reached: no session was opened (per-caller limit 0.01 calls/s, burst 3). Retry in 100.0 s.',
-    ]);
-    clock.mockRestore();
-    await server.close();
+    try {
+      const first = await mcpClient(server.url);
+      for (let i = 0; i < 2; i++)
+        await first.client.callTool({ name: 'list_mounts', arguments: {} });
+      await first.transport.terminateSession();
+      await first.client.close();
+      const again = await initialize(server.url);
+      expect([
+        again.status,
+        again.headers.get('retry-after'),
+        ((await again.json()) as { error: { message: string } }).error.message,
+      ]).toEqual([
+        429,
+        '100',
+        'rate limit reached: no session was opened (per-caller limit 0.01 calls/s, burst 3). Retry in 100.0 s.',
+      ]);
+    } finally {
+      clock.mockRestore();
+      await server.close();
+    }
   });
 
   it('the server-wide bucket limits all sessions together', async () => {
@@ -1400,6 +1411,42 @@ describe('outside attack, sixth round (HTTP)', () => {
       );
       expect(logged.text()).toContain('is not one of the Vault addresses');
       expect(logged.text()).not.toContain(token);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('review of stop 20: the token scrubbing before a caller is settled', () => {
+  it("a token header sent twice, the server's own token and Mcp-Protocol-Version are never quoted back", async () => {
+    const logged = sink();
+    const server = await serve({}, logged.log);
+    const token = await scopedToken('path "secret/*" { capabilities = ["read"] }');
+    const own = devServer().token;
+    try {
+      // Sent twice, X-Vault-Token arrives joined ("T, T"); the Host quotes the token alone.
+      const twice = await postWithHost(server.url, `${token}.example`, {
+        'X-Vault-Token': [token, token],
+      });
+      const serverToken = await postWithHost(server.url, `${own}.example`);
+      const version = await initialize(server.url, {
+        'X-Vault-Token': token,
+        'Mcp-Protocol-Version': token,
+      });
+      const messages = [twice.body, serverToken.body].map(
+        (b) => (JSON.parse(b) as { error: { message: string } }).error.message,
+      );
+      expect(messages).toEqual([
+        'Invalid Host: [token].example. If clients legitimately reach this server under that name, the operator adds it to MCP_ALLOWED_HOSTS',
+        'Invalid Host: [token].example. If clients legitimately reach this server under that name, the operator adds it to MCP_ALLOWED_HOSTS',
+      ]);
+      expect(version.status).toBe(400);
+      expect(((await version.json()) as { error: { message: string } }).error.message).toBe(
+        `Bad Request: Mcp-Protocol-Version must be a protocol version such as ${LATEST_PROTOCOL_VERSION} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+      );
+      expect(logged.text()).toContain('request with a foreign Host header refused');
+      expect(logged.text()).not.toContain(token);
+      expect(logged.text()).not.toContain(own);
     } finally {
       await server.close();
     }

@@ -64,6 +64,16 @@ describe('the generated policy text', () => {
     );
   });
 
+  it('read-only with the api toolset reads sys/mounts/pki but manages no mount (review finding 3)', async () => {
+    const hcl = await policy('--read-only', '--toolsets', 'kv,pki,mounts,api');
+    expect(parsePolicy(hcl).find((s) => s.path === 'sys/mounts/pki')?.capabilities).toEqual([
+      'read',
+    ]);
+    expect(hcl.split('\n')[1]).toBe(
+      '# KV mount "secret" (KV v2); PKI mount "pki"; mounts managed: none (no enabled tool creates, tunes or deletes a mount)',
+    );
+  });
+
   it("--kv-prefix (the server's own setting; --prefix too) narrows every KV path to the application", async () => {
     const hcl = await policy('--kv-prefix', 'myapp/', '--toolsets', 'kv');
     expect(await policy('--prefix', 'myapp/', '--toolsets', 'kv')).toBe(hcl);

@@ -110,8 +110,7 @@ describe('confirmation of destructive calls (VAULT_MCP_CONFIRM)', () => {
 
   it('patch_secret overwrites and removes keys, so it is confirmed like write_secret (attack-6 F1)', async () => {
     await adminRequest('POST', `${mount}/data/patched`, { data: { api_key: 'ak-1', user: 'u' } });
-    await adminRequest('POST', `${mount}/metadata/patched`, { max_versions: 1 });
-    const mcp = await person({ VAULT_MCP_TOOLSETS: 'all' }, ['decline', 'decline']);
+    const mcp = await person({ VAULT_MCP_TOOLSETS: 'all' }, ['decline', 'decline', 'decline']);
     expect(
       await mcp.fails('patch_secret', {
         mount,
@@ -126,9 +125,14 @@ describe('confirmation of destructive calls (VAULT_MCP_CONFIRM)', () => {
     ).toBe(
       'The user declined kv_v2_patch: nothing was changed. Do not retry it unless the user asks for it.',
     );
+    expect(await mcp.fails('kv_v2_write', { mount, path: 'patched', data: { user: 'u3' } })).toBe(
+      'The user declined kv_v2_write: nothing was changed. Do not retry it unless the user asks for it.',
+    );
+    // The raw operations name the keys at stake as the hand-written tools do (review finding 1).
     expect(mcp.asked).toEqual([
       `The assistant wants to run patch_secret. Set the keys region, user and remove the key api_key of ${mount}/patched (values not shown); other keys are kept. This is a new version and the previous one stays readable unless max_versions prunes it. Allow this once?`,
-      `The assistant wants to run kv_v2_patch. KV V2 patch (kv_v2_patch) with mount=${mount} path=patched; also data (not shown). Allow this once?`,
+      `The assistant wants to run kv_v2_patch. Remove the key api_key of ${mount}/patched; other keys are kept. This is a new version and the previous one stays readable unless max_versions prunes it. Allow this once?`,
+      `The assistant wants to run kv_v2_write. Replace ${mount}/patched with the key user (values not shown): keys not given are removed. This is a new version and the previous one stays readable unless max_versions prunes it. Allow this once?`,
     ]);
     expect(
       ((await adminRequest('GET', `${mount}/data/patched`)) as { data: { data: unknown } }).data

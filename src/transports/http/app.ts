@@ -123,7 +123,7 @@ function mcpEndpoint(
       'the shared rate limits and sessions (Redis, MCP_REDIS_URL) cannot be reached: requests are refused until it answers; retry shortly',
     );
   };
-  const before = [...requestGuards(http, tls, log), failClosed];
+  const before = [...requestGuards(http, tls, log, serverScrub), failClosed];
   const body = bodyReader(http);
   const methods = Object.keys(routes.handlers);
   return (req, res, routed) => {

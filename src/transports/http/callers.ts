@@ -84,12 +84,17 @@ function sentTokens(req: IncomingMessage): Array<[string, string]> {
 /**
  * A scrubber of every token the request sent (in any token header, checked or not) and of
  * `others` (the server's own token), for texts that quote a header before a caller is settled.
+ * A header sent twice arrives joined (`T, T`), so each comma- or space-separated part is
+ * scrubbed too, longest first.
  */
 export function requestScrubber(
   req: IncomingMessage,
   ...others: Array<string | undefined>
 ): (text: string) => string {
-  return scrubberOf(...sentTokens(req).map(([, value]) => value), ...others);
+  const values = sentTokens(req).map(([, value]) => value);
+  const parts = values.flatMap((value) => value.split(/[\s,]+/)).filter((p) => p.length > 0);
+  const secrets = [...new Set([...values, ...parts])].sort((a, b) => b.length - a.length);
+  return scrubberOf(...secrets, ...others);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Checks every MCP request passes before anything else: Host (DNS rebinding), Origin and CORS,
- * no token in the URL, bounded request bodies; and the handler turning body-parser and other
+ * no token in the URL, a well-shaped Mcp-Protocol-Version, bounded request bodies; and the handler turning body-parser and other
  * failures into JSON-RPC errors. Each is a {@link Step} on node:http's own request and response.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,6 +13,10 @@ import type { Logger } from '../../log.js';
 import { safeErrorText } from '../../client/errors.js';
 import { requestScrubber } from './callers.js';
 import { rpcError } from './refusal.js';
+import {
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@modelcontextprotocol/sdk/types.js';
 
 /** A request once its body is read: `body` is the parsed JSON (undefined without a body). */
 export type McpRequest = IncomingMessage & { body?: unknown };
@@ -64,13 +68,13 @@ export function allowedHostnames(host: string, extra: readonly string[]): string
  * MCP_ALLOWED_HOSTS), else 403. Compared as sent (not URL-normalised), so `2130706433` or
  * `127.0.0.1.` do not pass as 127.0.0.1.
  */
-function hostCheck(http: HttpConfig, log: Logger): Step {
+function hostCheck(http: HttpConfig, log: Logger, serverScrub: Scrub): Step {
   const hostnames = allowedHostnames(http.host, http.allowedHosts);
   return (req, res, next) => {
     const host = req.headers.host ?? '';
     const name = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(host)?.[1]?.toLowerCase();
     if (name && hostnames.includes(name)) return next();
-    const shown = requestScrubber(req)(host);
+    const shown = serverScrub(requestScrubber(req)(host));
     log.warn({ host: shown }, 'request with a foreign Host header refused');
     rpcError(
       res,
@@ -94,14 +98,14 @@ function originPolicy(http: HttpConfig): (origin: string) => boolean {
  * 403 to a request whose Origin is neither the server's own (scheme + the Host header, already
  * checked: same-origin, not CORS) nor allowed by {@link originPolicy}.
  */
-function originCheck(http: HttpConfig, tls: boolean, log: Logger): Step {
+function originCheck(http: HttpConfig, tls: boolean, log: Logger, serverScrub: Scrub): Step {
   const originAllowed = originPolicy(http);
   const sameOrigin = (req: IncomingMessage, origin: string): boolean =>
     origin === `${tls ? 'https' : 'http'}://${req.headers.host ?? ''}`;
   return (req, res, next) => {
     const origin = req.headers.origin;
     if (origin && !sameOrigin(req, origin) && !originAllowed(origin)) {
-      const shown = requestScrubber(req)(origin);
+      const shown = serverScrub(requestScrubber(req)(origin));
       log.warn({ origin: shown }, 'request from a disallowed Origin refused');
       rpcError(
         res,
@@ -136,6 +140,28 @@ function corsStep(http: HttpConfig): Step {
   });
 }
 
+/**
+ * 400 to an Mcp-Protocol-Version that is not a version date (`2025-06-18`): the SDK's own refusal
+ * quotes the header as sent, and a header holding a token must not come back or be logged.
+ * A well-shaped but unsupported date is left to the SDK, which names the supported versions.
+ */
+function protocolVersionCheck(log: Logger): Step {
+  return (req, res, next) => {
+    const version = req.headers['mcp-protocol-version'];
+    if (
+      version === undefined ||
+      (typeof version === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(version))
+    )
+      return next();
+    log.warn('request with a malformed Mcp-Protocol-Version refused');
+    rpcError(
+      res,
+      400,
+      `Bad Request: Mcp-Protocol-Version must be a protocol version such as ${LATEST_PROTOCOL_VERSION} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+    );
+  };
+}
+
 /** 400 to a URL whose query string has a parameter named like a token (URLs end up in logs). */
 function queryTokenCheck(log: Logger): Step {
   return (req, res, next) => {
@@ -158,13 +184,25 @@ function queryTokenCheck(log: Logger): Step {
   };
 }
 
-/** Host, Origin/CORS and query-string checks, in that order. */
-export function requestGuards(http: HttpConfig, tls: boolean, log: Logger): Step[] {
+/** Removes a token from a text (the server's own VAULT_TOKEN, for these checks). */
+type Scrub = (text: string) => string;
+
+/**
+ * Host, Origin/CORS and query-string checks, in that order. A refusal that quotes Host or Origin
+ * scrubs every token the request sent and, through `serverScrub`, the server's own.
+ */
+export function requestGuards(
+  http: HttpConfig,
+  tls: boolean,
+  log: Logger,
+  serverScrub: Scrub,
+): Step[] {
   return [
-    hostCheck(http, log),
-    originCheck(http, tls, log),
+    hostCheck(http, log, serverScrub),
+    originCheck(http, tls, log, serverScrub),
     ...(http.corsMode !== 'disabled' ? [corsStep(http)] : []),
     queryTokenCheck(log),
+    protocolVersionCheck(log),
   ];
 }
 

@@ -1,0 +1,37 @@
+/**
+ * Confirmation texts of the raw KV writes: they name the keys at stake as the hand-written tools
+ * do, and a patch that only removes keys does not speak of values (review of stop 20).
+ */
+import { describe, expect, it } from 'vitest';
+import { confirmationMessage } from '../../src/server/confirm.js';
+import { loadApiTools } from '../../src/server/api-tools.js';
+import type { Tool } from '../../src/server/tool.js';
+
+const tools = new Map((await loadApiTools()).map((t): [string, Tool] => [t.name, t]));
+const asked = (name: string, args: Record<string, unknown>): string => {
+  const tool = tools.get(name);
+  if (!tool) throw new Error(`no tool ${name}`);
+  return confirmationMessage(tool, args);
+};
+
+describe('confirmations of the raw KV writes', () => {
+  it('kv_v1_write says the current data is gone, with no word about versions', () => {
+    expect(asked('kv_v1_write', { mount: 'kv1', path: 'app', data: { b: 'x', a: 'y' } })).toBe(
+      'The assistant wants to run kv_v1_write. Replace kv1/app with the keys a, b (values not shown): keys not given are removed. KV v1 keeps no versions: the current data is gone for good. Allow this once?',
+    );
+  });
+
+  it('kv_v2_patch that only removes keys names them and shows no value', () => {
+    expect(
+      asked('kv_v2_patch', { mount: 'secret/', path: 'app', data: { b: null, a: null } }),
+    ).toBe(
+      'The assistant wants to run kv_v2_patch. Remove the keys a, b of secret/app; other keys are kept. This is a new version and the previous one stays readable unless max_versions prunes it. Allow this once?',
+    );
+  });
+
+  it('kv_v2_patch with nothing in data says it changes no key', () => {
+    expect(asked('kv_v2_patch', { mount: 'secret', path: 'app', data: {} })).toBe(
+      'The assistant wants to run kv_v2_patch. Change no key of secret/app; other keys are kept. This is a new version and the previous one stays readable unless max_versions prunes it. Allow this once?',
+    );
+  });
+});
