@@ -7,6 +7,7 @@
 import { operations, type Capability, type GeneratedOperation } from '../generated/operations.js';
 import type { Config } from './config.js';
 import { normalizePath } from './client/paths.js';
+import { VaultInputError } from './client/errors.js';
 import { selectTools } from './server/server.js';
 import type { Tool } from './server/tool.js';
 import { packageVersion } from './server/version.js';
@@ -135,7 +136,27 @@ export function renderHcl(stanzas: readonly PolicyStanza[], header: readonly str
   return `${lines.join('\n')}\n`;
 }
 
-/** Normalized options: mount names without slashes, a prefix that ends in `/` (or is empty). */
+/**
+ * `value` normalized as a policy path part: Vault's ACL reads `+` as any one segment and `*` as
+ * any suffix, so a mount or prefix holding one would grant far more than the name says.
+ * @throws VaultInputError for such a name, and as {@link normalizePath}.
+ */
+function literalName(parameter: string, value: string): string {
+  const name = normalizePath(parameter, value);
+  const wildcard = /[+*]/.exec(name);
+  if (wildcard)
+    throw new VaultInputError(
+      parameter,
+      `${JSON.stringify(value)} holds '${wildcard[0]}', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/`,
+    );
+  return name;
+}
+
+/**
+ * Normalized options: mount names without slashes, a prefix that ends in `/` (or is empty).
+ * @throws VaultInputError for a name with `+` or `*` ({@link literalName}), `..` segments or
+ *   control characters.
+ */
 export function policyOptions(raw: {
   kvMount: string;
   kvVersion: number;
@@ -143,15 +164,15 @@ export function policyOptions(raw: {
   prefix?: string | undefined;
   manageMounts?: readonly string[] | undefined;
 }): PolicyOptions {
-  const prefix = normalizePath('prefix', raw.prefix ?? '');
-  const pkiMount = normalizePath('pki-mount', raw.pkiMount);
+  const prefix = literalName('prefix', raw.prefix ?? '');
+  const pkiMount = literalName('pki-mount', raw.pkiMount);
   return {
-    kvMount: normalizePath('kv-mount', raw.kvMount),
+    kvMount: literalName('kv-mount', raw.kvMount),
     kvVersion: raw.kvVersion === 1 ? 1 : 2,
     pkiMount,
     prefix: prefix ? `${prefix}/` : '',
     manageMounts: (raw.manageMounts?.length ? raw.manageMounts : [pkiMount]).map((m) =>
-      normalizePath('manage-mounts', m),
+      literalName('manage-mounts', m),
     ),
   };
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { operations, type GeneratedOperation } from '../../generated/operations.js';
 import { mountTableChanged, resolveMount, type MountEngine } from '../tools/common.js';
 import { normalizePath } from '../client/paths.js';
+import { refuseProtectedMount } from '../tools/mounts/shared.js';
 import { ToolInputError, type ToolContext } from './context.js';
 import { isKeyMaterial, redactValue, WITHHELD } from './redact.js';
 import type { Tool, ToolResult } from './tool.js';
@@ -73,6 +74,26 @@ function withholdField(record: Record<string, unknown>, field: string, withheld:
 /** A write to the mount table (`sys/mounts/<path>`, its tune, `sys/remount`). */
 function changesMountTable(op: GeneratedOperation): boolean {
   return op.write && /^sys\/(mounts\/|remount)/.test(op.acl.path);
+}
+
+/**
+ * The raw mount-table writes (`mounts_enable`, `mounts_disable`, `mounts_tune`) refuse what the
+ * hand-written mount tools refuse: `auth/...` (`sys/mounts/auth/token/tune` tunes an auth
+ * method) and Vault's own mounts.
+ * @throws ToolInputError from {@link refuseProtectedMount}.
+ */
+function refuseRawProtectedMount(
+  op: GeneratedOperation,
+  path: Readonly<Record<string, string | number | undefined>>,
+): void {
+  if (!op.write || !op.pathTemplate.startsWith('/sys/mounts/{path}')) return;
+  const action =
+    op.httpMethod === 'delete'
+      ? 'disables'
+      : op.pathTemplate.endsWith('/tune')
+        ? 'tunes'
+        : 'enables';
+  refuseProtectedMount(normalizePath('path', String(path['path'] ?? '')), action);
 }
 
 /** A raw call's Vault request parts: path parameters, query and JSON body, from its arguments. */
@@ -144,6 +165,7 @@ async function call(
   context: ToolContext,
 ): Promise<ToolResult<Record<string, unknown>>> {
   const { path, query, body } = partsOf(op, args);
+  refuseRawProtectedMount(op, path);
   if (op.mountParam) {
     // The mount must be a mount root of the operation's engine: `kv_v1_write` with mount 'sys'
     // and path 'policies/acl/x' would otherwise write a policy.

@@ -1,8 +1,9 @@
 /**
  * The person in the loop: which tool calls the user must confirm (VAULT_MCP_CONFIRM), what the
  * confirmation says will be lost, and what a reveal request (VAULT_MCP_REVEAL_SECRETS=ask) names.
- * Messages are built from names only (mounts, paths, key names, versions, roles, serials), never
- * from a value argument: they are shown to the person and may be logged by the client.
+ * Messages are built from names only (mounts, paths, key names, versions, roles, serials, and
+ * the TTLs and options a tune sets), never from a value argument: they are shown to the person
+ * and may be logged by the client.
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -101,6 +102,43 @@ function patchChange(a: Args): string {
   return `${patchChanges(a)} of ${where(a)}${patchValues(a)}; other keys are kept. This is a new version and ${PRUNED}.`;
 }
 
+/** write_secret_metadata: what max_versions and delete_version_after will delete. */
+function metadataChange(a: Args): string {
+  const pruned =
+    a['max_versions'] !== undefined
+      ? `; max_versions ${String(a['max_versions'])} deletes older versions beyond that`
+      : '';
+  const expiring =
+    a['delete_version_after'] !== undefined && String(a['delete_version_after']) !== '0s'
+      ? `; delete_version_after ${String(a['delete_version_after'])} soft-deletes each new version that long after it is written`
+      : '';
+  return `Change the metadata settings of ${where(a)}${pruned}${expiring}.`;
+}
+
+/** `k=v` of a setting, the value quoted and cut at 40 characters (a description is named only). */
+const setting = (key: string, value: unknown): string =>
+  key === 'description' ? key : `${key}=${JSON.stringify(value).slice(0, 40)}`;
+
+/** tune_mount: the settings with their values (no setting is secret); a KV upgrade is one-way. */
+function tuneChange(a: Args): string {
+  const settings = Object.entries(a)
+    .filter(([k, v]) => k !== 'path' && v !== undefined)
+    .map(([k, v]) =>
+      typeof v === 'object' && v !== null
+        ? Object.entries(v)
+            .map(([ik, iv]) => setting(`${k}.${ik}`, iv))
+            .join(', ')
+        : setting(k, v),
+    );
+  const options = a['options'];
+  const version = options && typeof options === 'object' ? (options as Args)['version'] : undefined;
+  const upgrade =
+    version !== undefined
+      ? ` A KV mount given version ${JSON.stringify(version).slice(0, 40)} is upgraded in place, which cannot be undone.`
+      : '';
+  return `Change the settings of the mount '${text(a['path'])}' (${settings.join('; ')}).${upgrade}`;
+}
+
 /** What each destructive (and, for `all`, additive) hand-written tool changes, in the person's terms. */
 const CHANGES: Readonly<Record<string, (args: Args) => string>> = {
   delete_mount: (a) =>
@@ -117,12 +155,8 @@ const CHANGES: Readonly<Record<string, (args: Args) => string>> = {
     `Delete ${where(a)} entirely: every version, its data and its metadata. This cannot be undone.`,
   write_secret: writeChange,
   patch_secret: patchChange,
-  write_secret_metadata: (a) =>
-    `Change the metadata settings of ${where(a)}${a['max_versions'] !== undefined ? `; max_versions ${String(a['max_versions'])} deletes older versions beyond that` : ''}.`,
-  tune_mount: (a) =>
-    `Change the settings of the mount '${text(a['path'])}' (${Object.keys(a)
-      .filter((k) => k !== 'path')
-      .join(', ')}).`,
+  write_secret_metadata: metadataChange,
+  tune_mount: tuneChange,
   revoke_pki_certificate: (a) =>
     `Revoke the certificate with serial ${text(a['serial_number'])} on the PKI mount '${text(a['mount'])}': everything relying on it stops trusting it. This cannot be undone.`,
   delete_pki_role: (a) =>
@@ -138,6 +172,7 @@ const CHANGES: Readonly<Record<string, (args: Args) => string>> = {
 /** The raw operations that make the same change as a hand-written tool, named the same way. */
 const SAME_CHANGE: Readonly<Record<string, (args: Args) => string>> = {
   kv_v2_patch: patchChange,
+  mounts_tune: tuneChange,
   kv_v2_write: (a) => replaceChange(a, `This is a new version and ${PRUNED}.`),
   kv_v1_write: (a) =>
     replaceChange(a, 'KV v1 keeps no versions: the current data is gone for good.'),

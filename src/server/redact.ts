@@ -74,7 +74,10 @@ export function redactValue(
       withheld.push(path || '(body)');
       return WITHHELD;
     }
-    return options.token(value);
+    // A DER key inside other text (`note: key:MHcC…`) is withheld where it stands, as in text.
+    const inner = options.keys ? withheldDerRuns(value) : value;
+    if (inner !== value) withheld.push(path || '(body)');
+    return options.token(inner);
   }
   if (Array.isArray(value))
     return value.map((item, i) => redactValue(item, options, withheld, `${path}[${i}]`));
@@ -102,12 +105,16 @@ export function redactValue(
   return value;
 }
 
+/** `text` with each base64 run that is a DER private key replaced by {@link WITHHELD}. */
+function withheldDerRuns(text: string): string {
+  return text.replace(BASE64_RUN, (run) => (isDerKey(run) ? WITHHELD : run));
+}
+
 /** `text` with tokens and (with `options.keys`) PEM or base64 DER private keys replaced. */
 export function redactText(text: string, options: RedactOptions): string {
-  let out = options.token(text);
+  const out = options.token(text);
   if (!options.keys) return out;
-  out = out.replace(PEM_PRIVATE_KEY, WITHHELD);
-  return out.replace(BASE64_RUN, (run) => (isDerKey(run) ? WITHHELD : run));
+  return withheldDerRuns(out.replace(PEM_PRIVATE_KEY, WITHHELD));
 }
 
 /**

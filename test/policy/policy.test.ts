@@ -74,6 +74,26 @@ describe('the generated policy text', () => {
     );
   });
 
+  it("refuses '+' and '*' in --kv-prefix and --manage-mounts, exit 1, nothing on stdout (attack-7 F1)", async () => {
+    const failure = (...args: string[]) =>
+      run(process.execPath, [cli, 'policy', ...args], {
+        env: { PATH: process.env['PATH'] ?? '', HOME: '/nonexistent' },
+      }).then(
+        () => 'no refusal',
+        (e: { code: number; stdout: string; stderr: string }) => [e.code, e.stdout, e.stderr],
+      );
+    expect(await failure('--kv-prefix', '+/')).toEqual([
+      1,
+      '',
+      `vault-mcp: invalid prefix: "+/" holds '+', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/\n`,
+    ]);
+    expect(await failure('--manage-mounts', 'pki,+')).toEqual([
+      1,
+      '',
+      `vault-mcp: invalid manage-mounts: "+" holds '+', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/\n`,
+    ]);
+  });
+
   it("--kv-prefix (the server's own setting; --prefix too) narrows every KV path to the application", async () => {
     const hcl = await policy('--kv-prefix', 'myapp/', '--toolsets', 'kv');
     expect(await policy('--prefix', 'myapp/', '--toolsets', 'kv')).toBe(hcl);

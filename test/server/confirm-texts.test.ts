@@ -35,3 +35,31 @@ describe('confirmations of the raw KV writes', () => {
     );
   });
 });
+
+describe('confirmations that say what a setting deletes (attack-7 F5)', () => {
+  it('tune_mount and mounts_tune show the settings and say a KV upgrade is one-way', async () => {
+    const { TOOLS } = await import('../../src/tools/index.js');
+    const tune = TOOLS.find((t) => t.name === 'tune_mount');
+    if (!tune) throw new Error('no tune_mount');
+    const args = { path: 'kv1', max_lease_ttl: '2h', description: 'x', options: { version: '2' } };
+    const expected =
+      'Change the settings of the mount \'kv1\' (max_lease_ttl="2h"; description; options.version="2"). A KV mount given version "2" is upgraded in place, which cannot be undone.';
+    expect(confirmationMessage(tune, args)).toBe(
+      `The assistant wants to run tune_mount. ${expected} Allow this once?`,
+    );
+    expect(asked('mounts_tune', args)).toBe(
+      `The assistant wants to run mounts_tune. ${expected} Allow this once?`,
+    );
+  });
+
+  it('write_secret_metadata names what delete_version_after soft-deletes', async () => {
+    const { TOOLS } = await import('../../src/tools/index.js');
+    const meta = TOOLS.find((t) => t.name === 'write_secret_metadata');
+    if (!meta) throw new Error('no write_secret_metadata');
+    expect(
+      confirmationMessage(meta, { mount: 'secret', path: 'app', delete_version_after: '1s' }),
+    ).toBe(
+      'The assistant wants to run write_secret_metadata. Change the metadata settings of secret/app; delete_version_after 1s soft-deletes each new version that long after it is written. Allow this once?',
+    );
+  });
+});

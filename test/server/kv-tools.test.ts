@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, textOf, type McpHarness } from '../support/mcp.js';
 import { adminRequest, mountEngine, scopedToken } from '../support/vault.js';
@@ -12,6 +13,23 @@ beforeAll(async () => {
   mcp = await connect();
 });
 afterAll(() => mcp.close());
+
+describe('key material inside other text (attack-7 F3)', () => {
+  it('a DER private key after a prefix in custom_metadata is withheld in structuredContent too', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const der = privateKey.export({ format: 'der', type: 'sec1' }).toString('base64');
+    // A mount of its own: list_secrets below expects the shared mounts' tops as it left them.
+    const own = await mountEngine('kvkeyed', 'kv-v2');
+    await adminRequest('POST', `${own}/data/keyed`, { data: { a: '1' } });
+    await adminRequest('POST', `${own}/metadata/keyed`, {
+      custom_metadata: { note: `key:${der}`, owner: 'team-a' },
+    });
+    const result = await mcp.call('read_secret_metadata', { mount: own, path: 'keyed' });
+    const structured = result.structuredContent as { custom_metadata: Record<string, string> };
+    expect(structured.custom_metadata).toEqual({ note: 'key:<withheld>', owner: 'team-a' });
+    expect(JSON.stringify(result)).not.toContain(der.slice(0, 40));
+  });
+});
 
 describe('list_secrets', () => {
   it('lists a folder, tolerates a trailing slash on mount, gives [] for an empty mount', async () => {

@@ -91,6 +91,28 @@ describe('PKI tools, in the order a user runs them', () => {
     );
   });
 
+  it("create_pki_issuer leaves the operator's URLs alone when any is set (attack-7 F2)", async () => {
+    const own = unique('pkiurls');
+    await adminRequest('POST', `sys/mounts/${own}`, { type: 'pki' });
+    const operators = {
+      crl_distribution_points: ['http://cdn.example/crl'],
+      ocsp_servers: ['http://ocsp.example'],
+    };
+    await adminRequest('POST', `${own}/config/urls`, operators);
+    const root = await mcp.ok<{ issuing_certificates?: string[] }>('create_pki_issuer', {
+      mount: own,
+      common_name: 'Second Root',
+      issuer_name: 'r2',
+      ttl: '8000h',
+    });
+    expect(root.issuing_certificates).toEqual([]);
+    const urls = (await adminRequest('GET', `${own}/config/urls`)) as {
+      data: Record<string, unknown>;
+    };
+    expect(urls.data).toMatchObject({ ...operators, issuing_certificates: [] });
+    await adminRequest('DELETE', `sys/mounts/${own}`);
+  });
+
   it('create_pki_issuer with root_mount/root_issuer makes an intermediate signed by that issuer', async () => {
     await mcp.ok('enable_pki', { path: intermediate });
     const made = await mcp.ok<{

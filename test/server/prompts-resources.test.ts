@@ -109,6 +109,22 @@ describe('prompts', () => {
     expect(text).not.toMatch(/path "pki\*/);
   });
 
+  it("least_privilege_policy refuses a '+' or '*' in a mount or prefix: the policy would grant every match (attack-7 F1)", async () => {
+    const refusals = await Promise.all(
+      [{ prefix: '+/' }, { kv_mount: '+' }, { pki_mount: 'pki*' }].map((args) =>
+        mcp.client.getPrompt({ name: 'least_privilege_policy', arguments: args }).then(
+          () => 'no refusal',
+          (error: Error) => error.message,
+        ),
+      ),
+    );
+    expect(refusals).toEqual([
+      `MCP error -32603: invalid prefix: "+/" holds '+', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/`,
+      `MCP error -32603: invalid kv-mount: "+" holds '+', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/`,
+      `MCP error -32603: invalid pki-mount: "pki*" holds '*', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/`,
+    ]);
+  });
+
   it('issue_tls_certificate prefers a local CSR and says why; in read-only mode no prompt names a write tool', async () => {
     const args = {
       plan_secret_layout: { mount: kv, app: 'hashicups' },

@@ -499,3 +499,27 @@ describe('read-only review of the merged change', () => {
     );
   });
 });
+
+describe('outside attack, seventh round (stdio)', () => {
+  it("the raw mount-table writes refuse auth methods and Vault's own mounts, as tune_mount does (F4)", async () => {
+    const before = (await adminRequest('GET', 'sys/auth/token/tune')) as {
+      data: { max_lease_ttl: number; description: string };
+    };
+    expect(
+      await all.fails('mounts_tune', { path: 'auth/token', max_lease_ttl: '2h', description: 'x' }),
+    ).toBe(
+      "'auth/token' is an auth method, not a secrets engine; vault-mcp never tunes auth methods (the mount tools manage secrets engines only)",
+    );
+    expect(await all.fails('mounts_disable', { path: '/cubbyhole/' })).toBe(
+      "'cubbyhole' is one of Vault's own mounts (sys, identity, cubbyhole, token, auth); vault-mcp never disables them",
+    );
+    expect(await all.fails('mounts_enable', { path: 'auth/mine', type: 'kv' })).toBe(
+      "'auth/mine' is an auth method, not a secrets engine; vault-mcp never enables auth methods (the mount tools manage secrets engines only)",
+    );
+    const after = (await adminRequest('GET', 'sys/auth/token/tune')) as typeof before;
+    expect([after.data.max_lease_ttl, after.data.description]).toEqual([
+      before.data.max_lease_ttl,
+      before.data.description,
+    ]);
+  });
+});

@@ -14,15 +14,25 @@ import {
   pkiBaseUrl,
 } from './shared.js';
 
-/** Point issuing_certificates / crl_distribution_points at this mount unless they are already set. */
+/** The URL fields of `GET /{pki_mount_path}/config/urls` the operator may have set. */
+const URL_FIELDS = ['issuing_certificates', 'crl_distribution_points', 'ocsp_servers'] as const;
+
+/**
+ * Point issuing_certificates / crl_distribution_points at this mount when the mount has no URL
+ * configured at all (`GET`, then `POST /{pki_mount_path}/config/urls`). Any field already set
+ * (the operator's CDN, an OCSP responder) leaves every field as it is.
+ * @returns the issuing_certificates in force, or a warning when Vault refused.
+ */
 async function configureUrls(vault: VaultClient, mount: string): Promise<string[] | string> {
   try {
     const current = await vault.GET('/{pki_mount_path}/config/urls', {
       params: { path: { pki_mount_path: mount } },
     });
-    const issuing =
-      (current.data as { issuing_certificates?: string[] } | undefined)?.issuing_certificates ?? [];
-    if (issuing.length > 0) return issuing;
+    // Narrow cast: each field is checked to be an array before use.
+    const fields = (current.data ?? {}) as Partial<Record<(typeof URL_FIELDS)[number], unknown>>;
+    const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+    if (URL_FIELDS.some((f) => list(fields[f]).length > 0))
+      return list(fields.issuing_certificates);
     const base = pkiBaseUrl(vault, mount);
     await vault.POST('/{pki_mount_path}/config/urls', {
       params: { path: { pki_mount_path: mount } },
