@@ -59,11 +59,11 @@ export function policyPaths(
   const targets = isSysMounts ? options.manageMounts : [undefined];
   return targets.map((target) =>
     op.acl.path
-      .replace('{mount}', mount)
+      // A function, not a string: `$&` in a name is no replacement pattern here.
+      .replace('{mount}', () => mount)
       .replace(/\{([^}]+)\}\/?$/, (whole, name: string) => {
         if (name === 'path' && !isSysMounts) return `${options.prefix}*`;
-        return whole.replace(
-          `{${name}}`,
+        return whole.replace(`{${name}}`, () =>
           name === 'path'
             ? (target ?? '+')
             : name === 'exported' && !exportedWildcard
@@ -148,6 +148,13 @@ function literalName(parameter: string, value: string): string {
     throw new VaultInputError(
       parameter,
       `${JSON.stringify(value)} holds '${wildcard[0]}', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/`,
+    );
+  // Quotes, braces (`{{identity…}}` templating), `$`, `\` and spaces would change the HCL.
+  const other = /[^A-Za-z0-9._~@:/-]/.exec(name);
+  if (other)
+    throw new VaultInputError(
+      parameter,
+      `${JSON.stringify(value)} holds ${JSON.stringify(other[0])}; a policy name part may hold letters, digits and . _ ~ @ : - only`,
     );
   return name;
 }

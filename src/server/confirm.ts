@@ -102,16 +102,25 @@ function patchChange(a: Args): string {
   return `${patchChanges(a)} of ${where(a)}${patchValues(a)}; other keys are kept. This is a new version and ${PRUNED}.`;
 }
 
+/** A duration that means "off": 0, '0', '0s', '0m', '0h'. */
+const isZero = (value: unknown): boolean => /^0+[smhd]?$/.test(String(value));
+
 /** write_secret_metadata: what max_versions and delete_version_after will delete. */
 function metadataChange(a: Args): string {
+  const max = a['max_versions'];
   const pruned =
-    a['max_versions'] !== undefined
-      ? `; max_versions ${String(a['max_versions'])} deletes older versions beyond that`
-      : '';
+    max === undefined
+      ? ''
+      : isZero(max)
+        ? "; max_versions 0 keeps as many versions as the mount's setting allows"
+        : `; max_versions ${JSON.stringify(max)} deletes older versions beyond that`;
+  const after = a['delete_version_after'];
   const expiring =
-    a['delete_version_after'] !== undefined && String(a['delete_version_after']) !== '0s'
-      ? `; delete_version_after ${String(a['delete_version_after'])} soft-deletes each new version that long after it is written`
-      : '';
+    after === undefined
+      ? ''
+      : isZero(after)
+        ? '; delete_version_after 0 turns automatic deletion off'
+        : `; delete_version_after ${JSON.stringify(after).slice(0, 40)} soft-deletes each new version that long after it is written`;
   return `Change the metadata settings of ${where(a)}${pruned}${expiring}.`;
 }
 
@@ -172,6 +181,8 @@ const CHANGES: Readonly<Record<string, (args: Args) => string>> = {
 /** The raw operations that make the same change as a hand-written tool, named the same way. */
 const SAME_CHANGE: Readonly<Record<string, (args: Args) => string>> = {
   kv_v2_patch: patchChange,
+  kv_v2_write_metadata: metadataChange,
+  kv_v2_patch_metadata: metadataChange,
   mounts_tune: tuneChange,
   kv_v2_write: (a) => replaceChange(a, `This is a new version and ${PRUNED}.`),
   kv_v1_write: (a) =>

@@ -6,6 +6,7 @@ import { normalizePath } from '../client/paths.js';
 import { ToolInputError, type ToolContext } from '../server/context.js';
 import { listedAs } from '../server/listed-schema.js';
 import { forgetAllMounts } from '../server/mount-cache.js';
+import { refuseProtectedMount } from './mounts/shared.js';
 
 /** Text every tool uses when it withholds secret material. */
 export const WITHHELD_HINT =
@@ -195,7 +196,8 @@ async function visibleMount(
 
 /**
  * Mount a new engine (`POST /v1/sys/mounts/<mount>`) and forget cached facts about the path.
- * @throws ToolInputError when something is mounted there already (nothing is replaced), with `advice`.
+ * @throws ToolInputError when something is mounted there already (nothing is replaced), with
+ *   `advice`; for Vault's own mounts, `auth/...` and a path ending in `/tune` (refuseProtectedMount).
  */
 export async function mountNew(
   context: ToolContext,
@@ -203,6 +205,7 @@ export async function mountNew(
   options: EnableMountOptions,
   advice: string,
 ): Promise<void> {
+  refuseProtectedMount(mount, 'enables');
   try {
     await enableMount(context.vault, mount, options);
   } catch (error) {

@@ -87,6 +87,17 @@ describe('the generated policy text', () => {
       '',
       `vault-mcp: invalid prefix: "+/" holds '+', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/\n`,
     ]);
+    // `$&` is a replacement pattern to String#replace; a quote would end the HCL string.
+    expect(await failure('--kv-mount', '$&')).toEqual([
+      1,
+      '',
+      'vault-mcp: invalid kv-mount: "$&" holds "$"; a policy name part may hold letters, digits and . _ ~ @ : - only\n',
+    ]);
+    expect(await failure('--kv-prefix', 'x" {capabilities=["read"]} path "sys/')).toEqual([
+      1,
+      '',
+      'vault-mcp: invalid prefix: "x\\" {capabilities=[\\"read\\"]} path \\"sys/" holds "\\""; a policy name part may hold letters, digits and . _ ~ @ : - only\n',
+    ]);
     expect(await failure('--manage-mounts', 'pki,+')).toEqual([
       1,
       '',

@@ -59,7 +59,25 @@ describe('confirmations that say what a setting deletes (attack-7 F5)', () => {
     expect(
       confirmationMessage(meta, { mount: 'secret', path: 'app', delete_version_after: '1s' }),
     ).toBe(
-      'The assistant wants to run write_secret_metadata. Change the metadata settings of secret/app; delete_version_after 1s soft-deletes each new version that long after it is written. Allow this once?',
+      'The assistant wants to run write_secret_metadata. Change the metadata settings of secret/app; delete_version_after "1s" soft-deletes each new version that long after it is written. Allow this once?',
+    );
+  });
+});
+
+describe('metadata confirmations, raw and zero values (review of attack-7 fixes, finding 4)', () => {
+  it('kv_v2_write_metadata names what it deletes; 0 is worded as off', () => {
+    expect(
+      asked('kv_v2_write_metadata', {
+        mount: 'secret',
+        path: 'app',
+        max_versions: 2,
+        delete_version_after: '0',
+      }),
+    ).toBe(
+      'The assistant wants to run kv_v2_write_metadata. Change the metadata settings of secret/app; max_versions 2 deletes older versions beyond that; delete_version_after 0 turns automatic deletion off. Allow this once?',
+    );
+    expect(asked('kv_v2_patch_metadata', { mount: 'secret', path: 'app', max_versions: 0 })).toBe(
+      "The assistant wants to run kv_v2_patch_metadata. Change the metadata settings of secret/app; max_versions 0 keeps as many versions as the mount's setting allows. Allow this once?",
     );
   });
 });

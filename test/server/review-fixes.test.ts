@@ -516,6 +516,16 @@ describe('outside attack, seventh round (stdio)', () => {
     expect(await all.fails('mounts_enable', { path: 'auth/mine', type: 'kv' })).toBe(
       "'auth/mine' is an auth method, not a secrets engine; vault-mcp never enables auth methods (the mount tools manage secrets engines only)",
     );
+    // Vault routes sys/mounts/<x>/tune to the tune endpoint: an "enable" there would tune <x>.
+    const tuneRoute =
+      "'kv1/tune' ends in /tune, which Vault reads as the tune endpoint of 'kv1', not as a mount path; choose a path that does not end in /tune";
+    expect(
+      await all.fails('mounts_enable', { path: 'kv1/tune', type: 'kv', options: { version: '2' } }),
+    ).toBe(tuneRoute);
+    expect(await all.fails('create_mount', { path: 'kv1/tune', type: 'kv' })).toBe(tuneRoute);
+    expect(await all.fails('create_mount', { path: 'auth/token/tune', type: 'kv' })).toBe(
+      "'auth/token/tune' ends in /tune, which Vault reads as the tune endpoint of 'auth/token', not as a mount path; choose a path that does not end in /tune",
+    );
     const after = (await adminRequest('GET', 'sys/auth/token/tune')) as typeof before;
     expect([after.data.max_lease_ttl, after.data.description]).toEqual([
       before.data.max_lease_ttl,

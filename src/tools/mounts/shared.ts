@@ -105,13 +105,18 @@ export function mountLine(info: MountInfo): string {
 export const PROTECTED_MOUNTS = ['sys', 'identity', 'cubbyhole', 'token', 'auth'] as const;
 
 /**
- * Refuse Vault's own mounts and auth methods (`auth/...`) before any request: the mount tools
- * manage secrets engines only.
+ * Refuse Vault's own mounts, auth methods (`auth/...`) and a path ending in `/tune` before any
+ * request: the mount tools manage secrets engines only.
  * @param action what the tool would have done, e.g. `removes` or `tunes`.
  * @throws ToolInputError naming the protected mounts.
  */
 export function refuseProtectedMount(mount: string, action: string): void {
   const first = mount.split('/')[0] ?? '';
+  // Vault routes sys/mounts/<x>/tune to the tune endpoint of <x>, before the mount endpoint.
+  if (mount === 'tune' || mount.endsWith('/tune'))
+    throw new ToolInputError(
+      `'${mount}' ends in /tune, which Vault reads as the tune endpoint of '${mount.slice(0, -5) || mount}', not as a mount path; choose a path that does not end in /tune`,
+    );
   if (first === 'auth')
     throw new ToolInputError(
       `'${mount}' is an auth method, not a secrets engine; vault-mcp never ${action} auth methods (the mount tools manage secrets engines only)`,
