@@ -526,6 +526,11 @@ describe('outside attack, seventh round (stdio)', () => {
     expect(await all.fails('create_mount', { path: 'auth/token/tune', type: 'kv' })).toBe(
       "'auth/token/tune' ends in /tune, which Vault reads as the tune endpoint of 'auth/token', not as a mount path; choose a path that does not end in /tune",
     );
+    // A mount named `tune` alone is a mount: created, then removed.
+    expect(await all.ok('create_mount', { path: 'tune', type: 'kv' })).toMatchObject({
+      path: 'tune',
+    });
+    await all.ok('delete_mount', { path: 'tune' });
     const after = (await adminRequest('GET', 'sys/auth/token/tune')) as typeof before;
     expect([after.data.max_lease_ttl, after.data.description]).toEqual([
       before.data.max_lease_ttl,

@@ -112,10 +112,11 @@ export const PROTECTED_MOUNTS = ['sys', 'identity', 'cubbyhole', 'token', 'auth'
  */
 export function refuseProtectedMount(mount: string, action: string): void {
   const first = mount.split('/')[0] ?? '';
-  // Vault routes sys/mounts/<x>/tune to the tune endpoint of <x>, before the mount endpoint.
-  if (mount === 'tune' || mount.endsWith('/tune'))
+  // Vault routes sys/mounts/<x>/tune to the tune endpoint of <x>, before the mount endpoint (a
+  // mount named `tune` alone is a mount).
+  if (mount.endsWith('/tune'))
     throw new ToolInputError(
-      `'${mount}' ends in /tune, which Vault reads as the tune endpoint of '${mount.slice(0, -5) || mount}', not as a mount path; choose a path that does not end in /tune`,
+      `'${mount}' ends in /tune, which Vault reads as the tune endpoint of '${mount.slice(0, -5)}', not as a mount path; choose a path that does not end in /tune`,
     );
   if (first === 'auth')
     throw new ToolInputError(
