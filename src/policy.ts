@@ -138,7 +138,8 @@ export function renderHcl(stanzas: readonly PolicyStanza[], header: readonly str
 
 /**
  * `value` normalized as a policy path part: Vault's ACL reads `+` as any one segment and `*` as
- * any suffix, so a mount or prefix holding one would grant far more than the name says.
+ * any suffix, so a mount or prefix holding one would grant far more than the name says; a quote,
+ * brace, `$` or space would change the HCL or its templating.
  * @throws VaultInputError for such a name, and as {@link normalizePath}.
  */
 function literalName(parameter: string, value: string): string {
@@ -161,8 +162,8 @@ function literalName(parameter: string, value: string): string {
 
 /**
  * Normalized options: mount names without slashes, a prefix that ends in `/` (or is empty).
- * @throws VaultInputError for a name with `+` or `*` ({@link literalName}), `..` segments or
- *   control characters.
+ * @throws VaultInputError for a name with `+`, `*` or any character but letters, digits and
+ *   `. _ ~ @ : -` ({@link literalName}), `..` segments or control characters.
  */
 export function policyOptions(raw: {
   kvMount: string;

@@ -43,10 +43,15 @@ const versions = (args: Args): string => {
   const list = Array.isArray(args['versions']) ? args['versions'].map(String) : ['?'];
   return `${list.length === 1 ? 'version' : 'versions'} ${list.join(', ')}`;
 };
-const keysOf = (args: Args): string[] => {
+/** The entries of the `data` argument, or none when it is not an object. */
+const dataEntries = (args: Args): Array<[string, unknown]> => {
   const data = args['data'];
-  const keys =
-    data && typeof data === 'object' && !Array.isArray(data) ? Object.keys(data).sort() : [];
+  return data && typeof data === 'object' && !Array.isArray(data) ? Object.entries(data) : [];
+};
+const keysOf = (args: Args): string[] => {
+  const keys = dataEntries(args)
+    .map(([k]) => k)
+    .sort();
   const key = text(args['key']);
   return key && !keys.includes(key) ? [key, ...keys] : keys;
 };
@@ -57,9 +62,7 @@ const NEW_VERSION = `On KV v2 this is a new version and ${PRUNED};`;
 
 /** `Set the keys a, b and remove the key c`: a JSON merge patch's null removes its key. */
 function patchChanges(args: Args): string {
-  const data = args['data'];
-  const entries =
-    data && typeof data === 'object' && !Array.isArray(data) ? Object.entries(data) : [];
+  const entries = dataEntries(args);
   const named = (verb: string, keys: string[]): string =>
     keys.length ? `${verb} the key${keys.length === 1 ? '' : 's'} ${keys.sort().join(', ')}` : '';
   const set = named(
@@ -76,11 +79,7 @@ function patchChanges(args: Args): string {
 
 /** ` (values not shown)` when the patch sets a key; nothing when it only removes keys. */
 function patchValues(args: Args): string {
-  const data = args['data'];
-  const set =
-    data && typeof data === 'object' && !Array.isArray(data)
-      ? Object.values(data).filter((v) => v !== null).length
-      : 0;
+  const set = dataEntries(args).filter(([, v]) => v !== null).length;
   return set === 0 ? '' : ` (${set === 1 ? 'value' : 'values'} not shown)`;
 }
 
@@ -105,22 +104,24 @@ function patchChange(a: Args): string {
 /** A duration that means "off": 0, '0', '0s', '0m', '0h'. */
 const isZero = (value: unknown): boolean => /^0+[smhd]?$/.test(String(value));
 
+/** `; <setting> …`: nothing when not given, `zero` when 0 (off), else `given` of its quoted value. */
+function settingClause(value: unknown, zero: string, given: (shown: string) => string): string {
+  if (value === undefined) return '';
+  return `; ${isZero(value) ? zero : given(JSON.stringify(value).slice(0, 40))}`;
+}
+
 /** write_secret_metadata: what max_versions and delete_version_after will delete. */
 function metadataChange(a: Args): string {
-  const max = a['max_versions'];
-  const pruned =
-    max === undefined
-      ? ''
-      : isZero(max)
-        ? "; max_versions 0 keeps as many versions as the mount's setting allows"
-        : `; max_versions ${JSON.stringify(max)} deletes older versions beyond that`;
-  const after = a['delete_version_after'];
-  const expiring =
-    after === undefined
-      ? ''
-      : isZero(after)
-        ? '; delete_version_after 0 turns automatic deletion off'
-        : `; delete_version_after ${JSON.stringify(after).slice(0, 40)} soft-deletes each new version that long after it is written`;
+  const pruned = settingClause(
+    a['max_versions'],
+    "max_versions 0 keeps as many versions as the mount's setting allows",
+    (n) => `max_versions ${n} deletes older versions beyond that`,
+  );
+  const expiring = settingClause(
+    a['delete_version_after'],
+    'delete_version_after 0 turns automatic deletion off',
+    (d) => `delete_version_after ${d} soft-deletes each new version that long after it is written`,
+  );
   return `Change the metadata settings of ${where(a)}${pruned}${expiring}.`;
 }
 

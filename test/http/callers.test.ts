@@ -5,7 +5,7 @@ import { TokenManager } from '../../src/auth/token-manager.js';
 import { createVaultClient } from '../../src/client/client.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { Callers } from '../../src/transports/http/callers.js';
+import { Callers, requestScrubber } from '../../src/transports/http/callers.js';
 import { MemoryState } from '../../src/transports/http/memory-state.js';
 import { countingFetch, devServer, scopedToken } from '../support/vault.js';
 
@@ -46,5 +46,16 @@ describe('token checks', () => {
     expect(vetted.map((v) => v.status)).toEqual(Array.from({ length: 6 }, () => 'fulfilled'));
     expect(counter.requests).toEqual(['GET auth/token/lookup-self']);
     await base.close();
+  });
+});
+
+describe('requestScrubber', () => {
+  it('scrubs each part of a joined token header, but not parts too short to be a token', () => {
+    const req = {
+      headers: { 'x-vault-token': 'hvs.TOKENPART1234, ab' },
+    } as unknown as IncomingMessage;
+    expect(requestScrubber(req)('Host hvs.TOKENPART1234.example, tab: hvs.TOKENPART1234, ab')).toBe(
+      'Host [token].example, tab: [token]',
+    );
   });
 });

@@ -9,7 +9,7 @@ import { LRUCache } from 'lru-cache';
 import type { TokenManager } from '../../auth/token-manager.js';
 import { createVaultClient, type VaultClient } from '../../client/client.js';
 import { safeErrorText, VaultResponseError } from '../../client/errors.js';
-import { tokenScrubber } from '../../client/token-text.js';
+import { MIN_REDACTABLE_TOKEN, tokenScrubber } from '../../client/token-text.js';
 import { lookupSelf } from '../../client/token.js';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
@@ -84,15 +84,18 @@ function sentTokens(req: IncomingMessage): Array<[string, string]> {
 /**
  * A scrubber of every token the request sent (in any token header, checked or not) and of
  * `others` (the server's own token), for texts that quote a header before a caller is settled.
- * A header sent twice arrives joined (`T, T`), so each comma- or space-separated part is
- * scrubbed too, longest first.
+ * A header sent twice arrives joined (`T, T`), so each comma- or space-separated part of
+ * {@link MIN_REDACTABLE_TOKEN} characters or more is scrubbed too, longest first.
  */
 export function requestScrubber(
   req: IncomingMessage,
   ...others: Array<string | undefined>
 ): (text: string) => string {
   const values = sentTokens(req).map(([, value]) => value);
-  const parts = values.flatMap((value) => value.split(/[\s,]+/)).filter((p) => p.length > 0);
+  // Shorter parts are no token (and would scrub every `a` of a refusal).
+  const parts = values
+    .flatMap((value) => value.split(/[\s,]+/))
+    .filter((p) => p.length >= MIN_REDACTABLE_TOKEN);
   const secrets = [...new Set([...values, ...parts])].sort((a, b) => b.length - a.length);
   return scrubberOf(...secrets, ...others);
 }

@@ -1,7 +1,7 @@
 /**
  * Checks every MCP request passes before anything else: Host (DNS rebinding), Origin and CORS,
- * no token in the URL, a well-shaped Mcp-Protocol-Version, bounded request bodies; and the handler turning body-parser and other
- * failures into JSON-RPC errors. Each is a {@link Step} on node:http's own request and response.
+ * no token in the URL, a well-shaped Mcp-Protocol-Version, bounded request bodies; and the
+ * handler turning body-parser and other failures into JSON-RPC errors. Each is a {@link Step} on node:http's own request and response.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
@@ -188,7 +188,8 @@ function queryTokenCheck(log: Logger): Step {
 type Scrub = (text: string) => string;
 
 /**
- * Host, Origin/CORS and query-string checks, in that order. A refusal that quotes Host or Origin
+ * Host, Origin/CORS, query-string and Mcp-Protocol-Version checks, in that order. A refusal
+ * that quotes Host or Origin
  * scrubs every token the request sent and, through `serverScrub`, the server's own.
  */
 export function requestGuards(

@@ -1,8 +1,8 @@
 /**
  * SharedState in this process's memory (no MCP_REDIS_URL): token buckets of the `limiter`
- * library, one server-wide and one per caller token (all its sessions together) chained to it (a call spends from
- * both), the same pair for token checks (server-wide, and per client address chained to it), and
- * the session bindings in a Map.
+ * library, one server-wide and one per caller token (all its sessions together) chained to it
+ * (a call spends from both), the same pair for token checks (server-wide, and per client address
+ * chained to it), and the session bindings in a Map.
  */
 import { TokenBucket } from 'limiter';
 import { LRUCache } from 'lru-cache';
