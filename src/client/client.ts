@@ -217,25 +217,9 @@ export class RequestScope {
   /** The last 403 Vault answered in this scope (a handler may have wrapped it in its own error). */
   refused: VaultResponseError | undefined;
   #writing = 0;
-  #reads: AbortController | undefined;
 
   constructor(signal?: AbortSignal) {
     this.signal = signal;
-  }
-
-  /**
-   * @internal what the scope's reads are sent with: aborted when `signal` aborts while the scope
-   * is {@link RequestScope.stopping} (one per scope: a fresh signal per request costs ~5 µs).
-   */
-  get readSignal(): AbortSignal | undefined {
-    const outer = this.signal;
-    if (!outer) return undefined;
-    if (!this.#reads) {
-      const reads = new AbortController();
-      this.#reads = reads;
-      outer.addEventListener('abort', () => this.stopping && reads.abort(), { once: true });
-    }
-    return this.#reads.signal;
   }
 
   /** True when the signal is aborted and no write was sent: requests are refused or destroyed. */
@@ -578,18 +562,26 @@ export class VaultClient {
           this.#transport.timeoutMs,
         )
       : undefined;
-    // A write is never aborted (see RequestScope); a read is once the scope stops.
-    const reads = write ? undefined : scope?.readSignal;
-    const cancel = (): void => controller?.abort(new DOMException('cancelled', 'AbortError'));
+    // A write is never aborted (see RequestScope); a read is once the scope stops: the pool
+    // checks scope.stopping when the call's signal aborts (VaultRequest.stopsWith), an injected
+    // fetch gets the controller, aborted then.
+    const reads = write ? undefined : scope?.signal;
+    const cancel = (): void => {
+      if (scope?.stopping) controller?.abort(new DOMException('cancelled', 'AbortError'));
+    };
     if (controller) reads?.addEventListener('abort', cancel);
-    const signal = controller?.signal ?? reads;
+    const cancelling = controller
+      ? { signal: controller.signal }
+      : reads && scope
+        ? { signal: reads, stopsWith: scope }
+        : {};
     if (write) scope?.writing();
     let applied = true;
     try {
       const outcome = (await this.#core.fetchClient.request(
         call.method as 'get',
         call.template as PathsFor<'get'>,
-        { ...call.init, ...(signal ? { signal } : {}) } as never,
+        { ...call.init, ...cancelling } as never,
       )) as FetchOutcome;
       applied = outcome.response.ok;
       return outcome;

@@ -11,7 +11,9 @@ import {
   request as httpRequest,
   type IncomingHttpHeaders,
   type IncomingMessage,
+  type RequestOptions,
 } from 'node:http';
+import { urlToHttpOptions } from 'node:url';
 import { HeadersView } from './headers-view.js';
 
 /** A keep-alive agent and the `request` function of its module (node:http or node:https). */
@@ -26,8 +28,14 @@ export class VaultRequest {
   readonly method: string;
   readonly headers: Headers;
   readonly body: string | undefined;
-  /** Aborting it destroys the request (see {@link createPool}). */
+  /** Aborting it destroys the request (see {@link createPool}), unless `stopsWith` says no. */
   readonly signal: AbortSignal | undefined;
+  /**
+   * When set, `signal` aborts the request only while `stopsWith.stopping` is true (read when the
+   * signal aborts, and before sending): a client's RequestScope, whose reads stop with the call
+   * unless one of its writes was sent. One object per call, instead of an AbortController.
+   */
+  readonly stopsWith: { readonly stopping: boolean } | undefined;
 
   constructor(
     url: string,
@@ -36,10 +44,12 @@ export class VaultRequest {
       headers?: ConstructorParameters<typeof Headers>[0];
       body?: unknown;
       signal?: AbortSignal | null;
+      stopsWith?: { readonly stopping: boolean };
     } = {},
   ) {
     this.url = url;
     this.signal = init.signal ?? undefined;
+    this.stopsWith = init.stopsWith;
     this.method = (init.method ?? 'GET').toUpperCase();
     // openapi-fetch passes the Headers it built: read as they are, not copied.
     this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
@@ -147,9 +157,57 @@ export class RefusedAnswerError extends Error {
   }
 }
 
+/**
+ * Characters WHATWG URL parsing leaves as they are in a path and a query: unreserved, sub-delims,
+ * `: @ % / ?`. Not `'` (a special URL's query encodes it), `#`, `\\`, spaces or controls.
+ */
+const KEPT_AS_IS = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/;
+/** A `.` or `..` segment, spelled with `.` or `%2e` as WHATWG URL parsing recognizes them. */
+const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:[/?]|$)/i;
+
+/**
+ * Absolute URLs as node:http request options (protocol, hostname, port, path and auth, as
+ * `urlToHttpOptions(new URL(url))` gives them). Parsing a URL costs tens of microseconds on every
+ * Vault request; a pool sends nearly all of them to one origin, so the origin is parsed once
+ * (the last one kept) and a path and query that parsing would leave as they are (no dot segment,
+ * only {@link KEPT_AS_IS} characters, not an empty query, which parsing drops) are used as given. Any other URL is parsed whole, so dot
+ * segments, backslashes and unencoded characters are normalized as by `new URL`.
+ * @throws TypeError (ERR_INVALID_URL) for a string that is not an absolute URL.
+ */
+export class RequestTargets {
+  #origin: { text: string; options: RequestOptions } | undefined;
+
+  of(url: string): RequestOptions {
+    const start = url.indexOf('//');
+    const slash = start < 0 ? -1 : url.indexOf('/', start + 2);
+    const text = slash < 0 ? '' : url.slice(0, slash);
+    const rest = slash < 0 ? '' : url.slice(slash);
+    if (
+      !PLAIN_ORIGIN.test(text) ||
+      !KEPT_AS_IS.test(rest) ||
+      DOT_SEGMENT.test(rest) ||
+      rest.endsWith('?')
+    )
+      return targetOf(new URL(url));
+    if (this.#origin?.text !== text)
+      this.#origin = { text, options: targetOf(new URL(`${text}/`)) };
+    return { ...this.#origin.options, path: rest };
+  }
+}
+
+/** A scheme and an authority with nothing after it that could start a path, query or fragment. */
+const PLAIN_ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\\]+$/i;
+
+/** What node:http reads of a URL: protocol, hostname (no brackets), port, path and query, auth. */
+function targetOf(url: URL): RequestOptions {
+  const { protocol, hostname, port, path, auth } = urlToHttpOptions(url);
+  return { protocol, hostname, port, path, ...(auth !== undefined ? { auth } : {}) };
+}
+
 /** One request on the wire: what a redirect changes. */
 interface Hop {
-  url: URL;
+  /** The absolute URL, as sent: see {@link requestTarget}. */
+  url: string;
   method: string;
   headers: Record<string, string>;
   body: string | undefined;
@@ -178,10 +236,11 @@ export function createPool(options: PoolOptions): {
     agent: new HttpAgent({ keepAlive: true, timeout: IDLE_MS }),
     request: httpRequest,
   };
+  const targets = new RequestTargets();
   let secure: Promise<Connector> | undefined;
   // node:https (and tls) load only when an https address is used.
-  const connectorFor = (url: URL): Connector | Promise<Connector> => {
-    if (url.protocol === 'http:') return plain;
+  const connectorFor = (target: RequestOptions): Connector | Promise<Connector> => {
+    if (target.protocol === 'http:') return plain;
     secure ??= import('node:https').then(({ Agent, request }) => ({
       agent: new Agent({ keepAlive: true, timeout: IDLE_MS, ...options.tls }),
       request,
@@ -195,20 +254,16 @@ export function createPool(options: PoolOptions): {
     request.headers.forEach((value, name) => {
       headers[name] = value;
     });
-    let hop: Hop = {
-      url: new URL(request.url),
-      method: request.method,
-      headers,
-      body: request.body,
-    };
+    let hop: Hop = { url: request.url, method: request.method, headers, body: request.body };
     const deadline = Date.now() + options.timeoutMs;
+    const cancel = request.signal ? { signal: request.signal, stopsWith: request.stopsWith } : {};
     for (let redirects = 0; ; redirects++) {
-      const response = await send(
-        hop,
-        await connectorFor(hop.url),
-        { timeoutMs: options.timeoutMs, deadline },
-        request.signal,
-      );
+      const target = targets.of(hop.url);
+      const response = await send(hop, target, await connectorFor(target), {
+        timeoutMs: options.timeoutMs,
+        deadline,
+        ...cancel,
+      });
       const location = REDIRECT_STATUS.has(response.status)
         ? response.headers.get('location')
         : null;
@@ -230,9 +285,10 @@ export function createPool(options: PoolOptions): {
  * @throws RefusedAnswerError (ERR_REDIRECT_REFUSED) for a redirect not followed.
  */
 function redirected(hop: Hop, status: number, location: string, followed: number): Hop {
+  const from = new URL(hop.url);
   let url: URL;
   try {
-    url = new URL(location, hop.url);
+    url = new URL(location, from);
   } catch {
     throw refusedRedirect(status, 'an address that is not a URL', 'refused');
   }
@@ -252,17 +308,17 @@ function redirected(hop: Hop, status: number, location: string, followed: number
     );
   if (
     (url.protocol !== 'http:' && url.protocol !== 'https:') ||
-    (hop.url.protocol === 'https:' && url.protocol === 'http:')
+    (from.protocol === 'https:' && url.protocol === 'http:')
   )
     throw refusedRedirect(status, target, 'refused: only http(s), and never from https to http');
-  const otherOrigin = url.origin !== hop.url.origin;
+  const otherOrigin = url.origin !== from.origin;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(hop.headers)) {
     if (name === 'host') continue;
     if (otherOrigin && ['authorization', 'cookie', 'proxy-authorization'].includes(name)) continue;
     headers[name] = value;
   }
-  return { url, method: hop.method, headers, body: hop.body };
+  return { url: url.href, method: hop.method, headers, body: hop.body };
 }
 
 function refusedRedirect(status: number, target: string, why: string): RefusedAnswerError {
@@ -284,25 +340,38 @@ function aborted(): Error {
   return Object.assign(new Error('the request was aborted'), { name: 'AbortError' });
 }
 
+/** When and how a request of {@link send} ends early. */
+interface SendLimits {
+  readonly timeoutMs: number;
+  /** Epoch milliseconds. */
+  readonly deadline: number;
+  readonly signal?: AbortSignal | undefined;
+  /** See {@link VaultRequest.stopsWith}. */
+  readonly stopsWith?: { readonly stopping: boolean } | undefined;
+}
+
 /**
- * One request and its answer. Resolves when the headers arrive; the body keeps arriving into the
- * response. At `limits.deadline` (epoch milliseconds) the request, or the body still arriving, is
- * destroyed with an error named `TimeoutError` that states `limits.timeoutMs`; when `signal`
- * aborts first, with an error named `AbortError` (one aborted already is not sent). Destroying
- * the request destroys its socket: it never goes back to the pool half-read. Nothing is re-sent
- * here (the client retries idempotent reads itself).
+ * One request and its answer (`target`: where `hop` goes, see {@link RequestTargets}). Resolves
+ * when the headers arrive; the body keeps arriving into the response. At `limits.deadline` the
+ * request, or the body still arriving, is destroyed with an error named `TimeoutError` that states
+ * `limits.timeoutMs`; when `limits.signal` aborts first (and `stopsWith`, if set, is stopping),
+ * with an error named `AbortError` (one aborted already is not sent). Destroying the request
+ * destroys its socket: it never goes back to the pool half-read. Nothing is re-sent here (the
+ * client retries idempotent reads itself).
  */
 function send(
   hop: Hop,
+  target: RequestOptions,
   connector: Connector,
-  limits: { timeoutMs: number; deadline: number },
-  signal: AbortSignal | undefined,
+  limits: SendLimits,
 ): Promise<VaultResponse> {
-  if (signal?.aborted) return Promise.reject(aborted());
-  const { timeoutMs, deadline } = limits;
+  const { timeoutMs, deadline, signal, stopsWith } = limits;
+  const stops = (): boolean => stopsWith === undefined || stopsWith.stopping;
+  if (signal?.aborted && stops()) return Promise.reject(aborted());
   return new Promise((resolve, reject) => {
     let response: IncomingMessage | undefined;
-    const req = connector.request(hop.url, {
+    const req = connector.request({
+      ...target,
       method: hop.method,
       headers: hop.headers,
       agent: connector.agent,
@@ -316,7 +385,9 @@ function send(
       response?.destroy(error);
       req.destroy(error);
     };
-    const onAbort = (): void => fail(aborted());
+    const onAbort = (): void => {
+      if (stops()) fail(aborted());
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(
       () =>
