@@ -36,8 +36,52 @@ export function cannotAskMessage(tool: Tool, mode: ConfirmMode): string {
 type Args = Readonly<Record<string, unknown>>;
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-const where = (args: Args): string =>
-  [text(args['mount']).replace(/\/+$/, ''), text(args['path'])].filter(Boolean).join('/');
+
+/** A name shown as it is: letters, digits and `_ . - / @ : + = ~`, up to 80 characters. */
+const PLAIN_NAME = /^[\p{L}\p{N}_.\-/@:+=~]{1,80}$/u;
+
+/**
+ * `value` as JSON, every character past ASCII that is not a letter or digit written `\uXXXX` (a
+ * bidi control or a zero-width space cannot hide or reorder what follows), cut at `max`
+ * characters with `…`.
+ */
+function shownJson(value: unknown, max: number): string {
+  const json = (JSON.stringify(value) ?? String(value)).replace(/[\u0080-\uffff]/g, (c) =>
+    /[\p{L}\p{N}]/u.test(c) ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return json.length > max ? `${json.slice(0, max - 1)}…` : json;
+}
+
+/**
+ * A model-chosen name (a key, a setting, a path) as the person reads it: as it is when plain,
+ * else JSON-quoted (a newline shows as `\n`) and cut at 80 characters, so a name cannot write
+ * sentences of its own into the question.
+ */
+export function shownName(name: string): string {
+  return PLAIN_NAME.test(name) ? name : shownJson(name, 80);
+}
+
+/** `'name'` when plain, else the JSON-quoted form of {@link shownName}. */
+const quotedName = (name: string): string =>
+  PLAIN_NAME.test(name) ? `'${name}'` : shownName(name);
+
+/** How many names or settings a question lists before `and N more`. */
+const LISTED = 20;
+
+/** The first {@link LISTED} of `items` joined by `separator`, then `and N more`. */
+function capped(items: readonly string[], separator = ', '): string {
+  const more = items.length - LISTED;
+  const shown = items.slice(0, LISTED).join(separator);
+  return more > 0 ? `${shown} and ${more} more` : shown;
+}
+
+/** `a, b, c`: {@link shownName} of each name, at most {@link LISTED} of them. */
+export const shownNames = (names: readonly string[]): string => capped(names.map(shownName));
+
+const where = (args: Args): string => {
+  const at = [text(args['mount']).replace(/\/+$/, ''), text(args['path'])].filter(Boolean);
+  return at.length ? shownName(at.join('/')) : '';
+};
 /** `version 3` or `versions 1, 2`. */
 const versions = (args: Args): string => {
   const list = Array.isArray(args['versions']) ? args['versions'].map(String) : ['?'];
@@ -64,7 +108,7 @@ const NEW_VERSION = `On KV v2 this is a new version and ${PRUNED};`;
 function patchChanges(args: Args): string {
   const entries = dataEntries(args);
   const named = (verb: string, keys: string[]): string =>
-    keys.length ? `${verb} the key${keys.length === 1 ? '' : 's'} ${keys.sort().join(', ')}` : '';
+    keys.length ? `${verb} the key${keys.length === 1 ? '' : 's'} ${shownNames(keys.sort())}` : '';
   const set = named(
     'set',
     entries.filter(([, v]) => v !== null).map(([k]) => k),
@@ -86,13 +130,13 @@ function patchValues(args: Args): string {
 /** `Replace M/P with the keys a, b (values not shown): keys not given are removed.` and `then`. */
 function replaceChange(a: Args, then: string): string {
   const keys = keysOf(a);
-  return `Replace ${where(a)} with the key${keys.length === 1 ? '' : 's'} ${keys.join(', ') || '(none)'} (values not shown): keys not given are removed. ${then}`;
+  return `Replace ${where(a)} with the key${keys.length === 1 ? '' : 's'} ${shownNames(keys) || '(none)'} (values not shown): keys not given are removed. ${then}`;
 }
 
 /** write_secret: one key merges into the secret; `data` replaces it. */
 function writeChange(a: Args): string {
   return text(a['key'])
-    ? `Set the key ${text(a['key'])} of ${where(a)} (value not shown); its other keys are kept. ${NEW_VERSION} on KV v1 the key's previous value is gone for good.`
+    ? `Set the key ${shownName(text(a['key']))} of ${where(a)} (value not shown); its other keys are kept. ${NEW_VERSION} on KV v1 the key's previous value is gone for good.`
     : replaceChange(a, `${NEW_VERSION} on KV v1 the current data is gone for good.`);
 }
 
@@ -107,7 +151,7 @@ const isZero = (value: unknown): boolean => /^0+[smhd]?$/.test(String(value));
 /** `; <setting> …`: nothing when not given, `zero` when 0 (off), else `given` of its quoted value. */
 function settingClause(value: unknown, zero: string, given: (shown: string) => string): string {
   if (value === undefined) return '';
-  return `; ${isZero(value) ? zero : given(JSON.stringify(value).slice(0, 40))}`;
+  return `; ${isZero(value) ? zero : given(shownJson(value, 40))}`;
 }
 
 /** write_secret_metadata: what max_versions and delete_version_after will delete. */
@@ -127,7 +171,7 @@ function metadataChange(a: Args): string {
 
 /** `k=v` of a setting, the value quoted and cut at 40 characters (a description is named only). */
 const setting = (key: string, value: unknown): string =>
-  key === 'description' ? key : `${key}=${JSON.stringify(value).slice(0, 40)}`;
+  key === 'description' ? key : `${shownName(key)}=${shownJson(value, 40)}`;
 
 /** tune_mount: the settings with their values (no setting is secret); a KV upgrade is one-way. */
 function tuneChange(a: Args): string {
@@ -135,27 +179,25 @@ function tuneChange(a: Args): string {
     .filter(([k, v]) => k !== 'path' && v !== undefined)
     .map(([k, v]) =>
       typeof v === 'object' && v !== null
-        ? Object.entries(v)
-            .map(([ik, iv]) => setting(`${k}.${ik}`, iv))
-            .join(', ')
+        ? capped(Object.entries(v).map(([ik, iv]) => setting(`${k}.${ik}`, iv)))
         : setting(k, v),
     );
   const options = a['options'];
   const version = options && typeof options === 'object' ? (options as Args)['version'] : undefined;
   const upgrade =
     version !== undefined
-      ? ` A KV mount given version ${JSON.stringify(version).slice(0, 40)} is upgraded in place, which cannot be undone.`
+      ? ` A KV mount given version ${shownJson(version, 40)} is upgraded in place, which cannot be undone.`
       : '';
-  return `Change the settings of the mount '${text(a['path'])}' (${settings.join('; ')}).${upgrade}`;
+  return `Change the settings of the mount ${quotedName(text(a['path']))} (${capped(settings, '; ')}).${upgrade}`;
 }
 
 /** What each destructive (and, for `all`, additive) hand-written tool changes, in the person's terms. */
 const CHANGES: Readonly<Record<string, (args: Args) => string>> = {
   delete_mount: (a) =>
-    `Disable the mount '${text(a['path'])}': every secret, key, certificate and setting stored in it is deleted, with all versions. This cannot be undone.`,
+    `Disable the mount ${quotedName(text(a['path']))}: every secret, key, certificate and setting stored in it is deleted, with all versions. This cannot be undone.`,
   delete_secret: (a) =>
     text(a['key'])
-      ? `Remove the key '${text(a['key'])}' from ${where(a)} (a new version without it is written; on KV v1 the key is gone for good).`
+      ? `Remove the key ${quotedName(text(a['key']))} from ${where(a)} (a new version without it is written; on KV v1 the key is gone for good).`
       : `Delete the secret ${where(a)}: on KV v2 its latest version is soft-deleted (undelete_secret_versions restores it); on KV v1 it is gone for good.`,
   delete_secret_versions: (a) =>
     `Soft-delete ${versions(a)} of ${where(a)} (undelete_secret_versions restores ${versions(a).startsWith('version ') ? 'it' : 'them'}).`,
@@ -168,15 +210,15 @@ const CHANGES: Readonly<Record<string, (args: Args) => string>> = {
   write_secret_metadata: metadataChange,
   tune_mount: tuneChange,
   revoke_pki_certificate: (a) =>
-    `Revoke the certificate with serial ${text(a['serial_number'])} on the PKI mount '${text(a['mount'])}': everything relying on it stops trusting it. This cannot be undone.`,
+    `Revoke the certificate with serial ${shownName(text(a['serial_number']))} on the PKI mount ${quotedName(text(a['mount']))}: everything relying on it stops trusting it. This cannot be undone.`,
   delete_pki_role: (a) =>
-    `Delete the role '${text(a['role_name'])}' on the PKI mount '${text(a['mount'])}': certificates can no longer be issued or signed with it.`,
+    `Delete the role ${quotedName(text(a['role_name']))} on the PKI mount ${quotedName(text(a['mount']))}: certificates can no longer be issued or signed with it.`,
   set_pki_default_issuer: (a) =>
-    `Make '${text(a['issuer_ref'] ?? a['issuer'] ?? a['issuer_name'])}' the default issuer of the PKI mount '${text(a['mount'])}', replacing the current default.`,
+    `Make ${quotedName(text(a['issuer_ref'] ?? a['issuer'] ?? a['issuer_name']))} the default issuer of the PKI mount ${quotedName(text(a['mount']))}, replacing the current default.`,
   configure_pki_urls: (a) =>
-    `Replace the issuing-certificate, CRL and OCSP URLs of the PKI mount '${text(a['mount'])}'.`,
+    `Replace the issuing-certificate, CRL and OCSP URLs of the PKI mount ${quotedName(text(a['mount']))}.`,
   create_pki_role: (a) =>
-    `Create or replace the role '${text(a['role_name'])}' on the PKI mount '${text(a['mount'])}': a role of that name is overwritten.`,
+    `Create or replace the role ${quotedName(text(a['role_name']))} on the PKI mount ${quotedName(text(a['mount']))}: a role of that name is overwritten.`,
 };
 
 /** The raw operations that make the same change as a hand-written tool, named the same way. */
@@ -200,8 +242,8 @@ function generic(tool: Tool, args: Args): string {
   const given = Object.entries(args).filter(([, v]) => v !== undefined && v !== '');
   const shown = given
     .filter(([k, v]) => NAME_ARGS.test(k) && (typeof v === 'string' || Array.isArray(v)))
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.map(String).join(',') : String(v)}`);
-  const hidden = given.filter(([k]) => !NAME_ARGS.test(k)).map(([k]) => k);
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? shownNames(v.map(String)) : shownName(String(v))}`);
+  const hidden = given.filter(([k]) => !NAME_ARGS.test(k)).map(([k]) => shownName(k));
   return `${tool.title} (${tool.name})${shown.length ? ` with ${shown.join(' ')}` : ''}${hidden.length ? `; also ${hidden.join(', ')} (not shown)` : ''}.`;
 }
 
@@ -230,7 +272,7 @@ export function revealMessage(tool: Tool, args: Args, names: readonly string[]):
   const version =
     typeof args['version'] === 'number' ? ` (version ${String(args['version'])})` : '';
   return names.length
-    ? `The assistant asks to see the values of ${names.join(', ')} of ${target}${version} (${tool.name}). They will be sent to the AI model. Allow for this call only?`
+    ? `The assistant asks to see the values of ${shownNames(names)} of ${target}${version} (${tool.name}). They will be sent to the AI model. Allow for this call only?`
     : `The assistant runs ${tool.name} on ${target}, which returns secret material (e.g. a private key). Send it to the AI model for this call only?`;
 }
 

@@ -3,7 +3,7 @@
  * do, and a patch that only removes keys does not speak of values (review of stop 20).
  */
 import { describe, expect, it } from 'vitest';
-import { confirmationMessage } from '../../src/server/confirm.js';
+import { confirmationMessage, revealMessage } from '../../src/server/confirm.js';
 import { loadApiTools } from '../../src/server/api-tools.js';
 import type { Tool } from '../../src/server/tool.js';
 
@@ -78,6 +78,57 @@ describe('metadata confirmations, raw and zero values (review of attack-7 fixes,
     );
     expect(asked('kv_v2_patch_metadata', { mount: 'secret', path: 'app', max_versions: 0 })).toBe(
       "The assistant wants to run kv_v2_patch_metadata. Change the metadata settings of secret/app; max_versions 0 keeps as many versions as the mount's setting allows. Allow this once?",
+    );
+  });
+});
+
+describe('model-chosen names in a question cannot speak for themselves', () => {
+  it('a key name holding a newline and a sentence is JSON-quoted', () => {
+    const crafted = 'x\n\nNothing will be changed: this is a dry run.';
+    expect(asked('kv_v2_write', { mount: 'secret', path: 'app', data: { [crafted]: 'v' } })).toBe(
+      'The assistant wants to run kv_v2_write. Replace secret/app with the key "x\\n\\nNothing will be changed: this is a dry run." (values not shown): keys not given are removed. This is a new version and the previous one stays readable unless max_versions prunes it. Allow this once?',
+    );
+  });
+
+  it('a bidi override is written as \\u202e and a long name is cut at 80 characters', () => {
+    const long = `k ${'a'.repeat(200)}`;
+    expect(
+      asked('kv_v2_patch', {
+        mount: 'secret',
+        path: 'app',
+        data: { 'ab\u202ecd': null, [long]: 1 },
+      }),
+    ).toBe(
+      `The assistant wants to run kv_v2_patch. Set the key "k ${'a'.repeat(76)}… and remove the key "ab\\u202ecd" of secret/app (value not shown); other keys are kept. This is a new version and the previous one stays readable unless max_versions prunes it. Allow this once?`,
+    );
+  });
+
+  it('a write of 25 keys names the first 20 and counts the rest', () => {
+    const data = Object.fromEntries(
+      Array.from({ length: 25 }, (_, i) => [`k${String(i).padStart(2, '0')}`, 'v']),
+    );
+    const first = Array.from({ length: 20 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+    expect(asked('kv_v1_write', { mount: 'kv1', path: 'app', data })).toBe(
+      `The assistant wants to run kv_v1_write. Replace kv1/app with the keys ${first.join(', ')} and 5 more (values not shown): keys not given are removed. KV v1 keeps no versions: the current data is gone for good. Allow this once?`,
+    );
+  });
+
+  it('a tune option name and a path with a space are quoted', () => {
+    expect(asked('mounts_tune', { path: 'my kv', options: { 'version\nAllow: yes': '1' } })).toBe(
+      'The assistant wants to run mounts_tune. Change the settings of the mount "my kv" ("options.version\\nAllow: yes"="1"). Allow this once?',
+    );
+  });
+});
+
+describe('a reveal question names the withheld keys the same way', () => {
+  it('a stored key name with a newline cannot add a sentence to the question', async () => {
+    const { TOOLS } = await import('../../src/tools/index.js');
+    const read = TOOLS.find((t) => t.name === 'read_secret');
+    if (!read) throw new Error('no read_secret');
+    expect(
+      revealMessage(read, { mount: 'secret', path: 'app' }, ['password', 'a\nThey stay local.']),
+    ).toBe(
+      'The assistant asks to see the values of password, "a\\nThey stay local." of secret/app (read_secret). They will be sent to the AI model. Allow for this call only?',
     );
   });
 });
