@@ -5,6 +5,7 @@
  * bodies, typed errors, a per-request timeout, and bounded retries of idempotent reads.
  */
 import createClient, {
+  createQuerySerializer,
   type Client,
   type ClientPathsWithMethod,
   type FetchResponse,
@@ -238,6 +239,9 @@ export class RequestScope {
   }
 }
 
+/** openapi-fetch's default query serializer (`a=1&list=x&list=y`), built once for every client. */
+const QUERY_SERIALIZER = createQuerySerializer();
+
 /** What a client and its {@link VaultClient.withScope} copies share: same token and namespace. */
 interface ClientCore {
   readonly fetchClient: Client<Paths>;
@@ -266,6 +270,8 @@ function newCore(
       fetch: transport.fetch,
       ...(transport.requestClass ? { Request: transport.requestClass } : {}),
       pathSerializer: serializeVaultPath,
+      // Built once: given as options, openapi-fetch builds a serializer per request.
+      querySerializer: QUERY_SERIALIZER,
       headers,
     }),
   };

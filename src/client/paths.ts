@@ -8,6 +8,8 @@ import { VaultInputError } from './errors.js';
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Letters, digits, `_`, `-` and `/`: a path {@link pathSegments} only splits. */
+const PLAIN = /^[\w/-]*$/;
 /** A surrogate half without its pair (String#isWellFormed is not in the ES2023 lib). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -17,6 +19,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * unpaired surrogates (which no URL can carry).
  */
 export function pathSegments(parameter: string, value: string): string[] {
+  // Most paths: no `.` or `%` (so no dot segment, spelled either way) and nothing to refuse.
+  if (PLAIN.test(value)) return value.split('/').filter((s) => s.length > 0);
   const control = CONTROL.exec(value);
   if (control) {
     const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');

@@ -181,6 +181,8 @@ export function tokenScrubber(token: string): (text: string, replacement: string
   const shortest = Math.ceil((bytes.length * 4) / 3);
   let echoes: RegExp | undefined;
   return (text, replacement) => {
+    // Every form of the token (raw, base64 at any offset, hex) is at least as long as the token.
+    if (text.length < token.length) return text;
     const raw = text.includes(token) ? text.split(token).join(replacement) : text;
     echoes ??= echoesOf(bytes);
     // A function, so that `$` in the replacement is never read as a group reference.

@@ -44,9 +44,8 @@ export class MountCache {
     options: { fresh?: boolean } = {},
   ): Promise<{ info: MountInfo; cached: boolean }> {
     const key = normalizePath('mount', mount);
-    const hit = options.fresh ? undefined : this.#entries.get(key);
-    if (hit && hit.expires > this.#now() && hit.generation === generation)
-      return { info: hit.info, cached: true };
+    const hit = options.fresh ? undefined : this.peek(key);
+    if (hit) return { info: hit, cached: true };
     const seen = generation;
     const info = await readMountInfo(vault, key);
     this.#entries.delete(key);
@@ -59,6 +58,15 @@ export class MountCache {
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
     return { info, cached: false };
+  }
+
+  /**
+   * The cached facts of `mount` (a normalized mount path) while they are valid, without a lookup
+   * or a promise: a cached KV read resolves its mount synchronously.
+   */
+  peek(mount: string): MountInfo | undefined {
+    const hit = this.#entries.get(mount);
+    return hit && hit.expires > this.#now() && hit.generation === generation ? hit.info : undefined;
   }
 
   /** Forget one mount (after a KV error that suggests the facts are stale). */

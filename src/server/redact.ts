@@ -22,14 +22,20 @@ const TOKEN_FIELDS = /^(client_token|token|wrapping_token)$/;
 const PEM_PRIVATE_KEY =
   /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
 const BASE64_RUN = /[A-Za-z0-9+/]{64,}={0,2}/g;
+/** The shortest text {@link PEM_PRIVATE_KEY} matches: `-----BEGIN PRIVATE KEY-----`. */
+const SHORTEST_PEM = 27;
+/** The shortest base64 DER run looked at ({@link BASE64_RUN}); no private key is shorter. */
+const SHORTEST_DER = 64;
 
 /**
  * True when `value` is, or holds, a private key: PEM text, or base64 DER that parses as a
  * PKCS#8 (encrypted or not), PKCS#1 or SEC1 private key.
  */
 export function isKeyMaterial(value: string): boolean {
+  if (value.length < SHORTEST_PEM) return false;
   PEM_PRIVATE_KEY.lastIndex = 0;
   if (PEM_PRIVATE_KEY.test(value)) return true;
+  if (value.length < SHORTEST_DER) return false;
   const compact = value.replace(/\s+/g, '');
   return compact.length >= 64 && /^[A-Za-z0-9+/]+={0,2}$/.test(compact) && isDerKey(compact);
 }
@@ -107,6 +113,7 @@ export function redactValue(
 
 /** `text` with each base64 run that is a DER private key replaced by {@link WITHHELD}. */
 function withheldDerRuns(text: string): string {
+  if (text.length < SHORTEST_DER) return text;
   return text.replace(BASE64_RUN, (run) => (isDerKey(run) ? WITHHELD : run));
 }
 
@@ -114,7 +121,8 @@ function withheldDerRuns(text: string): string {
 export function redactText(text: string, options: RedactOptions): string {
   const out = options.token(text);
   if (!options.keys) return out;
-  return withheldDerRuns(out.replace(PEM_PRIVATE_KEY, WITHHELD));
+  const pem = out.includes('-----BEGIN ') ? out.replace(PEM_PRIVATE_KEY, WITHHELD) : out;
+  return withheldDerRuns(pem);
 }
 
 /**

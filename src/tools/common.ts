@@ -180,10 +180,12 @@ async function visibleMount(
   mount: string,
   options: { fresh?: boolean } = {},
 ): Promise<{ info: MountInfo; cached: boolean }> {
+  const fresh = options.fresh === true || context.freshMounts === true;
+  // `mount` is cleaned already (cleanMount): the cache's key as it is.
+  const hit = fresh ? undefined : context.mounts.peek(mount);
+  if (hit) return { info: hit, cached: true };
   try {
-    return await context.mounts.get(context.vault, mount, {
-      fresh: options.fresh === true || context.freshMounts === true,
-    });
+    return await context.mounts.get(context.vault, mount, { fresh });
   } catch (error) {
     if (error instanceof VaultResponseError && [400, 403, 404].includes(error.status)) {
       throw new ToolInputError(
