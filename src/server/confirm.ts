@@ -37,33 +37,46 @@ type Args = Readonly<Record<string, unknown>>;
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-/** A name shown as it is: letters, digits and `_ . - / @ : + = ~`, up to 80 characters. */
-const PLAIN_NAME = /^[\p{L}\p{N}_.\-/@:+=~]{1,80}$/u;
+/** A name shown as it is: ASCII letters and digits and `_ . - / @ : + = ~` (`\w` without `u`). */
+const PLAIN_NAME = /^[\w.\-/@:+=~]+$/;
 
 /**
- * `value` as JSON, every character past ASCII that is not a letter or digit written `\uXXXX` (a
- * bidi control or a zero-width space cannot hide or reorder what follows), cut at `max`
- * characters with `…`.
+ * A character past ASCII shown as it is inside quotes: a letter or digit, but not a modifier
+ * letter (`ʼ` and `ʺ` look like quotes) nor one drawn as blank (U+3164 HANGUL FILLER is a letter).
+ */
+const SHOWN_LETTER = /^(?![\p{Lm}\p{Default_Ignorable_Code_Point}])[\p{L}\p{N}]$/u;
+
+/** `text` cut in the middle at `max` characters (`start…end`): both ends of a path stay visible. */
+const cutMiddle = (text: string, max: number): string =>
+  text.length <= max
+    ? text
+    : `${text.slice(0, Math.ceil((max - 1) / 2))}…${text.slice(text.length - Math.floor((max - 1) / 2))}`;
+
+/**
+ * `value` as JSON, DEL and every character past ASCII but {@link SHOWN_LETTER}s written `\uXXXX`
+ * (a bidi control, a zero-width or blank character cannot hide, fake or reorder what follows),
+ * cut in the middle at `max` characters.
  */
 function shownJson(value: unknown, max: number): string {
-  const json = (JSON.stringify(value) ?? String(value)).replace(/[\u0080-\uffff]/g, (c) =>
-    /[\p{L}\p{N}]/u.test(c) ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  const json = (JSON.stringify(value) ?? String(value)).replace(/[\u007f-\uffff]/g, (c) =>
+    SHOWN_LETTER.test(c) ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
-  return json.length > max ? `${json.slice(0, max - 1)}…` : json;
+  return cutMiddle(json, max);
 }
 
 /**
- * A model-chosen name (a key, a setting, a path) as the person reads it: as it is when plain,
- * else JSON-quoted (a newline shows as `\n`) and cut at 80 characters, so a name cannot write
- * sentences of its own into the question.
+ * A model-chosen name (a key, a setting, a path) as the person reads it: as it is when plain
+ * ({@link PLAIN_NAME}) and at most `max` characters, else JSON-quoted (a newline shows as `\n`,
+ * see {@link shownJson}) and cut in the middle at `max`, so a name cannot write sentences of its
+ * own into the question.
  */
-export function shownName(name: string): string {
-  return PLAIN_NAME.test(name) ? name : shownJson(name, 80);
+export function shownName(name: string, max = 80): string {
+  return PLAIN_NAME.test(name) && name.length <= max ? name : shownJson(name, max);
 }
 
 /** `'name'` when plain, else the JSON-quoted form of {@link shownName}. */
 const quotedName = (name: string): string =>
-  PLAIN_NAME.test(name) ? `'${name}'` : shownName(name);
+  PLAIN_NAME.test(name) && name.length <= 80 ? `'${name}'` : shownName(name);
 
 /** How many names or settings a question lists before `and N more`. */
 const LISTED = 20;
@@ -76,11 +89,13 @@ function capped(items: readonly string[], separator = ', '): string {
 }
 
 /** `a, b, c`: {@link shownName} of each name, at most {@link LISTED} of them. */
-export const shownNames = (names: readonly string[]): string => capped(names.map(shownName));
+export const shownNames = (names: readonly string[]): string =>
+  capped(names.map((name) => shownName(name)));
 
 const where = (args: Args): string => {
   const at = [text(args['mount']).replace(/\/+$/, ''), text(args['path'])].filter(Boolean);
-  return at.length ? shownName(at.join('/')) : '';
+  // The target of a destructive call: up to 240 characters, both ends kept beyond that.
+  return at.length ? shownName(at.join('/'), 240) : '';
 };
 /** `version 3` or `versions 1, 2`. */
 const versions = (args: Args): string => {

@@ -90,8 +90,8 @@ describe('model-chosen names in a question cannot speak for themselves', () => {
     );
   });
 
-  it('a bidi override is written as \\u202e and a long name is cut at 80 characters', () => {
-    const long = `k ${'a'.repeat(200)}`;
+  it('a bidi override is written as \\u202e and a long name is cut in the middle at 80 characters', () => {
+    const long = `k ${'a'.repeat(100)}_private`;
     expect(
       asked('kv_v2_patch', {
         mount: 'secret',
@@ -99,7 +99,41 @@ describe('model-chosen names in a question cannot speak for themselves', () => {
         data: { 'ab\u202ecd': null, [long]: 1 },
       }),
     ).toBe(
-      `The assistant wants to run kv_v2_patch. Set the key "k ${'a'.repeat(76)}… and remove the key "ab\\u202ecd" of secret/app (value not shown); other keys are kept. This is a new version and the previous one stays readable unless max_versions prunes it. Allow this once?`,
+      `The assistant wants to run kv_v2_patch. Set the key "k ${'a'.repeat(37)}…${'a'.repeat(30)}_private" and remove the key "ab\\u202ecd" of secret/app (value not shown); other keys are kept. This is a new version and the previous one stays readable unless max_versions prunes it. Allow this once?`,
+    );
+  });
+
+  it('blank letters, quote-like modifier letters and DEL are escaped (review of stop 22)', () => {
+    expect(
+      asked('kv_v2_write', {
+        mount: 'secret',
+        path: 'prod/db',
+        data: { 'user.\u3164Dry\u3164run': 'x', 'web\u02bc\u02bakept': 'y', 'k\u007fey': 'z' },
+      }),
+    ).toBe(
+      'The assistant wants to run kv_v2_write. Replace secret/prod/db with the keys "k\\u007fey", "user.\\u3164Dry\\u3164run", "web\\u02bc\\u02bakept" (values not shown): keys not given are removed. This is a new version and the previous one stays readable unless max_versions prunes it. Allow this once?',
+    );
+    // Letters of other scripts stay readable, quoted.
+    expect(asked('kv_v1_write', { mount: 'kv1', path: 'app', data: { mot_de_passe_é: 'x' } })).toBe(
+      'The assistant wants to run kv_v1_write. Replace kv1/app with the key "mot_de_passe_é" (values not shown): keys not given are removed. KV v1 keeps no versions: the current data is gone for good. Allow this once?',
+    );
+  });
+
+  it('two long targets that differ at the end read differently: a path keeps both ends', async () => {
+    const { TOOLS } = await import('../../src/tools/index.js');
+    const drop = TOOLS.find((t) => t.name === 'delete_secret_metadata');
+    if (!drop) throw new Error('no delete_secret_metadata');
+    const path = (env: string): string => `team/${'x'.repeat(300)}/${env}`;
+    const prod = confirmationMessage(drop, { mount: 'secret', path: path('prod') });
+    const test = confirmationMessage(drop, { mount: 'secret', path: path('test') });
+    expect(prod).toBe(
+      `The assistant wants to run delete_secret_metadata. Delete "secret/team/${'x'.repeat(107)}…${'x'.repeat(113)}/prod" entirely: every version, its data and its metadata. This cannot be undone. Allow this once?`,
+    );
+    expect(test).toBe(prod.replace('/prod"', '/test"'));
+    // Up to 240 characters, a plain path is shown whole.
+    const whole = `team/${'x'.repeat(200)}/prod`;
+    expect(confirmationMessage(drop, { mount: 'secret', path: whole })).toContain(
+      `Delete secret/${whole} entirely`,
     );
   });
 
