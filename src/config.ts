@@ -8,10 +8,12 @@ import { readFileSync } from 'node:fs';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { BOOLEAN_TEXT, optionsFromEnv, TRUE_TEXT } from './client/env.js';
-import { VaultConfigError } from './client/errors.js';
+import { VaultConfigError, VaultInputError } from './client/errors.js';
 import type { VaultClientOptions } from './client/client.js';
 import { loginFromEnv, type LoginMethod } from './auth/token-manager.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
+import { literalNameProblem } from './policy-name.js';
+import { normalizePath } from './client/paths.js';
 
 /** A toolset: a named group of tools that is switched on or off as a whole. */
 export interface ToolsetSpec {
@@ -643,8 +645,19 @@ const schema = z.object({
   VAULT_MCP_KV_PREFIX: z
     .string()
     .trim()
-    .transform((v) => v.replace(/^\/+|\/+$/g, ''))
-    .transform((v) => (v ? `${v}/` : ''))
+    .transform((v, ctx) => {
+      // The prefix goes into generated policies: refused now what the policy would refuse later.
+      try {
+        const name = normalizePath('prefix', v);
+        const problem = literalNameProblem(name);
+        if (problem === undefined) return name ? `${name}/` : '';
+        ctx.addIssue({ code: 'custom', message: problem });
+      } catch (error) {
+        if (!(error instanceof VaultInputError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.problem });
+      }
+      return z.NEVER;
+    })
     .default(''),
   LOG_LEVEL: z
     .string()

@@ -6,8 +6,7 @@
  */
 import { operations, type Capability, type GeneratedOperation } from '../generated/operations.js';
 import type { Config } from './config.js';
-import { normalizePath } from './client/paths.js';
-import { VaultInputError } from './client/errors.js';
+import { literalName } from './policy-name.js';
 import { selectTools } from './server/server.js';
 import type { Tool } from './server/tool.js';
 import { packageVersion } from './server/version.js';
@@ -134,30 +133,6 @@ export function renderHcl(stanzas: readonly PolicyStanza[], header: readonly str
     );
   }
   return `${lines.join('\n')}\n`;
-}
-
-/**
- * `value` normalized as a policy path part: Vault's ACL reads `+` as any one segment and `*` as
- * any suffix, so a mount or prefix holding one would grant far more than the name says; a quote,
- * brace, `$` or space would change the HCL or its templating.
- * @throws VaultInputError for such a name, and as {@link normalizePath}.
- */
-function literalName(parameter: string, value: string): string {
-  const name = normalizePath(parameter, value);
-  const wildcard = /[+*]/.exec(name);
-  if (wildcard)
-    throw new VaultInputError(
-      parameter,
-      `${JSON.stringify(value)} holds '${wildcard[0]}', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/`,
-    );
-  // Quotes, braces (`{{identity…}}` templating), `$`, `\` and spaces would change the HCL.
-  const other = /[^A-Za-z0-9._~@:/-]/.exec(name);
-  if (other)
-    throw new VaultInputError(
-      parameter,
-      `${JSON.stringify(value)} holds ${JSON.stringify(other[0])}; a policy name part may hold letters, digits and . _ ~ @ : - only`,
-    );
-  return name;
 }
 
 /**

@@ -238,3 +238,36 @@ describe('MCP_TRUSTED_PROXIES', () => {
     ]);
   });
 });
+
+describe('VAULT_MCP_KV_PREFIX', () => {
+  const problems = (prefix: string): readonly string[] => {
+    try {
+      loadConfig({ HOME: '/nonexistent', VAULT_MCP_KV_PREFIX: prefix });
+      return [];
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+  };
+
+  it('takes a plain prefix with or without slashes, as the policy generator does', () => {
+    expect(loadConfig({ HOME: '/nonexistent', VAULT_MCP_KV_PREFIX: '/myapp//' }).kvPrefix).toBe(
+      'myapp/',
+    );
+    expect(loadConfig({ HOME: '/nonexistent', VAULT_MCP_KV_PREFIX: 'team/app.v2' }).kvPrefix).toBe(
+      'team/app.v2/',
+    );
+    expect(loadConfig({ HOME: '/nonexistent' }).kvPrefix).toBe('');
+  });
+
+  it('refuses at start-up a prefix a generated policy would refuse, saying what to change', () => {
+    expect(problems('+/')).toEqual([
+      `VAULT_MCP_KV_PREFIX="+/" (flag --kv-prefix) holds '+', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/`,
+    ]);
+    expect(problems('my app/')).toEqual([
+      `VAULT_MCP_KV_PREFIX="my app/" (flag --kv-prefix) holds " "; a policy name part may hold letters, digits and . _ ~ @ : - only`,
+    ]);
+    expect(problems('a/../b')).toEqual([
+      `VAULT_MCP_KV_PREFIX="a/../b" (flag --kv-prefix) ".." segments are not allowed ("a/../b"); give the path inside the mount`,
+    ]);
+  });
+});

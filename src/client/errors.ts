@@ -156,10 +156,13 @@ export class VaultInputError extends VaultError {
   override name = 'VaultInputError';
   /** Name of the offending parameter (`path`, `mount`, ...). */
   readonly parameter: string;
+  /** What is wrong with it and what to change, without the parameter's name. */
+  readonly problem: string;
 
-  constructor(parameter: string, message: string) {
-    super(`invalid ${parameter}: ${message}`);
+  constructor(parameter: string, problem: string) {
+    super(`invalid ${parameter}: ${problem}`);
     this.parameter = parameter;
+    this.problem = problem;
   }
 }
 

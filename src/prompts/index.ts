@@ -4,6 +4,8 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { beforeRead } from '../server/context.js';
+import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
+import { wireError } from '../server/errors.js';
 import { redactForModel } from '../server/redact.js';
 import { issueTlsCertificate } from './issue-tls-certificate.js';
 import { leastPrivilegePolicy } from './least-privilege-policy.js';
@@ -25,25 +27,35 @@ export function registerPrompts(server: McpServer, deps: PromptDeps): void {
     server.registerPrompt(
       prompt.name,
       { title: prompt.title, description: prompt.description, argsSchema: prompt.args(complete) },
-      // Narrow cast: every argument schema is a string, optional or not (see PromptDefinition.args).
       async (args) => {
-        await beforeRead(deps, `prompt ${prompt.name}`);
-        return {
-          description: prompt.description,
-          messages: [
-            {
-              role: 'user' as const,
-              content: {
-                type: 'text' as const,
-                text: redactForModel(
-                  await prompt.text(args as Record<string, string | undefined>, deps),
-                  deps.context,
-                ),
-              },
-            },
-          ],
-        };
+        try {
+          // Narrow cast: every argument schema is a string, optional or not (PromptDefinition.args).
+          return await promptResult(prompt, args as Record<string, string | undefined>, deps);
+        } catch (error) {
+          throw wireError(error);
+        }
       },
     );
   }
+}
+
+/** The prompt's one user message, after the caller's rate limit and the first login. */
+async function promptResult(
+  prompt: PromptDefinition,
+  args: Record<string, string | undefined>,
+  deps: PromptDeps,
+): Promise<GetPromptResult> {
+  await beforeRead(deps, `prompt ${prompt.name}`);
+  return {
+    description: prompt.description,
+    messages: [
+      {
+        role: 'user',
+        content: {
+          type: 'text',
+          text: redactForModel(await prompt.text(args, deps), deps.context),
+        },
+      },
+    ],
+  };
 }

@@ -15,6 +15,7 @@ import {
   pkiRolesResource,
 } from './pki.js';
 import { policyResource } from './policy.js';
+import { wireError } from '../server/errors.js';
 import { resourceError, type ResourceDefinition, type ResourceDeps } from './resource.js';
 
 export const RESOURCES: readonly ResourceDefinition[] = [
@@ -48,12 +49,12 @@ export function registerResources(server: McpServer, deps: ResourceDeps): void {
   for (const def of RESOURCES) {
     const metadata = { title: def.title, description: def.description, mimeType: def.mimeType };
     const read = async (uri: URL, variables: Record<string, string | string[]>) => {
-      await beforeRead(deps, `resource ${uri.href}`);
       try {
+        await beforeRead(deps, `resource ${uri.href}`);
         const text = redactForModel(await def.read(uri, decoded(variables), deps), deps.context);
         return { contents: [{ uri: uri.href, mimeType: def.mimeType, text }] };
       } catch (error) {
-        throw resourceError(error, uri.href, deps.context);
+        throw wireError(resourceError(error, uri.href, deps.context));
       }
     };
     if (def.uri) {

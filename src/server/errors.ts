@@ -4,7 +4,7 @@
  * the capability the call needs, looked up in the generated operation table. Tokens and secret
  * values never appear: client errors carry neither.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { operations, type GeneratedOperation } from '../../generated/operations.js';
 import {
   VaultConfigError,
@@ -153,4 +153,24 @@ export function errorResult(
     text = `internal error: ${error instanceof Error ? error.message : String(error)}`;
   }
   return { content: [{ type: 'text', text }], isError: true };
+}
+
+/** The SDK's `MCP error <code>: ` before an McpError's message. */
+const MCP_ERROR_PREFIX = /^MCP error -?\d+: /;
+
+/**
+ * `error` as a prompt or resource handler should throw it for the SDK to answer with: an
+ * McpError as its code and its message without the `MCP error <code>: ` that the SDK's client
+ * puts in front again (`MCP error -32602: MCP error -32602: …`); bad arguments (ToolInputError,
+ * VaultInputError) as -32602 Invalid params, not -32603 Internal error; anything else as it is.
+ */
+export function wireError(error: unknown): unknown {
+  const code =
+    error instanceof McpError
+      ? error.code
+      : error instanceof ToolInputError || error instanceof VaultInputError
+        ? ErrorCode.InvalidParams
+        : undefined;
+  if (code === undefined || !(error instanceof Error)) return error;
+  return Object.assign(new Error(error.message.replace(MCP_ERROR_PREFIX, '')), { code });
 }

@@ -1463,7 +1463,7 @@ describe('prompts and resources spend the rate bucket like tool calls', () => {
       await client.readResource({ uri: 'vault://mounts' });
       const error = await client.readResource({ uri: 'vault://mounts' }).catch((e: unknown) => e);
       expect((error as Error).message).toMatch(
-        /^MCP error -32600: (MCP error -32600: )?rate limit reached: resource vault:\/\/mounts was not run \(per-caller limit 0\.01 calls\/s, burst 3\)/,
+        /^MCP error -32600: rate limit reached: resource vault:\/\/mounts was not run \(per-caller limit 0\.01 calls\/s, burst 3\)/,
       );
     } finally {
       await client.close();

@@ -74,7 +74,7 @@ describe('the generated policy text', () => {
     );
   });
 
-  it("refuses '+' and '*' in --kv-prefix and --manage-mounts, exit 1, nothing on stdout (attack-7 F1)", async () => {
+  it("refuses '+' and '*' in --kv-prefix (exit 2: a server setting) and --manage-mounts (exit 1), nothing on stdout (attack-7 F1)", async () => {
     const failure = (...args: string[]) =>
       run(process.execPath, [cli, 'policy', ...args], {
         env: { PATH: process.env['PATH'] ?? '', HOME: '/nonexistent' },
@@ -82,10 +82,11 @@ describe('the generated policy text', () => {
         () => 'no refusal',
         (e: { code: number; stdout: string; stderr: string }) => [e.code, e.stdout, e.stderr],
       );
+    // --kv-prefix is the server's own setting (VAULT_MCP_KV_PREFIX): bad configuration, exit 2.
     expect(await failure('--kv-prefix', '+/')).toEqual([
-      1,
+      2,
       '',
-      `vault-mcp: invalid prefix: "+/" holds '+', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/\n`,
+      `vault-mcp: invalid configuration:\n  - VAULT_MCP_KV_PREFIX="+/" (flag --kv-prefix) holds '+', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/\nRun vault-mcp --help for every setting.\n`,
     ]);
     // `$&` is a replacement pattern to String#replace; a quote would end the HCL string.
     expect(await failure('--kv-mount', '$&')).toEqual([
@@ -94,9 +95,9 @@ describe('the generated policy text', () => {
       'vault-mcp: invalid kv-mount: "$&" holds "$"; a policy name part may hold letters, digits and . _ ~ @ : - only\n',
     ]);
     expect(await failure('--kv-prefix', 'x" {capabilities=["read"]} path "sys/')).toEqual([
-      1,
+      2,
       '',
-      'vault-mcp: invalid prefix: "x\\" {capabilities=[\\"read\\"]} path \\"sys/" holds "\\""; a policy name part may hold letters, digits and . _ ~ @ : - only\n',
+      'vault-mcp: invalid configuration:\n  - VAULT_MCP_KV_PREFIX="x\\" {capabilities=[\\"read\\"]} path \\"sys/" (flag --kv-prefix) holds "\\""; a policy name part may hold letters, digits and . _ ~ @ : - only\nRun vault-mcp --help for every setting.\n',
     ]);
     expect(await failure('--manage-mounts', 'pki,+')).toEqual([
       1,

@@ -119,9 +119,9 @@ describe('prompts', () => {
       ),
     );
     expect(refusals).toEqual([
-      `MCP error -32603: invalid prefix: "+/" holds '+', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/`,
-      `MCP error -32603: invalid kv-mount: "+" holds '+', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/`,
-      `MCP error -32603: invalid pki-mount: "pki*" holds '*', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/`,
+      `MCP error -32602: invalid prefix: "+/" holds '+', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/`,
+      `MCP error -32602: invalid kv-mount: "+" holds '+', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/`,
+      `MCP error -32602: invalid pki-mount: "pki*" holds '*', which a Vault policy reads as a wildcard (it would grant every matching path); name the mount or prefix plainly, e.g. myapp/`,
     ]);
   });
 
@@ -223,7 +223,7 @@ describe('resources', () => {
     expect([(missing as McpError).code, (missing as McpError).message]).toEqual([
       -32002,
       // The SDK prefixes the code on the server (the wire message) and again in the client.
-      `MCP error -32002: MCP error -32002: vault://kv/${kv}/nope: no secret at ${kv}/nope`,
+      `MCP error -32002: vault://kv/${kv}/nope: no secret at ${kv}/nope`,
     ]);
     const token = await scopedToken(`path "${kv}/metadata/*" { capabilities = ["list"] }`);
     const listOnly = await connect({ VAULT_TOKEN: token });
@@ -231,7 +231,7 @@ describe('resources', () => {
       .readResource({ uri: `vault://kv/${kv}/hashicups/db` })
       .catch((e: unknown) => e);
     expect((denied as McpError).message).toBe(
-      `MCP error -32602: MCP error -32602: vault://kv/${kv}/hashicups/db: Vault denied GET /v1/${kv}/metadata/hashicups/db (403: permission denied). This call needs \`read\` on \`${kv}/metadata/hashicups/db\`; ask the Vault operator to add it to the token's policy, or use a token that has it.`,
+      `MCP error -32602: vault://kv/${kv}/hashicups/db: Vault denied GET /v1/${kv}/metadata/hashicups/db (403: permission denied). This call needs \`read\` on \`${kv}/metadata/hashicups/db\`; ask the Vault operator to add it to the token's policy, or use a token that has it.`,
     );
     await listOnly.close();
   });
