@@ -66,8 +66,8 @@ export interface RedactOptions {
 }
 
 /**
- * A copy of `value` with tokens and (with `options.keys`) key material replaced; the dotted paths
- * of replaced fields are pushed to `withheld`.
+ * A copy of `value` with tokens (in strings and in object keys) and (with `options.keys`) key
+ * material replaced; the dotted paths of replaced fields are pushed to `withheld`.
  */
 export function redactValue(
   value: unknown,
@@ -89,8 +89,11 @@ export function redactValue(
     return value.map((item, i) => redactValue(item, options, withheld, `${path}[${i}]`));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
+    for (const [name, inner] of Object.entries(value)) {
+      // A key can carry the token too (a secret keyed by it, a map of token to lease).
+      const key = options.token(name);
       const at = path ? `${path}.${key}` : key;
+      if (key !== name) withheld.push(at);
       const named =
         typeof inner === 'string' && inner !== '' && inner !== WITHHELD
           ? TOKEN_FIELDS.test(key)
@@ -99,12 +102,14 @@ export function redactValue(
               ? WITHHELD
               : undefined
           : undefined;
-      if (named !== undefined) {
-        withheld.push(at);
-        out[key] = named;
-      } else {
-        out[key] = redactValue(inner, options, withheld, at);
-      }
+      if (named !== undefined) withheld.push(at);
+      // defineProperty: a key named `__proto__` (JSON can hold one) stays a key, not a prototype.
+      Object.defineProperty(out, key, {
+        value: named ?? redactValue(inner, options, withheld, at),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }
