@@ -6,6 +6,7 @@
  * pointed at a PKI path cannot carry a key out in a field nobody listed.
  */
 import { createPrivateKey } from 'node:crypto';
+import { hasRun } from '../client/token-text.js';
 
 /** The marker that replaces a withheld value. */
 export const WITHHELD = '<withheld>';
@@ -26,6 +27,24 @@ const BASE64_RUN = /[A-Za-z0-9+/]{64,}={0,2}/g;
 const SHORTEST_PEM = 27;
 /** The shortest base64 DER run looked at ({@link BASE64_RUN}); no private key is shorter. */
 const SHORTEST_DER = 64;
+/** By char code below 128: 1 for a base64 character (`A-Z a-z 0-9 + /`), 2 for `=` or a space. */
+const BASE64_CODES = new Uint8Array(128).map((_, code) => {
+  const c = String.fromCharCode(code);
+  return /[A-Za-z0-9+/]/.test(c) ? 1 : /[=\s]/.test(c) ? 2 : 0;
+});
+
+/**
+ * True when `text` holds only base64 characters, `=` and white space (`\s`): else it cannot
+ * be one base64 DER key however its spaces are taken out. A loop over char codes, far cheaper
+ * than the expressions it spares.
+ */
+function onlyBase64(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 128 ? BASE64_CODES[code] === 0 : !/\s/.test(text.charAt(i))) return false;
+  }
+  return true;
+}
 
 /**
  * True when `value` is, or holds, a private key: PEM text, or base64 DER that parses as a
@@ -34,8 +53,9 @@ const SHORTEST_DER = 64;
 export function isKeyMaterial(value: string): boolean {
   if (value.length < SHORTEST_PEM) return false;
   PEM_PRIVATE_KEY.lastIndex = 0;
-  if (PEM_PRIVATE_KEY.test(value)) return true;
-  if (value.length < SHORTEST_DER) return false;
+  // `-----BEGIN ` is in every match: a search for it is far cheaper than the expression.
+  if (value.includes('-----BEGIN ') && PEM_PRIVATE_KEY.test(value)) return true;
+  if (value.length < SHORTEST_DER || !onlyBase64(value)) return false;
   const compact = value.replace(/\s+/g, '');
   return compact.length >= 64 && /^[A-Za-z0-9+/]+={0,2}$/.test(compact) && isDerKey(compact);
 }
@@ -103,13 +123,16 @@ export function redactValue(
               : undefined
           : undefined;
       if (named !== undefined) withheld.push(at);
-      // defineProperty: a key named `__proto__` (JSON can hold one) stays a key, not a prototype.
-      Object.defineProperty(out, key, {
-        value: named ?? redactValue(inner, options, withheld, at),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      const copy = named ?? redactValue(inner, options, withheld, at);
+      // A key named `__proto__` (JSON can hold one) stays a key, not the copy's prototype.
+      if (key === '__proto__')
+        Object.defineProperty(out, key, {
+          value: copy,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else out[key] = copy;
     }
     return out;
   }
@@ -118,7 +141,8 @@ export function redactValue(
 
 /** `text` with each base64 run that is a DER private key replaced by {@link WITHHELD}. */
 function withheldDerRuns(text: string): string {
-  if (text.length < SHORTEST_DER) return text;
+  // No run of SHORTEST_DER base64 characters: BASE64_RUN cannot match.
+  if (!hasRun(text, BASE64_CODES, SHORTEST_DER)) return text;
   return text.replace(BASE64_RUN, (run) => (isDerKey(run) ? WITHHELD : run));
 }
 
