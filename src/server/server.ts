@@ -3,17 +3,10 @@
  * (tool-calls.ts), and register the prompts and resources on one McpServer per session.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import type {
-  JsonSchemaType,
-  JsonSchemaValidator,
-  jsonSchemaValidator,
-} from '@modelcontextprotocol/sdk/validation';
 import type { VaultClient } from '../client/client.js';
 import { safeErrorText } from '../client/errors.js';
 import type { Config } from '../config.js';
 import { teeLogger, type Logger } from '../log.js';
-import { LRUCache } from 'lru-cache';
 import { registerPrompts } from '../prompts/index.js';
 import { completers } from '../resources/complete.js';
 import { registerResources } from '../resources/index.js';
@@ -25,8 +18,10 @@ import { MountCache } from './mount-cache.js';
 import type { Tool } from './tool.js';
 import { redactValue, type RedactOptions } from './redact.js';
 import { serveTools, type TokenState } from './tool-calls.js';
+import { schemaValidator } from './schema-validator.js';
 
 export type { TokenState } from './tool-calls.js';
+export { LazyAjvValidator } from './schema-validator.js';
 import { packageVersion } from './version.js';
 
 /**
@@ -183,30 +178,6 @@ export function capabilityCache(
 }
 
 /**
- * The SDK's Ajv validator (elicitation answers), built on first use and shared by every server of
- * the process: the SDK's default builds a new Ajv instance per server, ~7 ms before the first
- * answer, and again for every HTTP session. Validators are kept per schema *text*: Ajv caches
- * compiled schemas by object identity without bound, and the SDK asks with each request's schema
- * object, so a process-wide Ajv fed new objects would grow with every answer.
- */
-export class LazyAjvValidator implements jsonSchemaValidator {
-  #ajv: AjvJsonSchemaValidator | undefined;
-  readonly #compiled = new LRUCache<string, JsonSchemaValidator<unknown>>({ max: 64 });
-
-  getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
-    const key = JSON.stringify(schema);
-    const known = this.#compiled.get(key);
-    // Narrow cast: a validator checks a value against a schema; T is what the caller expects.
-    if (known) return known as JsonSchemaValidator<T>;
-    this.#ajv ??= new AjvJsonSchemaValidator();
-    const compiled = this.#ajv.getValidator<T>(structuredClone(schema));
-    this.#compiled.set(key, compiled as JsonSchemaValidator<unknown>);
-    return compiled;
-  }
-}
-const validator = new LazyAjvValidator();
-
-/**
  * An McpServer with the selected tools (on its low-level Server, see serveTools), the prompts and
  * the resources registered, and its log records copied to the client (`notifications/message`).
  * One per client session (stdio: one per process); cheap to build because tool definitions are
@@ -224,7 +195,7 @@ export function createMcpServer(deps: ServerDependencies): {
     {
       instructions: instructions(config),
       capabilities: { logging: {} },
-      jsonSchemaValidator: validator,
+      jsonSchemaValidator: schemaValidator,
     },
   );
   // Log records reach the client (and so the model): no stack traces, and the same last guard

@@ -18,6 +18,7 @@ import {
   type ServerRequest,
   type Tool as ListedTool,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { JsonSchemaType, JsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
 import { z } from 'zod';
 import { RequestScope } from '../client/client.js';
 import { VaultCancelledError, VaultResponseError } from '../client/errors.js';
@@ -35,8 +36,9 @@ import {
 } from './confirm.js';
 import { CallCancelledError, callContext, type ToolContext } from './context.js';
 import { errorResult } from './errors.js';
-import { listedAnnotations, toolListSchemas } from './listed-schema.js';
+import { checkedOutputSchema, listedAnnotations, toolListSchemas } from './listed-schema.js';
 import { redactText, redactValue, type RedactOptions } from './redact.js';
+import { schemaValidator } from './schema-validator.js';
 import type { Tool } from './tool.js';
 
 /** What the SDK passes a request handler (signal, progress token, sendNotification). */
@@ -118,17 +120,40 @@ export const MAX_TOOL_INPUT_ELEMENTS = 10_000;
 
 interface Schemas {
   readonly input: z.ZodObject;
-  readonly output: z.ZodObject;
+  /**
+   * The structured output checked with Ajv (as the SDK's client checks it) against the whole
+   * JSON Schema of the zod output shapes (checkedOutputSchema): compiled on the tool's first
+   * call, then a generated function, several times cheaper per call than a zod parse.
+   */
+  readonly output: JsonSchemaValidator<unknown>;
 }
 const schemaCache = new WeakMap<Tool, Schemas>();
 /** tools/list entries by tool selection, built once per process. */
 const listCache = new Map<string, ListedTool[]>();
 
+/**
+ * What is wrong with `structured` as `tool`'s output (the SDK's wording, e.g. `Output validation
+ * error: Invalid structured content for tool read_secret: data/keys must be array`), or undefined
+ * when it matches the tool's output shapes (checkedOutputSchema).
+ */
+export function outputProblem(tool: Tool, structured: unknown): string | undefined {
+  const checked = schemasOf(tool).output(structured);
+  if (checked.valid) return undefined;
+  return new McpError(
+    ErrorCode.InvalidParams,
+    `Output validation error: Invalid structured content for tool ${tool.name}: ${checked.errorMessage ?? 'it does not match the output schema'}`,
+  ).message;
+}
+
 /** zod objects of a tool, built once per process (HTTP mode builds a server per session or request). */
 function schemasOf(tool: Tool): Schemas {
   let schemas = schemaCache.get(tool);
   if (!schemas) {
-    schemas = { input: z.object(tool.input).strict(), output: z.object(tool.output) };
+    schemas = {
+      input: z.object(tool.input).strict(),
+      // Narrow cast: zod's conversion is a JSON Schema object, which the SDK's type lists loosely.
+      output: schemaValidator.getValidator(checkedOutputSchema(tool) as JsonSchemaType),
+    };
     schemaCache.set(tool, schemas);
   }
   return schemas;
@@ -267,14 +292,8 @@ async function callTool(
       { tool: tool.name, ms: Math.round(performance.now() - started) },
       'tool call',
     );
-    const checked = schemasOf(tool).output.safeParse(result.structured);
-    if (!checked.success)
-      return textResult(
-        new McpError(
-          ErrorCode.InvalidParams,
-          `Output validation error: Invalid structured content for tool ${tool.name}: ${issuesText(checked.error)}`,
-        ).message,
-      );
+    const problem = outputProblem(tool, result.structured);
+    if (problem) return textResult(problem);
     return { content: [{ type: 'text', text: result.text }], structuredContent: result.structured };
   };
   const scope = context.scope;
