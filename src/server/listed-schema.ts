@@ -112,7 +112,15 @@ export function listedJsonSchema(
  * module comment), so the check is as strict as the zod shapes. About 1 ms a tool.
  */
 export function checkedOutputSchema(tool: Pick<Tool, 'output'>): Record<string, unknown> {
-  return z.toJSONSchema(z.object(tool.output), { target: 'draft-7', io: 'output' });
+  return z.toJSONSchema(z.object(tool.output), {
+    target: 'draft-7',
+    io: 'output',
+    // zod closes every object of an output (its parse strips unknown keys); the check, like the
+    // zod parse it replaces, lets an extra key through, as the listing says.
+    override: ({ jsonSchema }) => {
+      if (jsonSchema.additionalProperties === false) delete jsonSchema.additionalProperties;
+    },
+  });
 }
 
 /**

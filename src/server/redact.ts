@@ -116,9 +116,11 @@ export function redactValue(
       if (key !== name) withheld.push(at);
       const named =
         typeof inner === 'string' && inner !== '' && inner !== WITHHELD
-          ? TOKEN_FIELDS.test(key)
+          ? // The field's own name: a token equal to `token` or inside a field name (an
+            // operator-chosen dev token) must not turn the name rules off.
+            TOKEN_FIELDS.test(name)
             ? TOKEN_REDACTED
-            : options.keys && KEY_FIELDS.test(key)
+            : options.keys && KEY_FIELDS.test(name)
               ? WITHHELD
               : undefined
           : undefined;

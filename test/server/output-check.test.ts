@@ -31,6 +31,8 @@ describe('the output check', () => {
     expect(outputProblem(readSecret, { ...valid, kv_version: 2.5 })).toBe(
       'MCP error -32602: Output validation error: Invalid structured content for tool read_secret: data/kv_version must be integer',
     );
+    // An extra key passes, as with the zod parse before (the listing does not close objects).
+    expect(outputProblem(readSecret, { ...valid, extra: 1 })).toBeUndefined();
     const { values_withheld: _, ...missing } = valid;
     expect(outputProblem(readSecret, missing)).toBe(
       "MCP error -32602: Output validation error: Invalid structured content for tool read_secret: data must have required property 'values_withheld'",

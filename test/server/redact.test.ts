@@ -32,4 +32,24 @@ describe('redactValue and object keys', () => {
     expect(JSON.stringify(out)).toBe('{"__proto__":{"polluted":true},"a":1}');
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
   });
+
+  it('a token equal to a field name does not turn the name rules off (review of stop 22)', () => {
+    for (const [token, field] of [
+      ['token', 'token'],
+      ['client_token', 'client_token'],
+      ['wrapping', 'wrapping_token'],
+      ['private_key', 'private_key'],
+    ] as const) {
+      const own = tokenScrubber(token);
+      const withheld: string[] = [];
+      const out = redactValue(
+        { [field]: 'hvs.SomeOtherTokenOrKeyText' },
+        { keys: true, token: (text) => own(text, TOKEN_REDACTED) },
+        withheld,
+      );
+      expect(Object.values(out as Record<string, unknown>)).toEqual([
+        field === 'private_key' ? '<withheld>' : TOKEN_REDACTED,
+      ]);
+    }
+  });
 });
