@@ -7,6 +7,7 @@
 import createClient, {
   createQuerySerializer,
   type Client,
+  type ClientOptions,
   type ClientPathsWithMethod,
   type FetchResponse,
   type MaybeOptionalInit,
@@ -261,20 +262,22 @@ function newCore(
 ): ClientCore {
   const problem = token ? tokenProblem(token, 'the Vault token') : undefined;
   if (problem) throw new VaultConfigError(problem);
-  const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
-  if (token) headers['X-Vault-Token'] = token;
-  if (namespace) headers['X-Vault-Namespace'] = namespace;
-  return {
-    fetchClient: createClient<Paths>({
-      baseUrl: `${transport.address}/v1`,
-      fetch: transport.fetch,
-      ...(transport.requestClass ? { Request: transport.requestClass } : {}),
-      pathSerializer: serializeVaultPath,
-      // Built once: given as options, openapi-fetch builds a serializer per request.
-      querySerializer: QUERY_SERIALIZER,
-      headers,
-    }),
+  const headers: Record<string, string> = { 'x-vault-request': 'true' };
+  if (token) headers['x-vault-token'] = token;
+  if (namespace) headers['x-vault-namespace'] = namespace;
+  const options: ClientOptions & { vaultHeaders?: Record<string, string> } = {
+    baseUrl: `${transport.address}/v1`,
+    fetch: transport.fetch,
+    pathSerializer: serializeVaultPath,
+    // Built once: given as options, openapi-fetch builds a serializer per request.
+    querySerializer: QUERY_SERIALIZER,
+    // The pool's VaultRequest takes them as they are (openapi-fetch hands every client option it
+    // does not know to the Request constructor); an injected fetch gets them as headers.
+    ...(transport.requestClass
+      ? { Request: transport.requestClass, vaultHeaders: headers }
+      : { headers }),
   };
+  return { fetchClient: createClient<Paths>(options) };
 }
 
 /** Shared by a client and every `withToken`/`withNamespace` copy: one connection pool. */

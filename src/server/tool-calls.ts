@@ -145,7 +145,10 @@ export function outputProblem(tool: Tool, structured: unknown): string | undefin
   ).message;
 }
 
-/** zod objects of a tool, built once per process (HTTP mode builds a server per session or request). */
+/**
+ * A tool's input zod object and output check, built once per process (HTTP mode builds a server
+ * per session or request).
+ */
 function schemasOf(tool: Tool): Schemas {
   let schemas = schemaCache.get(tool);
   if (!schemas) {

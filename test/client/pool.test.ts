@@ -498,3 +498,37 @@ describe('TLS settings (bao server -dev -dev-tls)', () => {
     await Promise.all([root.close(), withCert.close()]);
   });
 });
+
+describe("the client's own headers (stop 22: no WHATWG Headers per request for them)", () => {
+  it('reach Vault from the pool and from an injected fetch: token, namespace, X-Vault-Request', async () => {
+    const seen: Array<Record<string, string | string[] | undefined>> = [];
+    const { origin } = await serve((req, res) => {
+      const {
+        'x-vault-token': token,
+        'x-vault-namespace': ns,
+        'x-vault-request': vr,
+      } = req.headers;
+      seen.push({ token, ns, vr, patch: req.headers['content-type'] });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"keys":[]}}');
+    });
+    const token = 'hvs.HeaderCheckToken0123456789';
+    const pooled = createVaultClient({ address: origin, token, namespace: '/team-a/' });
+    const injected = createVaultClient({ address: origin, token, namespace: 'team-a', fetch });
+    for (const client of [pooled, injected]) {
+      await client.request('get', '/secret/data/{path}', { path: { path: 'app' } });
+      // A per-request header (merge-patch) still goes with the client's own ones.
+      await client.request('patch', '/secret/data/{path}', {
+        path: { path: 'app' },
+        body: { data: { k: 'v' } },
+      });
+    }
+    const expected = { token, ns: 'team-a', vr: 'true' };
+    expect(seen).toEqual([
+      { ...expected, patch: undefined },
+      { ...expected, patch: 'application/merge-patch+json' },
+      { ...expected, patch: undefined },
+      { ...expected, patch: 'application/merge-patch+json' },
+    ]);
+    await Promise.all([pooled.close(), injected.close()]);
+  });
+});
