@@ -39,9 +39,13 @@ export class VaultRequest {
   /**
    * The client's own headers (token, namespace, `x-vault-request`; names in lower case), sent
    * before `headers`, which win on a clash. Given to openapi-fetch as a client option, not as its
-   * `headers`: it would build a WHATWG Headers of them for every request (~30 µs cold).
+   * `headers`: it would build a WHATWG Headers of them for every request (~30 µs cold). A private
+   * field behind a getter, so that no dump of the request (a log, JSON) shows the token.
    */
-  readonly vaultHeaders: Readonly<Record<string, string>> | undefined;
+  get vaultHeaders(): Readonly<Record<string, string>> | undefined {
+    return this.#vaultHeaders;
+  }
+  readonly #vaultHeaders: Readonly<Record<string, string>> | undefined;
 
   constructor(
     url: string,
@@ -55,7 +59,7 @@ export class VaultRequest {
     } = {},
   ) {
     this.url = url;
-    this.vaultHeaders = init.vaultHeaders;
+    this.#vaultHeaders = init.vaultHeaders;
     this.signal = init.signal ?? undefined;
     this.stopsWith = init.stopsWith;
     this.method = (init.method ?? 'GET').toUpperCase();

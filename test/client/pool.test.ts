@@ -21,6 +21,7 @@ import {
   type VaultClient,
   type VaultResponseError,
 } from '../../src/index.js';
+import { VaultRequest } from '../../src/client/http.js';
 import { forward } from '../support/proxy.js';
 import { devServer, unique } from '../support/vault.js';
 
@@ -530,5 +531,15 @@ describe("the client's own headers (stop 22: no WHATWG Headers per request for t
       { ...expected, patch: 'application/merge-patch+json' },
     ]);
     await Promise.all([pooled.close(), injected.close()]);
+  });
+
+  it('a dump of a VaultRequest (a log, JSON) does not show the token it carries', () => {
+    const token = 'hvs.HeaderCheckToken0123456789';
+    const request = new VaultRequest('http://127.0.0.1:1/v1/x', {
+      vaultHeaders: { 'x-vault-token': token },
+    });
+    expect(request.vaultHeaders).toEqual({ 'x-vault-token': token });
+    expect(JSON.stringify(request)).not.toContain(token);
+    expect(Object.values(request)).not.toContainEqual({ 'x-vault-token': token });
   });
 });
