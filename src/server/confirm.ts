@@ -70,13 +70,15 @@ function shownJson(value: unknown, max: number): string {
  * see {@link shownJson}) and cut in the middle at `max`, so a name cannot write sentences of its
  * own into the question.
  */
-export function shownName(name: string, max = 80): string {
+function shownName(name: string, max = 80): string {
   return PLAIN_NAME.test(name) && name.length <= max ? name : shownJson(name, max);
 }
 
 /** `'name'` when plain, else the JSON-quoted form of {@link shownName}. */
-const quotedName = (name: string): string =>
-  PLAIN_NAME.test(name) && name.length <= 80 ? `'${name}'` : shownName(name);
+const quotedName = (name: string): string => {
+  const shown = shownName(name);
+  return shown === name ? `'${name}'` : shown;
+};
 
 /** How many names or settings a question lists before `and N more`. */
 const LISTED = 20;
@@ -89,7 +91,7 @@ function capped(items: readonly string[], separator = ', '): string {
 }
 
 /** `a, b, c`: {@link shownName} of each name, at most {@link LISTED} of them. */
-export const shownNames = (names: readonly string[]): string =>
+const shownNames = (names: readonly string[]): string =>
   capped(names.map((name) => shownName(name)));
 
 const where = (args: Args): string => {

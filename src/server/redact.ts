@@ -113,7 +113,6 @@ export function redactValue(
       // A key can carry the token too (a secret keyed by it, a map of token to lease).
       const key = options.token(name);
       const at = path ? `${path}.${key}` : key;
-      if (key !== name) withheld.push(at);
       const named =
         typeof inner === 'string' && inner !== '' && inner !== WITHHELD
           ? // The field's own name: a token equal to `token` or inside a field name (an
@@ -124,7 +123,7 @@ export function redactValue(
               ? WITHHELD
               : undefined
           : undefined;
-      if (named !== undefined) withheld.push(at);
+      if (named !== undefined || key !== name) withheld.push(at);
       const copy = named ?? redactValue(inner, options, withheld, at);
       // A key named `__proto__` (JSON can hold one) stays a key, not the copy's prototype.
       if (key === '__proto__')

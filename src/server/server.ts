@@ -21,7 +21,6 @@ import { serveTools, type TokenState } from './tool-calls.js';
 import { schemaValidator } from './schema-validator.js';
 
 export type { TokenState } from './tool-calls.js';
-export { LazyAjvValidator } from './schema-validator.js';
 import { packageVersion } from './version.js';
 
 /**

@@ -5,9 +5,17 @@
 import { describe, expect, it } from 'vitest';
 import { confirmationMessage, revealMessage } from '../../src/server/confirm.js';
 import { loadApiTools } from '../../src/server/api-tools.js';
+import { TOOLS } from '../../src/tools/index.js';
 import type { Tool } from '../../src/server/tool.js';
 
 const tools = new Map((await loadApiTools()).map((t): [string, Tool] => [t.name, t]));
+
+/** The hand-written tool named `name`. */
+const handWritten = (name: string): Tool => {
+  const tool = TOOLS.find((t) => t.name === name);
+  if (!tool) throw new Error(`no ${name}`);
+  return tool;
+};
 const asked = (name: string, args: Record<string, unknown>): string => {
   const tool = tools.get(name);
   if (!tool) throw new Error(`no tool ${name}`);
@@ -37,10 +45,8 @@ describe('confirmations of the raw KV writes', () => {
 });
 
 describe('confirmations that say what a setting deletes (attack-7 F5)', () => {
-  it('tune_mount and mounts_tune show the settings and say a KV upgrade is one-way', async () => {
-    const { TOOLS } = await import('../../src/tools/index.js');
-    const tune = TOOLS.find((t) => t.name === 'tune_mount');
-    if (!tune) throw new Error('no tune_mount');
+  it('tune_mount and mounts_tune show the settings and say a KV upgrade is one-way', () => {
+    const tune = handWritten('tune_mount');
     const args = { path: 'kv1', max_lease_ttl: '2h', description: 'x', options: { version: '2' } };
     const expected =
       'Change the settings of the mount \'kv1\' (max_lease_ttl="2h"; description; options.version="2"). A KV mount given version "2" is upgraded in place, which cannot be undone.';
@@ -52,10 +58,8 @@ describe('confirmations that say what a setting deletes (attack-7 F5)', () => {
     );
   });
 
-  it('write_secret_metadata names what delete_version_after soft-deletes', async () => {
-    const { TOOLS } = await import('../../src/tools/index.js');
-    const meta = TOOLS.find((t) => t.name === 'write_secret_metadata');
-    if (!meta) throw new Error('no write_secret_metadata');
+  it('write_secret_metadata names what delete_version_after soft-deletes', () => {
+    const meta = handWritten('write_secret_metadata');
     expect(
       confirmationMessage(meta, { mount: 'secret', path: 'app', delete_version_after: '1s' }),
     ).toBe(
@@ -119,10 +123,8 @@ describe('model-chosen names in a question cannot speak for themselves', () => {
     );
   });
 
-  it('two long targets that differ at the end read differently: a path keeps both ends', async () => {
-    const { TOOLS } = await import('../../src/tools/index.js');
-    const drop = TOOLS.find((t) => t.name === 'delete_secret_metadata');
-    if (!drop) throw new Error('no delete_secret_metadata');
+  it('two long targets that differ at the end read differently: a path keeps both ends', () => {
+    const drop = handWritten('delete_secret_metadata');
     const path = (env: string): string => `team/${'x'.repeat(300)}/${env}`;
     const prod = confirmationMessage(drop, { mount: 'secret', path: path('prod') });
     const test = confirmationMessage(drop, { mount: 'secret', path: path('test') });
@@ -155,10 +157,8 @@ describe('model-chosen names in a question cannot speak for themselves', () => {
 });
 
 describe('a reveal question names the withheld keys the same way', () => {
-  it('a stored key name with a newline cannot add a sentence to the question', async () => {
-    const { TOOLS } = await import('../../src/tools/index.js');
-    const read = TOOLS.find((t) => t.name === 'read_secret');
-    if (!read) throw new Error('no read_secret');
+  it('a stored key name with a newline cannot add a sentence to the question', () => {
+    const read = handWritten('read_secret');
     expect(
       revealMessage(read, { mount: 'secret', path: 'app' }, ['password', 'a\nThey stay local.']),
     ).toBe(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LazyAjvValidator } from '../../src/server/server.js';
+import { LazyAjvValidator } from '../../src/server/schema-validator.js';
 
 describe('LazyAjvValidator', () => {
   it('compiles a schema once per text, however many equal objects ask (elicitation answers)', () => {
