@@ -10,6 +10,8 @@ import { VaultInputError } from './errors.js';
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** Letters, digits, `_`, `-` and `/`: a path {@link pathSegments} only splits. */
 const PLAIN = /^[\w/-]*$/;
+/** A {@link PLAIN} path without empty segments (`a/b`, not `/a`, `a//b` or `a/`): kept as it is. */
+const TIDY = /^[\w-]+(?:\/[\w-]+)*$/;
 /** A surrogate half without its pair (String#isWellFormed is not in the ES2023 lib). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -48,11 +50,14 @@ export function pathSegments(parameter: string, value: string): string[] {
 
 /** `/a//b/` → `a/b` (validated as in {@link pathSegments}). */
 export function normalizePath(parameter: string, value: string): string {
+  if (TIDY.test(value)) return value;
   return pathSegments(parameter, value).join('/');
 }
 
 /** Percent-encode each segment, keep the `/` between them. */
 export function encodePath(parameter: string, value: string): string {
+  // Letters, digits, `_` and `-` are what encodeURIComponent leaves as they are.
+  if (TIDY.test(value)) return value;
   return pathSegments(parameter, value).map(encodeURIComponent).join('/');
 }
 
@@ -73,19 +78,37 @@ export function serializeVaultPath(template: string, params: Record<string, unkn
  * @throws VaultInputError as {@link serializeVaultPath}.
  */
 export function fillPathTemplate(template: string, params: Record<string, unknown>): string {
-  return template.replace(/\{([^{}]+)\}/g, (_, name: string) => {
+  const parts = templateParts(template);
+  let filled = parts[0] ?? '';
+  for (let i = 1; i < parts.length; i += 2) {
+    const name = parts[i] ?? '';
     const value = params[name];
     const encoded = value === undefined || value === null ? '' : encodePath(name, String(value));
     // An empty mount would move the request to another mount (`/{mount}/{path}` → `/{path}`).
     if (!encoded && name.endsWith('_mount_path'))
       throw new VaultInputError(name, "is empty; give the engine's mount path, e.g. 'secret'");
-    return encoded;
-  });
+    filled += encoded + (parts[i + 1] ?? '');
+  }
+  return filled;
+}
+
+/** Templates split once: literal text at even indexes, placeholder names at odd ones. */
+const templates = new Map<string, readonly string[]>();
+
+/** `/{a}/data/{b}` → `['/', 'a', '/data/', 'b', '']` (cached: a client has a few hundred templates). */
+function templateParts(template: string): readonly string[] {
+  let parts = templates.get(template);
+  if (!parts) {
+    parts = template.split(/\{([^{}]+)\}/);
+    templates.set(template, parts);
+  }
+  return parts;
 }
 
 /** Runs of `/` as one, but the scheme's `//` (`http://h//v1//a` → `http://h/v1/a`). */
 export function collapseSlashes(url: string): string {
   const scheme = url.indexOf('://');
   const start = scheme >= 0 ? scheme + 3 : 0;
+  if (!url.includes('//', start)) return url;
   return url.slice(0, start) + url.slice(start).replace(/\/{2,}/g, '/');
 }

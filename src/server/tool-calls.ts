@@ -419,11 +419,14 @@ function protoKeyPath(root: unknown): string | undefined {
   return undefined;
 }
 
-/** The arguments parsed with the tool's strict schema, or the SDK-worded error result. */
-async function validate(
+/**
+ * The arguments parsed with the tool's strict schema, or the SDK-worded error result. Synchronous:
+ * no tool's input has an async refinement (zod would throw on one).
+ */
+function validate(
   tool: Tool,
   raw: Record<string, unknown>,
-): Promise<{ args: Record<string, unknown> } | { error: CallToolResult }> {
+): { args: Record<string, unknown> } | { error: CallToolResult } {
   if (elementCount(raw, MAX_TOOL_INPUT_ELEMENTS) > MAX_TOOL_INPUT_ELEMENTS)
     return {
       error: textResult(
@@ -443,7 +446,7 @@ async function validate(
         ).message,
       ),
     };
-  const parsed = await schemasOf(tool).input.safeParseAsync(raw);
+  const parsed = schemasOf(tool).input.safeParse(raw);
   if (!parsed.success)
     return {
       error: textResult(
@@ -484,9 +487,9 @@ async function listing(deps: ToolServing): Promise<{ tools: ListedTool[]; signat
 }
 
 /**
- * The person's say on a call that needs it (see confirmMode): undefined to go on, else the
- * refusal result (the client cannot ask, or the person did not accept). Only the client's
- * elicitation answer counts: no argument or _meta can stand in for it.
+ * The person's say on a call that needs it (needsConfirmation under confirmMode): undefined to go
+ * on, else the refusal result (the client cannot ask, or the person did not accept). Only the
+ * client's elicitation answer counts: no argument or _meta can stand in for it.
  */
 async function confirmation(
   tool: Tool,
@@ -496,7 +499,6 @@ async function confirmation(
   ask: ReturnType<typeof askPerson>,
 ): Promise<CallToolResult | undefined> {
   const mode = confirmMode(config, canElicit);
-  if (!needsConfirmation(tool, mode)) return undefined;
   if (!canElicit) return textResult(cannotAskMessage(tool, mode));
   const action = await ask(confirmationMessage(tool, args));
   return action === 'accept' ? undefined : textResult(declinedMessage(tool, action));
@@ -509,18 +511,31 @@ export function serveTools(server: Server, deps: ToolServing): void {
   /** What the last tools/list answer showed, to know when the list changed. */
   let listedSignature: string | undefined;
   const canElicit = (): boolean => Boolean(server.getClientCapabilities()?.elicitation?.form);
+  /** True once `deps.ready` has resolved (a rejected one is awaited, and throws, every call). */
+  let settled = deps.ready === undefined;
+  void deps.ready?.then(
+    () => (settled = true),
+    () => undefined,
+  );
+  const ready = (): boolean => settled;
 
   const call = async (
     tool: Tool,
     args: Record<string, unknown>,
     extra: Extra,
   ): Promise<CallToolResult> => {
-    const refusal = await deps.admit?.(tool.name);
-    if (refusal) return textResult(refusal);
-    await deps.ready;
+    // Each await below is taken only when there is something to wait for: a read over stdio runs
+    // to its Vault request without a turn of the microtask queue.
+    if (deps.admit) {
+      const refusal = await deps.admit(tool.name);
+      if (refusal) return textResult(refusal);
+    }
+    if (!ready()) await deps.ready;
     const ask = askPerson(server, extra, deps.context.log);
-    const unconfirmed = await confirmation(tool, args, config, canElicit(), ask);
-    if (unconfirmed) return unconfirmed;
+    if (needsConfirmation(tool, confirmMode(config, canElicit()))) {
+      const unconfirmed = await confirmation(tool, args, config, canElicit(), ask);
+      if (unconfirmed) return unconfirmed;
+    }
     if (extra.signal.aborted) return textResult(`${tool.name} was cancelled before it started.`);
     let forgot = false;
     const context = contextOfCall(deps, extra, () => {
@@ -551,10 +566,13 @@ export function serveTools(server: Server, deps: ToolServing): void {
     return { tools };
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const found = await callable(request.params.name, deps, byName);
+    const name = request.params.name;
+    const found = deps.config.hideUnauthorized
+      ? await callable(name, deps, byName)
+      : callableNow(name, deps, byName);
     if ('refusal' in found) return found.refusal;
     const { tool } = found;
-    const parsed = await validate(tool, request.params.arguments ?? {});
+    const parsed = validate(tool, request.params.arguments ?? {});
     return 'error' in parsed ? parsed.error : call(tool, parsed.args, extra);
   });
 }
@@ -568,6 +586,23 @@ async function callable(
   deps: ToolServing,
   byName: ReadonlyMap<string, Tool>,
 ): Promise<{ tool: Tool } | { refusal: CallToolResult }> {
+  const found = callableNow(name, deps, byName);
+  if ('refusal' in found || !deps.config.hideUnauthorized) return found;
+  const missing = denial((await deps.capabilities.get()).get(name));
+  if (!missing) return found;
+  return {
+    refusal: textResult(
+      `${name} is hidden because this token lacks ${missing} (VAULT_MCP_HIDE_UNAUTHORIZED=true).`,
+    ),
+  };
+}
+
+/** {@link callable} without the capability check: read-only mode and unknown names only. */
+function callableNow(
+  name: string,
+  deps: ToolServing,
+  byName: ReadonlyMap<string, Tool>,
+): { tool: Tool } | { refusal: CallToolResult } {
   const readOnly = deps.refused.get(name);
   if (readOnly) return { refusal: textResult(readOnly) };
   const tool = byName.get(name);
@@ -575,15 +610,6 @@ async function callable(
     return {
       refusal: textResult(`unknown tool '${name}': tools/list shows the tools this server offers`),
     };
-  if (deps.config.hideUnauthorized) {
-    const missing = denial((await deps.capabilities.get()).get(name));
-    if (missing)
-      return {
-        refusal: textResult(
-          `${name} is hidden because this token lacks ${missing} (VAULT_MCP_HIDE_UNAUTHORIZED=true).`,
-        ),
-      };
-  }
   return { tool };
 }
 
