@@ -94,15 +94,26 @@ export function fillPathTemplate(template: string, params: Record<string, unknow
 
 /** Templates split once: literal text at even indexes, placeholder names at odd ones. */
 const templates = new Map<string, readonly string[]>();
+/**
+ * The most templates kept split. The server uses a few hundred (the document's paths and the
+ * hand-written calls); a library caller may pass a concrete path as the template of every
+ * `request()`, which must not grow the cache for the life of the process.
+ */
+export const MAX_CACHED_TEMPLATES = 1024;
 
-/** `/{a}/data/{b}` → `['/', 'a', '/data/', 'b', '']` (cached: a client has a few hundred templates). */
+/** `/{a}/data/{b}` → `['/', 'a', '/data/', 'b', '']` (see {@link MAX_CACHED_TEMPLATES}). */
 function templateParts(template: string): readonly string[] {
   let parts = templates.get(template);
   if (!parts) {
     parts = template.split(/\{([^{}]+)\}/);
-    templates.set(template, parts);
+    if (templates.size < MAX_CACHED_TEMPLATES) templates.set(template, parts);
   }
   return parts;
+}
+
+/** @internal How many templates are kept split (for tests). */
+export function cachedTemplates(): number {
+  return templates.size;
 }
 
 /** Runs of `/` as one, but the scheme's `//` (`http://h//v1//a` → `http://h/v1/a`). */

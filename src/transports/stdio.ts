@@ -12,16 +12,20 @@ export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 /**
  * stdin line by line for the SDK's StdioServerTransport, dropping any line longer than `limit`
  * bytes instead of letting the SDK's reader overflow (it closes the transport, leaving a process
- * that no longer listens). When the dropped line's start shows a request id, `onDropped` answers
- * it. An emitter, not a Transform piped from stdin: it passes each chunk on in the same tick (a
+ * that no longer listens). When the dropped line shows its request's top-level id in its first
+ * or last {@link ID_WINDOW} bytes (see {@link requestId}), `onDropped` gets it to answer. An emitter, not a Transform piped from stdin: it passes each chunk on in the same tick (a
  * stream stage cost ~35 µs per message in buffering and callbacks), and offers the part of the
  * Readable interface the SDK's transport uses (`on`/`off` of `data` and `error`,
- * `listenerCount`, `pause`). Reading from `input` starts with the first `data` listener.
+ * `listenerCount`, `pause`). Reading from `input` starts with the first `data` listener; its
+ * errors go to this emitter's `error` listeners while there are any (the SDK's transport, until
+ * it closes).
  */
 export class LineLimiter extends EventEmitter {
   #pending = 0;
   #dropping = false;
   #head = '';
+  /** The last ID_WINDOW bytes of a line being dropped. */
+  #tail: Buffer = EMPTY;
   #reading = false;
 
   constructor(
@@ -34,7 +38,9 @@ export class LineLimiter extends EventEmitter {
       if (event !== 'data' || this.#reading) return;
       this.#reading = true;
       input.on('data', (chunk: Buffer) => this.write(chunk));
-      input.on('error', (error: Error) => this.emit('error', error));
+      input.on('error', (error: Error) => {
+        if (this.listenerCount('error') > 0) this.emit('error', error);
+      });
     });
   }
 
@@ -44,7 +50,11 @@ export class LineLimiter extends EventEmitter {
     return this;
   }
 
-  /** Pass `chunk` on as `data` pieces, each ending at a newline or at the chunk's end. */
+  /**
+   * Pass `chunk` on as `data` pieces, each ending at a newline or at the chunk's end; of a line
+   * past the limit, only what was already passed on, then a `\n` (so that it fails to parse
+   * alone), and `onDropped` is called at its end.
+   */
   write(chunk: Buffer): void {
     let start = 0;
     while (start < chunk.length) {
@@ -52,8 +62,8 @@ export class LineLimiter extends EventEmitter {
       const end = newline === -1 ? chunk.length : newline + 1;
       const piece = chunk.subarray(start, end);
       if (!this.#dropping) {
-        if (this.#head.length < 256)
-          this.#head += piece.subarray(0, 256 - this.#head.length).toString('utf8');
+        if (this.#head.length < ID_WINDOW)
+          this.#head += piece.subarray(0, ID_WINDOW - this.#head.length).toString('utf8');
         if (this.#pending + piece.length > this.limit) {
           // Too long: the part already passed on is completed with a newline so it fails to parse
           // alone; the rest of the line is discarded.
@@ -63,12 +73,15 @@ export class LineLimiter extends EventEmitter {
           this.emit('data', piece);
         }
       }
+      if (this.#dropping) this.#tail = lastBytes(this.#tail, piece);
       this.#pending += piece.length;
       if (newline !== -1) {
-        if (this.#dropping) this.onDropped(requestId(this.#head), this.#pending);
+        if (this.#dropping)
+          this.onDropped(requestId(this.#head, this.#tail.toString('utf8')), this.#pending);
         this.#pending = 0;
         this.#dropping = false;
         this.#head = '';
+        this.#tail = EMPTY;
       }
       start = end;
     }
@@ -76,12 +89,65 @@ export class LineLimiter extends EventEmitter {
 }
 
 const NEWLINE = Buffer.from('\n');
+const EMPTY = Buffer.alloc(0);
+/** How many bytes of a dropped line's start and end are kept to find its id in. */
+const ID_WINDOW = 256;
 
-/** The `id` of a JSON-RPC request from the first bytes of its line, when it is there. */
-function requestId(head: string): string | number | undefined {
-  const match = /"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)/.exec(head);
-  if (!match?.[1]) return undefined;
-  return match[1].startsWith('"') ? (JSON.parse(match[1]) as string) : Number(match[1]);
+/** The last ID_WINDOW bytes of `kept` followed by `piece`. */
+function lastBytes(kept: Buffer, piece: Buffer): Buffer {
+  if (piece.length >= ID_WINDOW) return Buffer.from(piece.subarray(piece.length - ID_WINDOW));
+  const joined = Buffer.concat([kept, piece]);
+  return joined.subarray(Math.max(0, joined.length - ID_WINDOW));
+}
+
+/** A JSON-RPC id: a string (escapes allowed) or an integer. */
+const ID_VALUE = String.raw`("(?:[^"\\]|\\.)*"|-?\d+)`;
+/** `"id": <value>` closing the line's object: the last member at the top level. */
+const LAST_MEMBER_ID = new RegExp(String.raw`"id"\s*:\s*${ID_VALUE}\s*\}\s*$`);
+/** `"id": <value>` at the start of `text`. */
+const ID_MEMBER = new RegExp(String.raw`^"id"\s*:\s*${ID_VALUE}`);
+
+/**
+ * The top-level `id` of a JSON-RPC request line seen only by its first bytes (`head`) and its
+ * last ones (`tail`, ending with the newline), or undefined: a member of the outermost object in
+ * `head` (Python's SDK writes `{"jsonrpc":"2.0","id":1,...`), else the member that closes the
+ * object in `tail` (the TypeScript SDK writes `{"method":...,"params":...,"jsonrpc":"2.0","id":1}`).
+ * An `id` nested in the params is never taken: answering it would answer another request.
+ */
+export function requestId(head: string, tail = ''): string | number | undefined {
+  const text = topLevelId(head) ?? LAST_MEMBER_ID.exec(tail.trimEnd())?.[1];
+  if (text === undefined) return undefined;
+  try {
+    return text.startsWith('"') ? (JSON.parse(text) as string) : Number(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The text of the `id` member of the outermost object in (the start of) `head`, if it is there. */
+function topLevelId(head: string): string | undefined {
+  let depth = 0;
+  for (let i = 0; i < head.length; i++) {
+    const c = head[i];
+    if (c === '"') {
+      if (depth === 1) {
+        const member = ID_MEMBER.exec(head.slice(i));
+        if (member) return member[1];
+      }
+      i = stringEnd(head, i);
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return undefined;
+}
+
+/** Where the JSON string opened at `open` ends (its closing quote), or the text's end. */
+function stringEnd(text: string, open: number): number {
+  for (let i = open + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '"') return i;
+  }
+  return text.length;
 }
 
 /**
@@ -104,6 +170,7 @@ export async function serveStdio(
   // Narrow cast: the SDK's transport types its input as a Readable but uses only what
   // LineLimiter offers (see there).
   const transport = new StdioServerTransport(limited as unknown as Readable, process.stdout);
+  process.stdin.on('error', (error) => log.warn({ err: error }, 'stdin failed'));
   let closing = false;
   const done = new Promise<void>((resolve) => {
     const shutdown = async (why: string): Promise<void> => {

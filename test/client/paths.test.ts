@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { VaultInputError } from '../../src/client/errors.js';
 import {
+  cachedTemplates,
+  MAX_CACHED_TEMPLATES,
   collapseSlashes,
   encodePath,
   fillPathTemplate,
@@ -66,5 +68,15 @@ describe('path fast paths agree with the segment-by-segment rules', () => {
     expect(outcome(() => fillPathTemplate('/{pki_mount_path}/x', {}))).toBe(
       "threw invalid pki_mount_path: is empty; give the engine's mount path, e.g. 'secret'",
     );
+  });
+});
+
+describe('fillPathTemplate', () => {
+  it('keeps at most MAX_CACHED_TEMPLATES templates split, however many distinct ones it fills', () => {
+    for (let i = 0; i < MAX_CACHED_TEMPLATES + 500; i++)
+      expect(fillPathTemplate(`/secret/data/app-${i}/{path}`, { path: 'db' })).toBe(
+        `/secret/data/app-${i}/db`,
+      );
+    expect(cachedTemplates()).toBe(MAX_CACHED_TEMPLATES);
   });
 });

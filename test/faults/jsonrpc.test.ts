@@ -86,6 +86,16 @@ describe('stdio', () => {
     });
   });
 
+  /** The answer to the request `id` whose `line` (sent with a newline) was too long. */
+  const tooLarge = (id: number, line: string): Record<string, unknown> => ({
+    jsonrpc: '2.0',
+    id,
+    error: {
+      code: -32600,
+      message: `message of ${line.length + 1} bytes is larger than the 8388608-byte limit; it was not processed`,
+    },
+  });
+
   it('a 10 MB valid tool call is answered with an error and the server keeps serving', async () => {
     const line = JSON.stringify({
       jsonrpc: '2.0',
@@ -98,16 +108,29 @@ describe('stdio', () => {
     });
     child.stdin.write(`${line}\n`);
     await until(() => answers.some((a) => a['id'] === 8));
-    expect(answers.find((a) => a['id'] === 8)).toEqual({
-      jsonrpc: '2.0',
-      id: 8,
-      error: {
-        code: -32600,
-        message: `message of ${line.length + 1} bytes is larger than the 8388608-byte limit; it was not processed`,
-      },
-    });
+    expect(answers.find((a) => a['id'] === 8)).toEqual(tooLarge(8, line));
     await stillServes();
     expect(child.exitCode).toBeNull();
+  });
+
+  it('a 10 MB tool call with its id last (as the TypeScript SDK writes it) gets its own answer, not one for an id in its arguments', async () => {
+    const line = JSON.stringify({
+      method: 'tools/call',
+      params: {
+        name: 'write_secret',
+        arguments: {
+          mount: 'secret',
+          path: 'big',
+          data: { id: 9, blob: 'a'.repeat(10 * 1024 * 1024) },
+        },
+      },
+      jsonrpc: '2.0',
+      id: 10,
+    });
+    child.stdin.write(`${line}\n`);
+    await until(() => answers.some((a) => a['id'] === 10));
+    expect(answers.filter((a) => a['id'] === 9 || a['id'] === 10)).toEqual([tooLarge(10, line)]);
+    await stillServes();
   });
 });
 
