@@ -10,18 +10,24 @@ import type { Logger } from '../log.js';
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
 /**
- * stdin line by line for the SDK's StdioServerTransport, dropping any line longer than `limit`
- * bytes instead of letting the SDK's reader overflow (it closes the transport, leaving a process
- * that no longer listens). When the dropped line shows its request's top-level id in its first
- * or last {@link ID_WINDOW} bytes (see {@link requestId}), `onDropped` gets it to answer. An emitter, not a Transform piped from stdin: it passes each chunk on in the same tick (a
- * stream stage cost ~35 µs per message in buffering and callbacks), and offers the part of the
- * Readable interface the SDK's transport uses (`on`/`off` of `data` and `error`,
+ * stdin line by line for the SDK's StdioServerTransport. A line reaches the SDK only whole: a
+ * line longer than `limit` bytes is dropped instead of letting the SDK's reader overflow (it
+ * closes the transport, leaving a process that no longer listens), and none of it is passed on.
+ * When the dropped line shows its request's top-level id in its first or last {@link ID_WINDOW}
+ * bytes (see {@link requestId}), `onDropped` gets it to answer.
+ *
+ * An emitter, not a Transform piped from stdin: a line that arrives whole is passed on in the tick
+ * its chunk arrives (a stream stage cost ~35 µs per message in buffering and callbacks). It offers
+ * the part of the Readable interface the SDK's transport uses (`on`/`off` of `data` and `error`,
  * `listenerCount`, `pause`). Reading from `input` starts with the first `data` listener; its
- * errors go to this emitter's `error` listeners while there are any (the SDK's transport, until
- * it closes).
+ * errors go to this emitter's `error` listeners while there are any (the SDK's transport, until it
+ * closes).
  */
 export class LineLimiter extends EventEmitter {
+  /** Bytes of the current line so far. */
   #pending = 0;
+  /** The current line's pieces not yet passed on (it has not ended yet). */
+  #held: Buffer[] = [];
   #dropping = false;
   #head = '';
   /** The last ID_WINDOW bytes of a line being dropped. */
@@ -51,47 +57,58 @@ export class LineLimiter extends EventEmitter {
   }
 
   /**
-   * Pass `chunk` on as `data` pieces, each ending at a newline or at the chunk's end; of a line
-   * past the limit, only what was already passed on, then a `\n` (so that it fails to parse
-   * alone), and `onDropped` is called at its end.
+   * Pass each line that `chunk` ends on as one `data` piece (with its newline), or, past the
+   * limit, drop it and call `onDropped` at its end; the start of a line not ended yet is held.
    */
   write(chunk: Buffer): void {
     let start = 0;
     while (start < chunk.length) {
       const newline = chunk.indexOf(0x0a, start);
       const end = newline === -1 ? chunk.length : newline + 1;
-      const piece = chunk.subarray(start, end);
-      if (!this.#dropping) {
-        if (this.#head.length < ID_WINDOW)
-          this.#head += piece.subarray(0, ID_WINDOW - this.#head.length).toString('utf8');
-        if (this.#pending + piece.length > this.limit) {
-          // Too long: the part already passed on is completed with a newline so it fails to parse
-          // alone; the rest of the line is discarded.
-          if (this.#pending > 0) this.emit('data', NEWLINE);
-          this.#dropping = true;
-        } else {
-          this.emit('data', piece);
-        }
-      }
-      if (this.#dropping) this.#tail = lastBytes(this.#tail, piece);
-      this.#pending += piece.length;
-      if (newline !== -1) {
-        if (this.#dropping)
-          this.onDropped(requestId(this.#head, this.#tail.toString('utf8')), this.#pending);
-        this.#pending = 0;
-        this.#dropping = false;
-        this.#head = '';
-        this.#tail = EMPTY;
-      }
+      this.#take(chunk.subarray(start, end), newline !== -1);
       start = end;
     }
   }
+
+  /** One piece of a line; `ends` when it holds the line's newline. */
+  #take(piece: Buffer, ends: boolean): void {
+    if (!this.#dropping && this.#pending + piece.length > this.limit) {
+      this.#dropping = true;
+      this.#head = firstBytes([...this.#held, piece]).toString('utf8');
+      this.#held = [];
+    }
+    this.#pending += piece.length;
+    if (this.#dropping) this.#tail = lastBytes(this.#tail, piece);
+    else if (!ends) this.#held.push(piece);
+    if (!ends) return;
+    if (this.#dropping) {
+      this.onDropped(requestId(this.#head, this.#tail.toString('utf8')), this.#pending);
+    } else {
+      this.emit('data', this.#held.length ? Buffer.concat([...this.#held, piece]) : piece);
+    }
+    this.#pending = 0;
+    this.#held = [];
+    this.#dropping = false;
+    this.#head = '';
+    this.#tail = EMPTY;
+  }
 }
 
-const NEWLINE = Buffer.from('\n');
 const EMPTY = Buffer.alloc(0);
 /** How many bytes of a dropped line's start and end are kept to find its id in. */
 const ID_WINDOW = 256;
+
+/** The first ID_WINDOW bytes of `pieces` joined. */
+function firstBytes(pieces: readonly Buffer[]): Buffer {
+  const first: Buffer[] = [];
+  let bytes = 0;
+  for (const piece of pieces) {
+    if (bytes >= ID_WINDOW) break;
+    first.push(piece.subarray(0, ID_WINDOW - bytes));
+    bytes += first[first.length - 1]?.length ?? 0;
+  }
+  return Buffer.concat(first);
+}
 
 /** The last ID_WINDOW bytes of `kept` followed by `piece`. */
 function lastBytes(kept: Buffer, piece: Buffer): Buffer {

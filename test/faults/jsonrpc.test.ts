@@ -113,6 +113,41 @@ describe('stdio', () => {
     expect(child.exitCode).toBeNull();
   });
 
+  it('a 10 MB line that starts with a whole write_secret call is not run, in part or at all', async () => {
+    const call = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 11,
+      method: 'tools/call',
+      params: {
+        name: 'write_secret',
+        arguments: { mount: 'secret', path: 'padded', data: { k: 'v' } },
+      },
+    });
+    const line = `${call}${' '.repeat(10 * 1024 * 1024)}x`;
+    child.stdin.write(`${line}\n`);
+    await until(() => answers.some((a) => a['id'] === 11));
+    await stillServes();
+    const read = { name: 'read_secret', arguments: { mount: 'secret', path: 'padded' } };
+    child.stdin.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 12, method: 'tools/call', params: read })}\n`,
+    );
+    await until(() => answers.some((a) => a['id'] === 12));
+    expect(answers.filter((a) => a['id'] === 11)).toEqual([tooLarge(11, line)]);
+    expect(answers.find((a) => a['id'] === 12)).toEqual({
+      jsonrpc: '2.0',
+      id: 12,
+      result: {
+        content: [
+          {
+            type: 'text',
+            text: 'no secret at secret/padded: nothing was ever written there. list_secrets on the folder shows what exists.',
+          },
+        ],
+        isError: true,
+      },
+    });
+  });
+
   it('a 10 MB tool call with its id last (as the TypeScript SDK writes it) gets its own answer, not one for an id in its arguments', async () => {
     const line = JSON.stringify({
       method: 'tools/call',

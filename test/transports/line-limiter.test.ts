@@ -22,12 +22,14 @@ function limiter(limit: number) {
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('LineLimiter', () => {
-  it('passes each line on in the tick its chunk arrives, split at newlines', () => {
+  it('passes each line on whole, in the tick its end arrives', () => {
     const { lines, passed, listen } = limiter(100);
     listen();
     lines.write(Buffer.from('{"a":1}\n{"b":'));
-    lines.write(Buffer.from('2}\n'));
-    expect(passed).toEqual(['{"a":1}\n', '{"b":', '2}\n']);
+    expect(passed).toEqual(['{"a":1}\n']);
+    lines.write(Buffer.from('2'));
+    lines.write(Buffer.from('}\n{"c":3}\n'));
+    expect(passed).toEqual(['{"a":1}\n', '{"b":2}\n', '{"c":3}\n']);
   });
 
   it('drops a line longer than the limit, names its id and byte count, and passes the next', () => {
@@ -35,8 +37,22 @@ describe('LineLimiter', () => {
     listen();
     lines.write(Buffer.from('{"id":7,"x":"'));
     lines.write(Buffer.from(`${'y'.repeat(30)}"}\n{"id":8}\n`));
-    expect(passed).toEqual(['{"id":7,"x":"', '\n', '{"id":8}\n']);
+    expect(passed).toEqual(['{"id":8}\n']);
     expect(dropped).toEqual([[7, 13 + 33]]);
+  });
+
+  it('passes on no part of a dropped line, even when its start is a whole request', () => {
+    const { lines, passed, dropped, listen } = limiter(100);
+    listen();
+    // Before, the first 100 bytes went on, completed with a newline "so that it fails to parse
+    // alone": a request followed by blanks parses alone, and ran.
+    const request =
+      '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"write_secret"}}';
+    lines.write(Buffer.from(request));
+    lines.write(Buffer.from(' '.repeat(200)));
+    lines.write(Buffer.from('x\n'));
+    expect(passed).toEqual([]);
+    expect(dropped).toEqual([[4, request.length + 202]]);
   });
 
   it('finds the id of a dropped line written by the TypeScript SDK (id last), not one in its params', () => {
