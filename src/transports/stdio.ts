@@ -119,10 +119,16 @@ function lastBytes(kept: Buffer, piece: Buffer): Buffer {
 
 /** A JSON-RPC id: a string (escapes allowed) or an integer. */
 const ID_VALUE = String.raw`("(?:[^"\\]|\\.)*"|-?\d+)`;
-/** `"id": <value>` closing the line's object: the last member at the top level. */
-const LAST_MEMBER_ID = new RegExp(String.raw`"id"\s*:\s*${ID_VALUE}\s*\}\s*$`);
-/** `"id": <value>` at the start of `text`. */
-const ID_MEMBER = new RegExp(String.raw`^"id"\s*:\s*${ID_VALUE}`);
+/**
+ * `, "id": <value>` closing the line's object: the last member at the top level (a `,` or `{`
+ * before it, so not the end of a key such as `"x\"id"`).
+ */
+const LAST_MEMBER_ID = new RegExp(String.raw`[{,]\s*"id"\s*:\s*${ID_VALUE}\s*\}\s*$`);
+/**
+ * `"id": <value>` at the start of `text`, the value ended by `,` or `}` within it: not `1.5`,
+ * `2e3` or digits cut off by the end of the window.
+ */
+const ID_MEMBER = new RegExp(String.raw`^"id"\s*:\s*${ID_VALUE}(?=\s*[,}])`);
 
 /**
  * The top-level `id` of a JSON-RPC request line seen only by its first bytes (`head`) and its
@@ -144,6 +150,7 @@ export function requestId(head: string, tail = ''): string | number | undefined 
 /** The text of the `id` member of the outermost object in (the start of) `head`, if it is there. */
 function topLevelId(head: string): string | undefined {
   let depth = 0;
+  if (!head.trimStart().startsWith('{')) return undefined;
   for (let i = 0; i < head.length; i++) {
     const c = head[i];
     if (c === '"') {
@@ -153,7 +160,7 @@ function topLevelId(head: string): string | undefined {
       }
       i = stringEnd(head, i);
     } else if (c === '{' || c === '[') depth++;
-    else if (c === '}' || c === ']') depth--;
+    else if ((c === '}' || c === ']') && --depth <= 0) return undefined;
   }
   return undefined;
 }

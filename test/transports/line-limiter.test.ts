@@ -128,6 +128,13 @@ describe('requestId of a dropped line', () => {
     ['nested id only, tail', '{"method":"tools/call","params":{"x":"', 'y","id":3}}\n', undefined],
     ['"id" inside a string', '{"method":"{\\"id\\":4,","params":{"x":"', 'y"}}', undefined],
     ['id before the params, not first', '{"method":"tools/call","id":-12,"params":{"', 'y"}}', -12],
+    // From an outside attack: none of these may answer another request's id.
+    ['digits cut off by the window', `{"x":"${'p'.repeat(238)}","id":1234`, 'y"}}', undefined],
+    ['a fractional id', '{"jsonrpc":"2.0","id":1.5,"method":"x","params":{"', 'y"}}', undefined],
+    ['an exponent id', '{"jsonrpc":"2.0","id":2e3,"method":"x","params":{"', 'y"}}', undefined],
+    ['"id" closing a key, last', '{"method":"x","params":{"', 'y"},"x\\"id":77}\n', undefined],
+    ['a nested id after the object closed', '}{"x":{"id":20,"y":"', 'z"}}', undefined],
+    ['not an object', '[{"id":21,"method":"x","params":{"', 'y"}}]', undefined],
   ])('%s', (_name, head, tail, expected) => {
     expect(requestId(head, tail)).toBe(expected);
   });
