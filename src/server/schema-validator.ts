@@ -12,8 +12,9 @@ import { LRUCache } from 'lru-cache';
 
 /**
  * The SDK's Ajv validator (elicitation answers, and every tool's structured output against
- * checkedOutputSchema), built on first use and shared by every server of the process: the SDK's default builds a new Ajv instance per server, ~7 ms before the first
- * answer, and again for every HTTP session. Validators are kept per schema *text*: Ajv caches
+ * checkedOutputSchema), built on first use and shared by every server of the process: the SDK's
+ * default builds a new Ajv instance per server, ~7 ms before the first answer, and again for every
+ * HTTP session. Validators are kept per schema *text*: Ajv caches
  * compiled schemas by object identity without bound, and the SDK asks with each request's schema
  * object, so a process-wide Ajv fed new objects would grow with every answer.
  */

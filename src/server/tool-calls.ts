@@ -33,6 +33,7 @@ import {
   declinedMessage,
   needsConfirmation,
   runWithRevealAsk,
+  type ConfirmMode,
 } from './confirm.js';
 import { CallCancelledError, callContext, type ToolContext } from './context.js';
 import { errorResult } from './errors.js';
@@ -494,11 +495,10 @@ async function listing(deps: ToolServing): Promise<{ tools: ListedTool[]; signat
 async function confirmation(
   tool: Tool,
   args: Record<string, unknown>,
-  config: Config,
+  mode: ConfirmMode,
   canElicit: boolean,
   ask: ReturnType<typeof askPerson>,
 ): Promise<CallToolResult | undefined> {
-  const mode = confirmMode(config, canElicit);
   if (!canElicit) return textResult(cannotAskMessage(tool, mode));
   const action = await ask(confirmationMessage(tool, args));
   return action === 'accept' ? undefined : textResult(declinedMessage(tool, action));
@@ -512,12 +512,11 @@ export function serveTools(server: Server, deps: ToolServing): void {
   let listedSignature: string | undefined;
   const canElicit = (): boolean => Boolean(server.getClientCapabilities()?.elicitation?.form);
   /** True once `deps.ready` has resolved (a rejected one is awaited, and throws, every call). */
-  let settled = deps.ready === undefined;
+  let ready = deps.ready === undefined;
   void deps.ready?.then(
-    () => (settled = true),
+    () => (ready = true),
     () => undefined,
   );
-  const ready = (): boolean => settled;
 
   const call = async (
     tool: Tool,
@@ -530,10 +529,12 @@ export function serveTools(server: Server, deps: ToolServing): void {
       const refusal = await deps.admit(tool.name);
       if (refusal) return textResult(refusal);
     }
-    if (!ready()) await deps.ready;
+    if (!ready) await deps.ready;
     const ask = askPerson(server, extra, deps.context.log);
-    if (needsConfirmation(tool, confirmMode(config, canElicit()))) {
-      const unconfirmed = await confirmation(tool, args, config, canElicit(), ask);
+    const elicits = canElicit();
+    const mode = confirmMode(config, elicits);
+    if (needsConfirmation(tool, mode)) {
+      const unconfirmed = await confirmation(tool, args, mode, elicits, ask);
       if (unconfirmed) return unconfirmed;
     }
     if (extra.signal.aborted) return textResult(`${tool.name} was cancelled before it started.`);
@@ -566,10 +567,10 @@ export function serveTools(server: Server, deps: ToolServing): void {
     return { tools };
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const name = request.params.name;
-    const found = deps.config.hideUnauthorized
-      ? await callable(name, deps, byName)
-      : callableNow(name, deps, byName);
+    const named = callable(request.params.name, deps, byName);
+    // Only with VAULT_MCP_HIDE_UNAUTHORIZED does a call wait for the capability verdicts.
+    const found =
+      deps.config.hideUnauthorized && 'tool' in named ? await unhidden(named.tool, deps) : named;
     if ('refusal' in found) return found.refusal;
     const { tool } = found;
     const parsed = validate(tool, request.params.arguments ?? {});
@@ -577,28 +578,8 @@ export function serveTools(server: Server, deps: ToolServing): void {
   });
 }
 
-/**
- * The tool a tools/call names, or the result refusing it: hidden by read-only mode, unknown, or
- * hidden for lack of capabilities (VAULT_MCP_HIDE_UNAUTHORIZED).
- */
-async function callable(
-  name: string,
-  deps: ToolServing,
-  byName: ReadonlyMap<string, Tool>,
-): Promise<{ tool: Tool } | { refusal: CallToolResult }> {
-  const found = callableNow(name, deps, byName);
-  if ('refusal' in found || !deps.config.hideUnauthorized) return found;
-  const missing = denial((await deps.capabilities.get()).get(name));
-  if (!missing) return found;
-  return {
-    refusal: textResult(
-      `${name} is hidden because this token lacks ${missing} (VAULT_MCP_HIDE_UNAUTHORIZED=true).`,
-    ),
-  };
-}
-
-/** {@link callable} without the capability check: read-only mode and unknown names only. */
-function callableNow(
+/** The tool a tools/call names, or the result refusing it: hidden by read-only mode, or unknown. */
+function callable(
   name: string,
   deps: ToolServing,
   byName: ReadonlyMap<string, Tool>,
@@ -611,6 +592,23 @@ function callableNow(
       refusal: textResult(`unknown tool '${name}': tools/list shows the tools this server offers`),
     };
   return { tool };
+}
+
+/**
+ * With VAULT_MCP_HIDE_UNAUTHORIZED: `tool`, or the refusal when the token's capability verdicts
+ * hide it (it lacks what the tool needs).
+ */
+async function unhidden(
+  tool: Tool,
+  deps: ToolServing,
+): Promise<{ tool: Tool } | { refusal: CallToolResult }> {
+  const missing = denial((await deps.capabilities.get()).get(tool.name));
+  if (!missing) return { tool };
+  return {
+    refusal: textResult(
+      `${tool.name} is hidden because this token lacks ${missing} (VAULT_MCP_HIDE_UNAUTHORIZED=true).`,
+    ),
+  };
 }
 
 /**
